@@ -1,0 +1,12 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Umbrella header: everything in AioUtils::Core.
+
+#ifndef AIOUTILS_AIOUTILS_H
+#define AIOUTILS_AIOUTILS_H
+
+#include <AioUtils/group.h>
+#include <AioUtils/pool.h>
+
+#endif // AIOUTILS_AIOUTILS_H

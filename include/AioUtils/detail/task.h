@@ -1,0 +1,313 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Template machinery behind Group::spawn(). Not API: everything in AioUtils::detail may change
+// without notice.
+
+#ifndef AIOUTILS_DETAIL_TASK_H
+#define AIOUTILS_DETAIL_TASK_H
+
+#include <AioUtils/aioutils_core_export.h>
+
+#include <QtCore/qfuture.h>
+#include <QtCore/qpromise.h>
+#include <QtCore/qrunnable.h>
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+QT_BEGIN_NAMESPACE
+class QThreadPool;
+QT_END_NAMESPACE
+
+namespace AioUtils {
+namespace detail {
+
+class GroupCore;
+
+enum class Outcome : quint8 { Succeeded, Failed, Canceled };
+
+// The one report a started task owes its group. Move-only: the task ends exactly once, and a
+// link destroyed without reporting (work dropped by a thread pool, a continuation that never
+// runs) reports Canceled, so a group never waits for a task nobody will finish.
+class AIOUTILS_CORE_EXPORT TaskLink
+{
+public:
+    TaskLink() noexcept = default;
+    TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch) noexcept;
+    TaskLink(TaskLink &&other) noexcept;
+    TaskLink &operator=(TaskLink &&other) noexcept;
+    TaskLink(const TaskLink &) = delete;
+    TaskLink &operator=(const TaskLink &) = delete;
+    ~TaskLink();
+
+    explicit operator bool() const noexcept { return m_armed; }
+
+    // While the task runs, the group's cancel() reaches it through this future.
+    void setCancelHandle(const QFuture<void> &handle);
+    void report(Outcome outcome, std::exception_ptr failure = {});
+
+private:
+    friend class TaskScope;
+    friend class GroupCore;
+    std::weak_ptr<GroupCore> m_core;
+    const GroupCore *m_id = nullptr; // identity only, for TaskScope; never dereferenced
+    quint64 m_epoch = 0;
+    int m_slot = -1;
+    bool m_armed = false;
+};
+
+// Marks the current thread as executing a task of a group, so that join() from inside the task
+// can refuse instead of waiting for itself.
+class AIOUTILS_CORE_EXPORT TaskScope
+{
+public:
+    explicit TaskScope(const TaskLink &link) noexcept;
+    ~TaskScope();
+    TaskScope(const TaskScope &) = delete;
+    TaskScope &operator=(const TaskScope &) = delete;
+
+private:
+    const GroupCore *m_core;
+    TaskScope *m_outer;
+    friend class GroupCore;
+};
+
+// Delivers the outcome of a future returned by the work to the future the caller holds, then
+// reports the task's end. Destroyed uninvoked (the work's future was canceled, or dropped
+// unfinished), it finishes the caller's future as canceled and reports Canceled: `m_link` is
+// declared first so that it reports only after the promise is final.
+template <typename T>
+class Forwarder
+{
+public:
+    Forwarder(QPromise<T> &&promise, TaskLink &&link)
+        : m_link(std::move(link)), m_promise(std::move(promise))
+    {
+    }
+    Forwarder(Forwarder &&) noexcept = default;
+
+    void operator()(const QFuture<T> &done)
+    {
+        std::exception_ptr failure;
+        const Outcome outcome = outcomeOf(done, &failure);
+        if (outcome == Outcome::Failed) {
+            m_promise.setException(failure);
+        } else if (outcome == Outcome::Canceled) {
+            m_promise.future().cancel();
+        } else if constexpr (!std::is_void_v<T>) {
+            for (int i = 0; i < done.resultCount(); ++i)
+                m_promise.addResult(done.resultAt(i));
+        }
+        m_promise.finish();
+        m_link.report(outcome, std::move(failure));
+    }
+
+private:
+    TaskLink m_link;
+    QPromise<T> m_promise;
+};
+
+// The outcome of a finished future. Only a canceled future can hold an exception, so the common
+// path is one state load.
+AIOUTILS_CORE_EXPORT Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure);
+
+template <typename T>
+inline Outcome outcomeOf(const QFuture<T> &future, std::exception_ptr *failure)
+{
+    if (!future.isCanceled())
+        return Outcome::Succeeded;
+    return canceledOutcome(QFuture<void>(future), failure);
+}
+
+// Follows a running future and reports its end through `link`.
+template <typename T>
+void watch(QFuture<T> future, TaskLink link)
+{
+    if (future.isFinished()) {
+        std::exception_ptr failure;
+        const Outcome outcome = outcomeOf(future, &failure);
+        link.report(outcome, std::move(failure));
+        return;
+    }
+    link.setCancelHandle(QFuture<void>(future));
+    // A then() continuation is not invoked for a canceled future; it is destroyed instead, and
+    // the link's destructor then reports Canceled.
+    future.then(QtFuture::Launch::Sync, [link = std::move(link)](const QFuture<T> &done) mutable {
+        std::exception_ptr failure;
+        const Outcome outcome = outcomeOf(done, &failure);
+        link.report(outcome, std::move(failure));
+    });
+}
+
+// Type-erased lazy work waiting in a group's queue.
+class AIOUTILS_CORE_EXPORT Job
+{
+public:
+    explicit Job(bool needsGroupThread) noexcept : m_needsGroupThread(needsGroupThread) { }
+    virtual ~Job();
+    Job(const Job &) = delete;
+    Job &operator=(const Job &) = delete;
+
+    bool needsGroupThread() const noexcept { return m_needsGroupThread; }
+    // The future the caller holds; canceled while queued means never started.
+    virtual bool isCanceled() const = 0;
+    // Whether cancelHandle() means anything: future-returning work registers its own future once
+    // the work has made it.
+    virtual bool hasCancelHandle() const = 0;
+    // Running thread-pool work is canceled through this future.
+    virtual QFuture<void> cancelHandle() const = 0;
+    // Starts the work; the job owns itself from here on.
+    virtual void start(TaskLink link) = 0;
+
+private:
+    bool m_needsGroupThread;
+};
+
+template <typename F, typename... Args>
+class Call
+{
+public:
+    using Result = std::invoke_result_t<F, Args...>;
+
+    template <typename G, typename... A>
+    explicit Call(G &&f, A &&...args)
+        : m_f(std::forward<G>(f)), m_args(std::forward<A>(args)...)
+    {
+    }
+    Result operator()() { return std::apply(std::move(m_f), std::move(m_args)); }
+
+private:
+    F m_f;
+    std::tuple<Args...> m_args;
+};
+
+template <typename T>
+struct FutureValue
+{
+    static constexpr bool isFuture = false;
+};
+template <typename T>
+struct FutureValue<QFuture<T>>
+{
+    static constexpr bool isFuture = true;
+    using Type = T;
+};
+
+// Callable work that runs on a thread pool; its result fills the future the caller holds.
+class AIOUTILS_CORE_EXPORT PoolJobBase : public Job, public QRunnable
+{
+public:
+    explicit PoolJobBase(QThreadPool *pool) noexcept : Job(false), m_pool(pool) { }
+    void start(TaskLink link) override;
+    void run() final;
+
+protected:
+    // Runs the work, fills the promise; returns how the task ended.
+    virtual Outcome execute(std::exception_ptr *failure) = 0;
+
+private:
+    TaskLink m_link; // declared first: destroyed after the promise of the derived class is final
+    QThreadPool *m_pool;
+};
+
+template <typename R, typename C>
+class PoolJob final : public PoolJobBase
+{
+public:
+    PoolJob(QThreadPool *pool, C &&call) : PoolJobBase(pool), m_call(std::in_place, std::move(call))
+    {
+        m_promise.start();
+    }
+    QFuture<R> future() const { return m_promise.future(); }
+    bool isCanceled() const override { return m_promise.isCanceled(); }
+    bool hasCancelHandle() const override { return true; }
+    QFuture<void> cancelHandle() const override { return QFuture<void>(m_promise.future()); }
+
+protected:
+    Outcome execute(std::exception_ptr *failure) override
+    {
+        Outcome outcome = Outcome::Succeeded;
+        if (!m_promise.isCanceled()) {
+            try {
+                if constexpr (std::is_void_v<R>)
+                    (*m_call)();
+                else
+                    m_promise.addResult((*m_call)());
+            } catch (...) {
+                *failure = std::current_exception();
+                m_promise.setException(*failure);
+                outcome = Outcome::Failed;
+            }
+        }
+        // The work's captures go now, on this thread, not after the group has seen the end.
+        m_call.reset();
+        // A failure beats a cancel that came in while the work ran: the work did fail.
+        if (outcome == Outcome::Succeeded && m_promise.isCanceled())
+            outcome = Outcome::Canceled;
+        m_promise.finish();
+        return outcome;
+    }
+
+private:
+    QPromise<R> m_promise;
+    std::optional<C> m_call;
+};
+
+// Calls `call` and hands back its future; a throwing call becomes a failed future.
+template <typename T, typename C>
+QFuture<T> invokeForFuture(C &call)
+{
+    try {
+        return call();
+    } catch (...) {
+        QFutureInterface<T> failed(QFutureInterfaceBase::Started);
+        failed.reportException(std::current_exception());
+        failed.reportFinished();
+        return failed.future();
+    }
+}
+
+// Queued work that returns QFuture<T>: called on the group's thread once a slot is free; its
+// future's outcome is forwarded to the future the caller got at spawn time.
+template <typename T, typename C>
+class FutureJob final : public Job
+{
+public:
+    explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { m_promise.start(); }
+    QFuture<T> future() const { return m_promise.future(); }
+    bool isCanceled() const override { return m_promise.isCanceled(); }
+    bool hasCancelHandle() const override { return false; }
+    QFuture<void> cancelHandle() const override { return QFuture<void>(m_promise.future()); }
+
+    void start(TaskLink link) override
+    {
+        std::unique_ptr<FutureJob> self(this);
+        QFuture<T> inner;
+        {
+            TaskScope scope(link);
+            inner = invokeForFuture<T>(m_call);
+        }
+        if (!inner.isFinished())
+            link.setCancelHandle(QFuture<void>(inner));
+        Forwarder<T> forward(std::move(m_promise), std::move(link));
+        if (inner.isFinished())
+            forward(inner);
+        else
+            inner.then(QtFuture::Launch::Sync, std::move(forward));
+    }
+
+private:
+    QPromise<T> m_promise;
+    C m_call;
+};
+
+} // namespace detail
+} // namespace AioUtils
+
+#endif // AIOUTILS_DETAIL_TASK_H

@@ -1,0 +1,157 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#ifndef AIOUTILS_GROUP_H
+#define AIOUTILS_GROUP_H
+
+#include <AioUtils/aioutils_core_export.h>
+#include <AioUtils/detail/task.h>
+
+#include <QtCore/qdeadlinetimer.h>
+#include <QtCore/qfuture.h>
+#include <QtCore/qobject.h>
+
+#include <exception>
+#include <memory>
+#include <type_traits>
+
+QT_BEGIN_NAMESPACE
+class QThreadPool;
+QT_END_NAMESPACE
+
+namespace AioUtils {
+
+class GroupPrivate;
+
+class AIOUTILS_CORE_EXPORT Group : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(int maxConcurrency READ maxConcurrency WRITE setMaxConcurrency NOTIFY
+                       maxConcurrencyChanged)
+    Q_PROPERTY(FailurePolicy failurePolicy READ failurePolicy WRITE setFailurePolicy NOTIFY
+                       failurePolicyChanged)
+    Q_PROPERTY(int spawnedCount READ spawnedCount NOTIFY countsChanged)
+    Q_PROPERTY(int queuedCount READ queuedCount NOTIFY countsChanged)
+    Q_PROPERTY(int runningCount READ runningCount NOTIFY countsChanged)
+    Q_PROPERTY(int finishedCount READ finishedCount NOTIFY countsChanged)
+    Q_PROPERTY(int failedCount READ failedCount NOTIFY countsChanged)
+    Q_PROPERTY(bool idle READ isIdle NOTIFY idleChanged)
+
+public:
+    enum FailurePolicy { ContinueOnFailure, CancelOnFailure };
+    Q_ENUM(FailurePolicy)
+
+    explicit Group(QObject *parent = nullptr);
+    ~Group() override;
+
+    template <typename T>
+    QFuture<T> spawn(QFuture<T> future);
+
+    template <typename F, typename... Args,
+              typename = std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    auto spawn(F &&f, Args &&...args)
+    {
+        return spawn(static_cast<QThreadPool *>(nullptr), std::forward<F>(f),
+                     std::forward<Args>(args)...);
+    }
+
+    template <typename F, typename... Args,
+              typename = std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    auto spawn(QThreadPool *pool, F &&f, Args &&...args);
+
+    bool join(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+    QFuture<void> joined();
+    std::exception_ptr firstFailure() const;
+
+    int maxConcurrency() const;
+    void setMaxConcurrency(int limit);
+    FailurePolicy failurePolicy() const;
+    void setFailurePolicy(FailurePolicy policy);
+
+    int spawnedCount() const;
+    int queuedCount() const;
+    int runningCount() const;
+    int finishedCount() const;
+    int failedCount() const;
+    bool isIdle() const;
+
+public Q_SLOTS:
+    void cancel();
+
+Q_SIGNALS:
+    void taskFailed(const QString &message);
+    void finished();
+    void countsChanged();
+    void idleChanged();
+    void maxConcurrencyChanged();
+    void failurePolicyChanged();
+
+protected:
+    explicit Group(std::unique_ptr<GroupPrivate> dd, QObject *parent);
+    void customEvent(QEvent *event) override;
+
+    std::unique_ptr<GroupPrivate> d_ptr;
+
+private:
+    Q_DECLARE_PRIVATE(Group)
+    Q_DISABLE_COPY(Group)
+
+    // The non-template core behind spawn().
+    detail::TaskLink adopt();
+    detail::TaskLink reserve(bool needsGroupThread, const QFuture<void> *cancelHandle);
+    void enqueue(detail::Job *job);
+    void adoptFinished(detail::Outcome outcome, std::exception_ptr failure);
+};
+
+template <typename T>
+QFuture<T> Group::spawn(QFuture<T> future)
+{
+    if (future.isFinished()) {
+        std::exception_ptr failure;
+        const detail::Outcome outcome = detail::outcomeOf(future, &failure);
+        adoptFinished(outcome, std::move(failure));
+    } else {
+        // Adopted work is running already: it takes a slot at once, whatever the limit.
+        detail::watch(future, adopt());
+    }
+    return future;
+}
+
+template <typename F, typename... Args, typename>
+auto Group::spawn(QThreadPool *pool, F &&f, Args &&...args)
+{
+    using Call = detail::Call<std::decay_t<F>, std::decay_t<Args>...>;
+    using R = typename Call::Result;
+    Call call(std::forward<F>(f), std::forward<Args>(args)...);
+    if constexpr (detail::FutureValue<R>::isFuture) {
+        using T = typename detail::FutureValue<R>::Type;
+        if (detail::TaskLink link = reserve(true, nullptr)) {
+            // A free slot on the group's thread: the work's own future is the task's future.
+            QFuture<T> future;
+            {
+                detail::TaskScope scope(link);
+                future = detail::invokeForFuture<T>(call);
+            }
+            detail::watch(future, std::move(link));
+            return future;
+        }
+        auto *job = new detail::FutureJob<T, Call>(std::move(call));
+        QFuture<T> future = job->future();
+        enqueue(job);
+        return future;
+    } else {
+        using T = std::decay_t<R>;
+        auto *job = new detail::PoolJob<T, Call>(pool, std::move(call));
+        QFuture<T> future = job->future();
+        const QFuture<void> handle = job->cancelHandle();
+        if (detail::TaskLink link = reserve(false, &handle))
+            job->start(std::move(link));
+        else
+            enqueue(job);
+        return future;
+    }
+}
+
+} // namespace AioUtils
+
+#endif // AIOUTILS_GROUP_H

@@ -1,0 +1,729 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include "group_p.h"
+
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qeventloop.h>
+#include <QtCore/qexception.h>
+#include <QtCore/qlogging.h>
+#include <QtCore/qpointer.h>
+#include <QtCore/qthread.h>
+#include <QtCore/qthreadpool.h>
+#include <QtCore/qtimer.h>
+
+namespace AioUtils {
+
+namespace {
+// One posted event wakes the group's thread for any number of task ends.
+const QEvent::Type WakeEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
+
+thread_local detail::TaskScope *t_currentTask = nullptr;
+} // namespace
+
+namespace detail {
+
+// ---------------------------------------------------------------------------------------------
+// TaskLink, TaskScope, Job
+
+TaskLink::TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch) noexcept
+    : m_core(core), m_id(core.get()), m_epoch(epoch), m_armed(true)
+{
+}
+
+TaskLink::TaskLink(TaskLink &&other) noexcept
+    : m_core(std::move(other.m_core)),
+      m_id(other.m_id),
+      m_epoch(other.m_epoch),
+      m_slot(other.m_slot),
+      m_armed(std::exchange(other.m_armed, false))
+{
+}
+
+TaskLink &TaskLink::operator=(TaskLink &&other) noexcept
+{
+    if (this != &other) {
+        report(Outcome::Canceled);
+        m_core = std::move(other.m_core);
+        m_id = other.m_id;
+        m_epoch = other.m_epoch;
+        m_slot = other.m_slot;
+        m_armed = std::exchange(other.m_armed, false);
+    }
+    return *this;
+}
+
+TaskLink::~TaskLink()
+{
+    report(Outcome::Canceled);
+}
+
+void TaskLink::setCancelHandle(const QFuture<void> &handle)
+{
+    if (!m_armed)
+        return;
+    if (const auto core = m_core.lock())
+        core->registerHandle(*this, handle);
+}
+
+void TaskLink::report(Outcome outcome, std::exception_ptr failure)
+{
+    if (!std::exchange(m_armed, false))
+        return;
+    if (const auto core = m_core.lock())
+        core->report(m_slot, m_epoch, outcome, std::move(failure));
+}
+
+TaskScope::TaskScope(const TaskLink &link) noexcept : m_core(link.m_id), m_outer(t_currentTask)
+{
+    t_currentTask = this;
+}
+
+TaskScope::~TaskScope()
+{
+    t_currentTask = m_outer;
+}
+
+Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure)
+{
+    // waitForFinished() is the public way to reach a finished future's exception.
+    try {
+        QFuture<void>(future).waitForFinished();
+    } catch (...) {
+        *failure = std::current_exception();
+        return Outcome::Failed;
+    }
+    return Outcome::Canceled;
+}
+
+Job::~Job() = default;
+
+void PoolJobBase::start(TaskLink link)
+{
+    m_link = std::move(link);
+    (m_pool ? m_pool : QThreadPool::globalInstance())->start(this);
+}
+
+void PoolJobBase::run()
+{
+    std::exception_ptr failure;
+    Outcome outcome;
+    {
+        TaskScope scope(m_link);
+        outcome = execute(&failure);
+    }
+    m_link.report(outcome, std::move(failure));
+}
+
+// ---------------------------------------------------------------------------------------------
+// GroupCore
+
+GroupCore::GroupCore(Group *group) : q(group), thread(group->thread()) { }
+
+void GroupCore::Aftermath::run()
+{
+    for (QFuture<void> &future : toCancel)
+        future.cancel();
+    toCancel.clear();
+    for (Job *job : toDelete)
+        delete job;
+    toDelete.clear();
+}
+
+bool GroupCore::onGroupThread() const
+{
+    return QThread::currentThread() == thread;
+}
+
+bool GroupCore::isInsideTask(const GroupCore *core)
+{
+    for (const TaskScope *scope = t_currentTask; scope; scope = scope->m_outer) {
+        if (scope->m_core == core)
+            return true;
+    }
+    return false;
+}
+
+QString GroupCore::messageOf(const std::exception_ptr &failure)
+{
+    try {
+        std::rethrow_exception(failure);
+    } catch (const QUnhandledException &e) {
+        // QtConcurrent wraps what the work threw; the inner exception says what went wrong.
+        if (e.exception())
+            return messageOf(e.exception());
+        return QStringLiteral("unhandled exception");
+    } catch (const std::exception &e) {
+        return QString::fromLocal8Bit(e.what());
+    } catch (...) {
+        return QStringLiteral("unknown exception");
+    }
+}
+
+void GroupCore::wakeLocked()
+{
+    if (wakePosted || !q)
+        return;
+    wakePosted = true;
+    QCoreApplication::postEvent(q, new QEvent(WakeEvent));
+}
+
+void GroupCore::changedLocked()
+{
+    countsDirty = true;
+    if (waiters > 0)
+        changed.wakeAll();
+    wakeLocked();
+}
+
+void GroupCore::beginTaskLocked()
+{
+    if (!roundActive) {
+        roundActive = true;
+        roundCanceled = false;
+        roundFailed = false;
+        spawned = queued = running = finished = failed = 0;
+        firstFailure = nullptr;
+    }
+    ++spawned;
+    changedLocked();
+}
+
+void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after)
+{
+    --running;
+    ++finished;
+    if (outcome == Outcome::Failed) {
+        ++failed;
+        if (!firstFailure)
+            firstFailure = failure;
+        failureMessages.push_back(messageOf(failure));
+        if (policy == Group::CancelOnFailure && !roundFailed)
+            cancelLocked(after);
+        roundFailed = true;
+    }
+    changedLocked();
+}
+
+void GroupCore::cancelLocked(Aftermath &after)
+{
+    ++epoch;
+    for (std::optional<QFuture<void>> &slot : slots) {
+        if (slot)
+            after.toCancel.push_back(std::move(*slot));
+    }
+    slots.clear();
+    freeSlots.clear();
+    after.toDelete.insert(after.toDelete.end(), queue.begin(), queue.end());
+    queue.clear();
+    finished += running + queued;
+    running = queued = 0;
+    if (roundActive)
+        roundCanceled = true;
+    changedLocked();
+}
+
+TaskLink GroupCore::linkLocked(const QFuture<void> *cancelHandle)
+{
+    ++running;
+    TaskLink link(self.lock(), epoch);
+    if (cancelHandle)
+        registerLocked(link, *cancelHandle);
+    return link;
+}
+
+void GroupCore::registerLocked(TaskLink &link, const QFuture<void> &handle)
+{
+    int slot;
+    if (freeSlots.empty()) {
+        slot = int(slots.size());
+        slots.emplace_back(handle);
+    } else {
+        slot = freeSlots.back();
+        freeSlots.pop_back();
+        slots[slot] = handle;
+    }
+    link.m_slot = slot;
+}
+
+void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
+{
+    {
+        QMutexLocker lock(&mutex);
+        if (link.m_epoch == epoch) {
+            registerLocked(link, handle);
+            return;
+        }
+    }
+    // The group was canceled while the work was being made.
+    QFuture<void>(handle).cancel();
+}
+
+Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
+{
+    while (!queue.empty() && slotFreeLocked()) {
+        Job *job = queue.front();
+        if (job->isCanceled()) {
+            // Canceled by its caller while it waited: it never starts.
+            queue.pop_front();
+            --queued;
+            ++finished;
+            after.toDelete.push_back(job);
+            changedLocked();
+            continue;
+        }
+        if (job->needsGroupThread() && !onGroupThread()) {
+            wakeLocked();
+            return nullptr;
+        }
+        queue.pop_front();
+        --queued;
+        if (job->hasCancelHandle()) {
+            const QFuture<void> handle = job->cancelHandle();
+            link = linkLocked(&handle);
+        } else {
+            link = linkLocked(nullptr);
+        }
+        changedLocked();
+        return job;
+    }
+    return nullptr;
+}
+
+void GroupCore::report(int slot, quint64 taskEpoch, Outcome outcome, std::exception_ptr failure)
+{
+    Aftermath after;
+    TaskLink link;
+    Job *next = nullptr;
+    {
+        QMutexLocker lock(&mutex);
+        if (taskEpoch != epoch)
+            return; // accounted for already, by cancel()
+        if (slot >= 0) {
+            slots[slot].reset();
+            freeSlots.push_back(slot);
+        }
+        endTaskLocked(outcome, std::move(failure), after);
+        // The freed slot goes to the next queued task right away, from whatever thread this is,
+        // rather than after a round trip through the group's thread.
+        next = takeStartableLocked(link, after);
+    }
+    after.run();
+    if (next)
+        next->start(std::move(link));
+}
+
+} // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// GroupPrivate
+
+GroupPrivate::GroupPrivate(Group *group)
+    : q_ptr(group), core(std::make_shared<detail::GroupCore>(group))
+{
+    core->self = core;
+}
+
+GroupPrivate::~GroupPrivate() = default;
+
+void GroupPrivate::startQueued()
+{
+    for (;;) {
+        detail::GroupCore::Aftermath after;
+        detail::TaskLink link;
+        detail::Job *job;
+        {
+            QMutexLocker lock(&core->mutex);
+            job = core->takeStartableLocked(link, after);
+        }
+        after.run();
+        if (!job)
+            return;
+        // One at a time: the work may cancel the group, and then the rest must not start.
+        job->start(std::move(link));
+    }
+}
+
+void GroupPrivate::drain()
+{
+    Q_Q(Group);
+    {
+        QMutexLocker lock(&core->mutex);
+        core->wakePosted = false;
+    }
+    startQueued();
+
+    std::vector<QString> messages;
+    bool countsDirty;
+    bool idleChanged = false;
+    bool roundEnded = false;
+    std::optional<QPromise<void>> promise;
+    std::exception_ptr failure;
+    bool canceled = false;
+    {
+        QMutexLocker lock(&core->mutex);
+        if (core->roundActive && core->running == 0 && core->queued == 0) {
+            core->roundActive = false;
+            roundEnded = true;
+            promise.swap(core->roundPromise);
+            failure = core->firstFailure;
+            canceled = core->roundCanceled;
+            if (core->waiters > 0)
+                core->changed.wakeAll();
+        }
+        messages.swap(core->failureMessages);
+        countsDirty = std::exchange(core->countsDirty, false);
+        const bool idle = !core->roundActive;
+        if (idle != core->idleSignaled) {
+            core->idleSignaled = idle;
+            idleChanged = true;
+        }
+    }
+
+    QPointer<Group> alive(q);
+    for (const QString &message : messages) {
+        Q_EMIT q->taskFailed(message);
+        if (!alive)
+            return;
+    }
+    if (countsDirty)
+        Q_EMIT q->countsChanged();
+    if (alive && idleChanged)
+        Q_EMIT q->idleChanged();
+    if (promise) {
+        if (failure)
+            promise->setException(failure);
+        else if (canceled)
+            promise->future().cancel();
+        promise->finish();
+    }
+    if (alive && roundEnded)
+        Q_EMIT q->finished();
+}
+
+bool GroupPrivate::waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineTimer deadline)
+{
+    Q_Q(Group);
+    const std::shared_ptr<detail::GroupCore> c = core;
+    if (!c->onGroupThread()) {
+        QMutexLocker lock(&c->mutex);
+        ++c->waiters;
+        bool ok = true;
+        while (!done(*c)) {
+            if (!c->changed.wait(&c->mutex, deadline)) {
+                ok = done(*c);
+                break;
+            }
+        }
+        --c->waiters;
+        return ok;
+    }
+
+    const auto check = [&c, done] {
+        QMutexLocker lock(&c->mutex);
+        return done(*c);
+    };
+    if (check())
+        return true;
+    if (deadline.hasExpired())
+        return false;
+
+    QEventLoop loop;
+    const auto recheck = [&loop, &check] {
+        if (check())
+            loop.quit();
+    };
+    QObject::connect(q, &Group::countsChanged, &loop, recheck);
+    QObject::connect(q, &Group::finished, &loop, recheck);
+    QObject::connect(q, &QObject::destroyed, &loop, &QEventLoop::quit);
+    QTimer timer;
+    if (!deadline.isForever()) {
+        timer.setSingleShot(true);
+        timer.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+        timer.start(std::max<qint64>(0, deadline.remainingTime()));
+    }
+    loop.exec();
+    // The group may have been destroyed by a task while the loop ran; `c` kept the state alive.
+    return check();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group
+
+/*!
+    \class AioUtils::Group
+    \brief Spawns tasks and joins them all later, even when tasks spawn more tasks.
+
+    A group belongs to the thread it is created in. Creating it makes sure that thread has an
+    event dispatcher, so a group works in a thread not started by QThread too.
+*/
+Group::Group(QObject *parent) : Group(std::make_unique<GroupPrivate>(this), parent) { }
+
+Group::Group(std::unique_ptr<GroupPrivate> dd, QObject *parent)
+    : QObject(parent), d_ptr(std::move(dd))
+{
+    // QEventLoop's constructor gives the current thread an event dispatcher if it has none yet
+    // (a std::thread), so posted wake-ups and the tasks' timers and sockets work there.
+    if (!QThread::currentThread()->eventDispatcher() && QCoreApplication::instance()) {
+        QEventLoop ensureDispatcher;
+    }
+}
+
+/*!
+    Cancels queued and running tasks; never blocks. Tasks that end later find the group gone and
+    do nothing.
+*/
+Group::~Group()
+{
+    Q_D(Group);
+    detail::GroupCore::Aftermath after;
+    std::optional<QPromise<void>> promise;
+    {
+        QMutexLocker lock(&d->core->mutex);
+        d->core->q = nullptr;
+        d->core->cancelLocked(after);
+        d->core->roundActive = false;
+        promise.swap(d->core->roundPromise);
+        if (d->core->waiters > 0)
+            d->core->changed.wakeAll();
+    }
+    after.run();
+    // promise: QPromise's destructor cancels and finishes what joined() handed out.
+}
+
+/*!
+    \fn template <typename T> QFuture<T> AioUtils::Group::spawn(QFuture<T> future)
+    Adopts \a future, work that is already running, and returns it. It counts as running at once,
+    whatever maxConcurrency says. A default-constructed future counts as a canceled task.
+*/
+
+/*!
+    \fn template <typename F, typename... Args> auto AioUtils::Group::spawn(F &&f, Args &&...args)
+    Stores f(args...) and starts it when a slot is free, in spawn order. If \a f returns
+    QFuture<R>, it is called on the group's thread and the task ends when that future does;
+    otherwise it runs on QThreadPool::globalInstance(). Returns the task's QFuture<R>; canceling
+    it before the task started means the task never starts. Thread-safe.
+*/
+
+detail::TaskLink Group::adopt()
+{
+    Q_D(Group);
+    QMutexLocker lock(&d->core->mutex);
+    d->core->beginTaskLocked();
+    return d->core->linkLocked(nullptr);
+}
+
+void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure)
+{
+    Q_D(Group);
+    detail::GroupCore::Aftermath after;
+    {
+        QMutexLocker lock(&d->core->mutex);
+        d->core->beginTaskLocked();
+        ++d->core->running;
+        d->core->endTaskLocked(outcome, std::move(failure), after);
+    }
+    after.run();
+}
+
+detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *cancelHandle)
+{
+    Q_D(Group);
+    QMutexLocker lock(&d->core->mutex);
+    detail::GroupCore &c = *d->core;
+    if (!c.queue.empty() || !c.slotFreeLocked() || (needsGroupThread && !c.onGroupThread()))
+        return {};
+    c.beginTaskLocked();
+    return c.linkLocked(cancelHandle);
+}
+
+void Group::enqueue(detail::Job *job)
+{
+    Q_D(Group);
+    QMutexLocker lock(&d->core->mutex);
+    d->core->beginTaskLocked();
+    d->core->queue.push_back(job);
+    ++d->core->queued;
+    // The drain on the group's thread starts it if a slot is free (the work needs that thread,
+    // or others queued before it).
+    d->core->wakeLocked();
+}
+
+/*!
+    Waits until the group is idle: nothing queued or running, including tasks spawned by tasks.
+    On the group's thread it spins a local event loop; on another thread it blocks. Returns false
+    if \a deadline passes first. If a task failed in the round, rethrows its first failure and
+    clears it. Called from inside one of the group's own tasks, it warns and returns false.
+*/
+bool Group::join(QDeadlineTimer deadline)
+{
+    Q_D(Group);
+    if (detail::GroupCore::isInsideTask(d->core.get())) {
+        qWarning("AioUtils::Group::join: called from inside one of the group's own tasks, which "
+                 "would wait for itself; returning false");
+        return false;
+    }
+    const std::shared_ptr<detail::GroupCore> core = d->core;
+    if (!d->waitUntil([](const detail::GroupCore &c) { return !c.roundActive; }, deadline))
+        return false;
+    std::exception_ptr failure;
+    {
+        QMutexLocker lock(&core->mutex);
+        failure = std::exchange(core->firstFailure, nullptr);
+    }
+    if (failure)
+        std::rethrow_exception(failure);
+    return true;
+}
+
+/*!
+    Returns a future that finishes when the current round ends, carrying the round's first failure,
+    or canceled if the round was canceled. For an idle group it is finished already.
+*/
+QFuture<void> Group::joined()
+{
+    Q_D(Group);
+    QMutexLocker lock(&d->core->mutex);
+    if (!d->core->roundActive) {
+        QFutureInterface<void> done(QFutureInterfaceBase::Started);
+        if (d->core->firstFailure)
+            done.reportException(d->core->firstFailure);
+        done.reportFinished();
+        return done.future();
+    }
+    if (!d->core->roundPromise) {
+        d->core->roundPromise.emplace();
+        d->core->roundPromise->start();
+    }
+    return d->core->roundPromise->future();
+}
+
+/*!
+    The first failure of the current (or last) round, until join() rethrows it.
+*/
+std::exception_ptr Group::firstFailure() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return d->core->firstFailure;
+}
+
+/*!
+    Cancels the round: queued tasks never start, running futures get cancel(), and the round ends
+    at once with every task accounted for. Not a failure; the group stays usable.
+*/
+void Group::cancel()
+{
+    Q_D(Group);
+    detail::GroupCore::Aftermath after;
+    {
+        QMutexLocker lock(&d->core->mutex);
+        if (!d->core->roundActive)
+            return;
+        d->core->cancelLocked(after);
+    }
+    after.run();
+    if (d->core->onGroupThread())
+        d->drain();
+}
+
+void Group::customEvent(QEvent *event)
+{
+    if (event->type() == WakeEvent) {
+        d_func()->drain();
+        return;
+    }
+    QObject::customEvent(event);
+}
+
+int Group::maxConcurrency() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return d->core->maxConcurrency;
+}
+
+/*!
+    Sets how many tasks may run at once; 0 means unlimited. A negative value warns and means 0.
+    Raising the limit starts queued tasks at once.
+*/
+void Group::setMaxConcurrency(int limit)
+{
+    Q_D(Group);
+    if (limit < 0) {
+        qWarning("AioUtils::Group::setMaxConcurrency: %d is negative; using 0 (unlimited)", limit);
+        limit = 0;
+    }
+    {
+        QMutexLocker lock(&d->core->mutex);
+        if (d->core->maxConcurrency == limit)
+            return;
+        d->core->maxConcurrency = limit;
+    }
+    Q_EMIT maxConcurrencyChanged();
+    d->startQueued();
+}
+
+Group::FailurePolicy Group::failurePolicy() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return d->core->policy;
+}
+
+void Group::setFailurePolicy(FailurePolicy policy)
+{
+    Q_D(Group);
+    {
+        QMutexLocker lock(&d->core->mutex);
+        if (d->core->policy == policy)
+            return;
+        d->core->policy = policy;
+    }
+    Q_EMIT failurePolicyChanged();
+}
+
+int Group::spawnedCount() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return d->core->spawned;
+}
+
+int Group::queuedCount() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return d->core->queued;
+}
+
+int Group::runningCount() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return d->core->running;
+}
+
+int Group::finishedCount() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return d->core->finished;
+}
+
+int Group::failedCount() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return d->core->failed;
+}
+
+bool Group::isIdle() const
+{
+    Q_D(const Group);
+    QMutexLocker lock(&d->core->mutex);
+    return !d->core->roundActive;
+}
+
+} // namespace AioUtils

@@ -1,0 +1,125 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Not API: private to the AioUtils implementation, never installed.
+
+#ifndef AIOUTILS_GROUP_P_H
+#define AIOUTILS_GROUP_P_H
+
+#include <AioUtils/group.h>
+
+#include <QtCore/qmutex.h>
+#include <QtCore/qwaitcondition.h>
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QThread;
+QT_END_NAMESPACE
+
+namespace AioUtils {
+namespace detail {
+
+// Everything a task may touch after it started, from any thread. The Group owns it; tasks keep a
+// weak reference, so a task ending after its group died finds nothing and does nothing.
+class GroupCore
+{
+public:
+    explicit GroupCore(Group *group);
+
+    // Work taken out under the lock and carried out after it: canceling futures and destroying
+    // jobs run user code (continuations, destructors of captures).
+    struct Aftermath
+    {
+        std::vector<QFuture<void>> toCancel;
+        std::vector<Job *> toDelete;
+        void run();
+    };
+
+    bool onGroupThread() const;
+    void beginTaskLocked();
+    void endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after);
+    void cancelLocked(Aftermath &after);
+    void wakeLocked();
+    void changedLocked();
+    bool slotFreeLocked() const
+    {
+        return maxConcurrency == 0 || running < maxConcurrency;
+    }
+    TaskLink linkLocked(const QFuture<void> *cancelHandle);
+    void registerLocked(TaskLink &link, const QFuture<void> &handle);
+
+    // Takes the next queued job that may start now on this thread, with the link it reports
+    // through; null when none may.
+    Job *takeStartableLocked(TaskLink &link, Aftermath &after);
+
+    void report(int slot, quint64 epoch, Outcome outcome, std::exception_ptr failure);
+    void registerHandle(TaskLink &link, const QFuture<void> &handle);
+
+    static bool isInsideTask(const GroupCore *core);
+    static QString messageOf(const std::exception_ptr &failure);
+
+    std::weak_ptr<GroupCore> self;
+    mutable QMutex mutex;
+    QWaitCondition changed; // for waiters off the group's thread
+    int waiters = 0;
+
+    Group *q; // null once the group is gone
+    QThread *const thread;
+    bool wakePosted = false;
+
+    int maxConcurrency = 0; // 0: unlimited
+    Group::FailurePolicy policy = Group::ContinueOnFailure;
+
+    // The current round. running counts started tasks that have not reported yet.
+    bool roundActive = false;
+    bool roundCanceled = false;
+    bool roundFailed = false;
+    int spawned = 0;
+    int queued = 0;
+    int running = 0;
+    int finished = 0;
+    int failed = 0;
+    std::exception_ptr firstFailure; // until join() takes it or the next round begins
+    std::optional<QPromise<void>> roundPromise;
+    // Bumped by cancel(): reports carrying an older epoch belong to tasks already accounted for.
+    quint64 epoch = 1;
+
+    std::deque<Job *> queue;
+    // Futures of running tasks, for cancel(); a finished task's slot is reused.
+    std::vector<std::optional<QFuture<void>>> slots;
+    std::vector<int> freeSlots;
+
+    // Notifications owed to the group's thread, emitted by the next drain.
+    std::vector<QString> failureMessages;
+    bool countsDirty = false;
+    bool idleSignaled = true;
+};
+
+} // namespace detail
+
+class GroupPrivate
+{
+    Q_DECLARE_PUBLIC(Group)
+public:
+    explicit GroupPrivate(Group *group);
+    virtual ~GroupPrivate();
+
+    // Starts what the queue may start now, then emits what the tasks' ends owe: taskFailed,
+    // countsChanged, idleChanged, finished. Runs on the group's thread.
+    void drain();
+    void startQueued();
+
+    // Blocks until done(core) holds (checked under the lock) or the deadline passes. On the
+    // group's thread it spins a local event loop, elsewhere it waits on a condition.
+    bool waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineTimer deadline);
+
+    Group *q_ptr;
+    std::shared_ptr<detail::GroupCore> core;
+};
+
+} // namespace AioUtils
+
+#endif // AIOUTILS_GROUP_P_H

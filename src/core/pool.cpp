@@ -1,0 +1,83 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include <AioUtils/pool.h>
+
+#include "group_p.h"
+
+#include <QtCore/qlogging.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace AioUtils {
+
+namespace {
+int validSize(int size, const char *where)
+{
+    if (size >= 1)
+        return size;
+    qWarning("AioUtils::Pool::%s: size %d is below 1; using 1", where, size);
+    return 1;
+}
+} // namespace
+
+/*!
+    \class AioUtils::Pool
+    \brief A Group that runs at most size() tasks at once; the rest wait in spawn order.
+
+    Adopted futures (spawn(QFuture<T>)) count as running at once and cannot be held back.
+*/
+
+/*!
+    Creates a pool running at most \a size tasks at once. A size below 1 warns, naming the value,
+    and means 1.
+*/
+Pool::Pool(int size, QObject *parent) : Group(parent)
+{
+    setMaxConcurrency(validSize(size, "Pool"));
+}
+
+Pool::~Pool() = default;
+
+int Pool::size() const
+{
+    return maxConcurrency();
+}
+
+/*!
+    Changes the limit at run time; growing it starts queued tasks at once. A size below 1 warns
+    and means 1.
+*/
+void Pool::setSize(int size)
+{
+    setMaxConcurrency(validSize(size, "setSize"));
+}
+
+/*!
+    How many more tasks could start now.
+*/
+int Pool::freeCount() const
+{
+    const detail::GroupCore &c = *d_ptr->core;
+    QMutexLocker lock(&c.mutex);
+    if (c.maxConcurrency == 0)
+        return std::numeric_limits<int>::max();
+    return std::max(0, c.maxConcurrency - c.running);
+}
+
+bool Pool::isFull() const
+{
+    return freeCount() == 0;
+}
+
+/*!
+    Waits until a task could start now (freeCount() > 0), spinning the pool's events on its own
+    thread. Returns false if \a deadline passes first.
+*/
+bool Pool::waitAvailable(QDeadlineTimer deadline)
+{
+    return d_ptr->waitUntil([](const detail::GroupCore &c) { return c.slotFreeLocked(); }, deadline);
+}
+
+} // namespace AioUtils
