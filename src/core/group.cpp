@@ -118,7 +118,8 @@ void PoolJobBase::run()
 // ---------------------------------------------------------------------------------------------
 // GroupCore
 
-GroupCore::GroupCore(Group *group) : q(group), thread(group->thread()) { }
+// Runs before the QObject part of the group exists: the group will live on this thread.
+GroupCore::GroupCore(Group *group) : q(group), thread(QThread::currentThread()) { }
 
 void GroupCore::Aftermath::run()
 {

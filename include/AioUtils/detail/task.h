@@ -78,6 +78,38 @@ private:
     friend class GroupCore;
 };
 
+// The outcome of a finished future. Only a canceled future can hold an exception, so the common
+// path is one state load.
+AIOUTILS_CORE_EXPORT Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure);
+
+template <typename T>
+inline Outcome outcomeOf(const QFuture<T> &future, std::exception_ptr *failure)
+{
+    if (!future.isCanceled())
+        return Outcome::Succeeded;
+    return canceledOutcome(QFuture<void>(future), failure);
+}
+
+// Follows a running future and reports its end through `link`.
+template <typename T>
+void watch(QFuture<T> future, TaskLink link)
+{
+    if (future.isFinished()) {
+        std::exception_ptr failure;
+        const Outcome outcome = outcomeOf(future, &failure);
+        link.report(outcome, std::move(failure));
+        return;
+    }
+    link.setCancelHandle(QFuture<void>(future));
+    // A then() continuation is not invoked for a canceled future; it is destroyed instead, and
+    // the link's destructor then reports Canceled.
+    future.then(QtFuture::Launch::Sync, [link = std::move(link)](const QFuture<T> &done) mutable {
+        std::exception_ptr failure;
+        const Outcome outcome = outcomeOf(done, &failure);
+        link.report(outcome, std::move(failure));
+    });
+}
+
 // Delivers the outcome of a future returned by the work to the future the caller holds, then
 // reports the task's end. Destroyed uninvoked (the work's future was canceled, or dropped
 // unfinished), it finishes the caller's future as canceled and reports Canceled: `m_link` is
@@ -112,38 +144,6 @@ private:
     TaskLink m_link;
     QPromise<T> m_promise;
 };
-
-// The outcome of a finished future. Only a canceled future can hold an exception, so the common
-// path is one state load.
-AIOUTILS_CORE_EXPORT Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure);
-
-template <typename T>
-inline Outcome outcomeOf(const QFuture<T> &future, std::exception_ptr *failure)
-{
-    if (!future.isCanceled())
-        return Outcome::Succeeded;
-    return canceledOutcome(QFuture<void>(future), failure);
-}
-
-// Follows a running future and reports its end through `link`.
-template <typename T>
-void watch(QFuture<T> future, TaskLink link)
-{
-    if (future.isFinished()) {
-        std::exception_ptr failure;
-        const Outcome outcome = outcomeOf(future, &failure);
-        link.report(outcome, std::move(failure));
-        return;
-    }
-    link.setCancelHandle(QFuture<void>(future));
-    // A then() continuation is not invoked for a canceled future; it is destroyed instead, and
-    // the link's destructor then reports Canceled.
-    future.then(QtFuture::Launch::Sync, [link = std::move(link)](const QFuture<T> &done) mutable {
-        std::exception_ptr failure;
-        const Outcome outcome = outcomeOf(done, &failure);
-        link.report(outcome, std::move(failure));
-    });
-}
 
 // Type-erased lazy work waiting in a group's queue.
 class AIOUTILS_CORE_EXPORT Job
