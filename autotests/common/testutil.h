@@ -9,12 +9,25 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qpromise.h>
+#include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 
 #include <memory>
 #include <stdexcept>
 
 namespace TestUtil {
+
+// A single-shot timer on the calling thread. On the main thread it is owned by the application,
+// so timers a test leaves pending (a 60 s delay it cancels) are freed at exit, not leaked.
+inline QTimer *timerOnThisThread(int ms)
+{
+    QCoreApplication *app = QCoreApplication::instance();
+    auto *timer = new QTimer(app && app->thread() == QThread::currentThread() ? app : nullptr);
+    timer->setSingleShot(true);
+    timer->setTimerType(Qt::PreciseTimer);
+    timer->setInterval(ms);
+    return timer;
+}
 
 // A future that finishes with `value` after `ms` milliseconds, timed on the calling thread's
 // event loop (the thread must spin events: Group::join() does).
@@ -24,15 +37,13 @@ QFuture<T> delayed(int ms, T value)
     auto promise = std::make_shared<QPromise<T>>();
     promise->start();
     // The timer lives on the calling thread, so it fires there whichever thread that is.
-    auto *timer = new QTimer;
-    timer->setSingleShot(true);
-    timer->setTimerType(Qt::PreciseTimer);
+    auto *timer = timerOnThisThread(ms);
     QObject::connect(timer, &QTimer::timeout, timer, [timer, promise, value]() mutable {
         promise->addResult(std::move(value));
         promise->finish();
         timer->deleteLater();
     });
-    timer->start(ms);
+    timer->start();
     return promise->future();
 }
 
@@ -41,14 +52,12 @@ inline QFuture<void> delayed(int ms)
 {
     auto promise = std::make_shared<QPromise<void>>();
     promise->start();
-    auto *timer = new QTimer;
-    timer->setSingleShot(true);
-    timer->setTimerType(Qt::PreciseTimer);
+    auto *timer = timerOnThisThread(ms);
     QObject::connect(timer, &QTimer::timeout, timer, [timer, promise] {
         promise->finish();
         timer->deleteLater();
     });
-    timer->start(ms);
+    timer->start();
     return promise->future();
 }
 
@@ -57,14 +66,13 @@ inline QFuture<int> failingAfter(int ms, const char *message)
 {
     auto promise = std::make_shared<QPromise<int>>();
     promise->start();
-    auto *timer = new QTimer;
-    timer->setSingleShot(true);
+    auto *timer = timerOnThisThread(ms);
     QObject::connect(timer, &QTimer::timeout, timer, [timer, promise, message] {
         promise->setException(std::make_exception_ptr(std::runtime_error(message)));
         promise->finish();
         timer->deleteLater();
     });
-    timer->start(ms);
+    timer->start();
     return promise->future();
 }
 

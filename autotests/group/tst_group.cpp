@@ -473,7 +473,8 @@ void tst_Group::roundsResetCounters()
     QVERIFY(group.join());
     QCOMPARE(group.spawnedCount(), 3);
     QCOMPARE(finished.count(), 1);
-    QVERIFY(idle.count() >= 2);
+    // idleChanged pairs up (a round that starts and ends between two drains is coalesced).
+    QCOMPARE(idle.count() % 2, 0);
     for (int i = 0; i < 2; ++i)
         group.spawn(QtFuture::makeReadyFuture(i));
     QVERIFY(group.join());

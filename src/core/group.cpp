@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 #include "group_p.h"
+#include "tsan_p.h"
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qeventloop.h>
@@ -101,11 +102,14 @@ Job::~Job() = default;
 void PoolJobBase::start(TaskLink link)
 {
     m_link = std::move(link);
-    (m_pool ? m_pool : QThreadPool::globalInstance())->start(this);
+    QThreadPool *pool = m_pool ? m_pool : QThreadPool::globalInstance();
+    AIOUTILS_HANDOVER_RELEASE(this); // from here on, this job belongs to the pool's thread
+    pool->start(this);
 }
 
 void PoolJobBase::run()
 {
+    AIOUTILS_HANDOVER_ACQUIRE(this);
     std::exception_ptr failure;
     Outcome outcome;
     {
@@ -166,14 +170,16 @@ void GroupCore::wakeLocked()
     if (wakePosted || !q)
         return;
     wakePosted = true;
-    QCoreApplication::postEvent(q, new QEvent(WakeEvent));
+    auto *event = new QEvent(WakeEvent);
+    AIOUTILS_HANDOVER_RELEASE(event);
+    QCoreApplication::postEvent(q, event);
 }
 
 void GroupCore::changedLocked()
 {
     countsDirty = true;
     if (waiters > 0)
-        changed.wakeAll();
+        changed.notify_all();
     wakeLocked();
 }
 
@@ -250,7 +256,7 @@ void GroupCore::registerLocked(TaskLink &link, const QFuture<void> &handle)
 void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
 {
     {
-        QMutexLocker lock(&mutex);
+        std::lock_guard lock(mutex);
         if (link.m_epoch == epoch) {
             registerLocked(link, handle);
             return;
@@ -297,7 +303,7 @@ void GroupCore::report(int slot, quint64 taskEpoch, Outcome outcome, std::except
     TaskLink link;
     Job *next = nullptr;
     {
-        QMutexLocker lock(&mutex);
+        std::lock_guard lock(mutex);
         if (taskEpoch != epoch)
             return; // accounted for already, by cancel()
         if (slot >= 0) {
@@ -334,7 +340,7 @@ void GroupPrivate::startQueued()
         detail::TaskLink link;
         detail::Job *job;
         {
-            QMutexLocker lock(&core->mutex);
+            std::lock_guard lock(core->mutex);
             job = core->takeStartableLocked(link, after);
         }
         after.run();
@@ -349,7 +355,7 @@ void GroupPrivate::drain()
 {
     Q_Q(Group);
     {
-        QMutexLocker lock(&core->mutex);
+        std::lock_guard lock(core->mutex);
         core->wakePosted = false;
     }
     startQueued();
@@ -362,7 +368,7 @@ void GroupPrivate::drain()
     std::exception_ptr failure;
     bool canceled = false;
     {
-        QMutexLocker lock(&core->mutex);
+        std::lock_guard lock(core->mutex);
         if (core->roundActive && core->running == 0 && core->queued == 0) {
             core->roundActive = false;
             roundEnded = true;
@@ -370,7 +376,7 @@ void GroupPrivate::drain()
             failure = core->firstFailure;
             canceled = core->roundCanceled;
             if (core->waiters > 0)
-                core->changed.wakeAll();
+                core->changed.notify_all();
         }
         messages.swap(core->failureMessages);
         countsDirty = std::exchange(core->countsDirty, false);
@@ -407,21 +413,23 @@ bool GroupPrivate::waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineT
     Q_Q(Group);
     const std::shared_ptr<detail::GroupCore> c = core;
     if (!c->onGroupThread()) {
-        QMutexLocker lock(&c->mutex);
+        std::unique_lock lock(c->mutex);
         ++c->waiters;
-        bool ok = true;
-        while (!done(*c)) {
-            if (!c->changed.wait(&c->mutex, deadline)) {
-                ok = done(*c);
-                break;
-            }
+        const auto predicate = [&c, done] { return done(*c); };
+        bool ok;
+        if (deadline.isForever()) {
+            c->changed.wait(lock, predicate);
+            ok = true;
+        } else {
+            ok = c->changed.wait_until(lock, deadline.deadline<std::chrono::steady_clock>(),
+                                       predicate);
         }
         --c->waiters;
         return ok;
     }
 
     const auto check = [&c, done] {
-        QMutexLocker lock(&c->mutex);
+        std::lock_guard lock(c->mutex);
         return done(*c);
     };
     if (check())
@@ -481,13 +489,13 @@ Group::~Group()
     detail::GroupCore::Aftermath after;
     std::optional<QPromise<void>> promise;
     {
-        QMutexLocker lock(&d->core->mutex);
+        std::lock_guard lock(d->core->mutex);
         d->core->q = nullptr;
         d->core->cancelLocked(after);
         d->core->roundActive = false;
         promise.swap(d->core->roundPromise);
         if (d->core->waiters > 0)
-            d->core->changed.wakeAll();
+            d->core->changed.notify_all();
     }
     after.run();
     // promise: QPromise's destructor cancels and finishes what joined() handed out.
@@ -510,7 +518,7 @@ Group::~Group()
 detail::TaskLink Group::adopt()
 {
     Q_D(Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     d->core->beginTaskLocked();
     return d->core->linkLocked(nullptr);
 }
@@ -520,7 +528,7 @@ void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure)
     Q_D(Group);
     detail::GroupCore::Aftermath after;
     {
-        QMutexLocker lock(&d->core->mutex);
+        std::lock_guard lock(d->core->mutex);
         d->core->beginTaskLocked();
         ++d->core->running;
         d->core->endTaskLocked(outcome, std::move(failure), after);
@@ -531,7 +539,7 @@ void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure)
 detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *cancelHandle)
 {
     Q_D(Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     detail::GroupCore &c = *d->core;
     if (!c.queue.empty() || !c.slotFreeLocked() || (needsGroupThread && !c.onGroupThread()))
         return {};
@@ -542,7 +550,7 @@ detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *canc
 void Group::enqueue(detail::Job *job)
 {
     Q_D(Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     d->core->beginTaskLocked();
     d->core->queue.push_back(job);
     ++d->core->queued;
@@ -570,7 +578,7 @@ bool Group::join(QDeadlineTimer deadline)
         return false;
     std::exception_ptr failure;
     {
-        QMutexLocker lock(&core->mutex);
+        std::lock_guard lock(core->mutex);
         failure = std::exchange(core->firstFailure, nullptr);
     }
     if (failure)
@@ -585,7 +593,7 @@ bool Group::join(QDeadlineTimer deadline)
 QFuture<void> Group::joined()
 {
     Q_D(Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     if (!d->core->roundActive) {
         QFutureInterface<void> done(QFutureInterfaceBase::Started);
         if (d->core->firstFailure)
@@ -606,7 +614,7 @@ QFuture<void> Group::joined()
 std::exception_ptr Group::firstFailure() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return d->core->firstFailure;
 }
 
@@ -619,7 +627,7 @@ void Group::cancel()
     Q_D(Group);
     detail::GroupCore::Aftermath after;
     {
-        QMutexLocker lock(&d->core->mutex);
+        std::lock_guard lock(d->core->mutex);
         if (!d->core->roundActive)
             return;
         d->core->cancelLocked(after);
@@ -631,6 +639,7 @@ void Group::cancel()
 
 void Group::customEvent(QEvent *event)
 {
+    AIOUTILS_HANDOVER_ACQUIRE(event);
     if (event->type() == WakeEvent) {
         d_func()->drain();
         return;
@@ -641,7 +650,7 @@ void Group::customEvent(QEvent *event)
 int Group::maxConcurrency() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return d->core->maxConcurrency;
 }
 
@@ -657,7 +666,7 @@ void Group::setMaxConcurrency(int limit)
         limit = 0;
     }
     {
-        QMutexLocker lock(&d->core->mutex);
+        std::lock_guard lock(d->core->mutex);
         if (d->core->maxConcurrency == limit)
             return;
         d->core->maxConcurrency = limit;
@@ -669,7 +678,7 @@ void Group::setMaxConcurrency(int limit)
 Group::FailurePolicy Group::failurePolicy() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return d->core->policy;
 }
 
@@ -677,7 +686,7 @@ void Group::setFailurePolicy(FailurePolicy policy)
 {
     Q_D(Group);
     {
-        QMutexLocker lock(&d->core->mutex);
+        std::lock_guard lock(d->core->mutex);
         if (d->core->policy == policy)
             return;
         d->core->policy = policy;
@@ -688,42 +697,42 @@ void Group::setFailurePolicy(FailurePolicy policy)
 int Group::spawnedCount() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return d->core->spawned;
 }
 
 int Group::queuedCount() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return d->core->queued;
 }
 
 int Group::runningCount() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return d->core->running;
 }
 
 int Group::finishedCount() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return d->core->finished;
 }
 
 int Group::failedCount() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return d->core->failed;
 }
 
 bool Group::isIdle() const
 {
     Q_D(const Group);
-    QMutexLocker lock(&d->core->mutex);
+    std::lock_guard lock(d->core->mutex);
     return !d->core->roundActive;
 }
 

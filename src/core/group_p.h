@@ -8,10 +8,9 @@
 
 #include <AioUtils/group.h>
 
-#include <QtCore/qmutex.h>
-#include <QtCore/qwaitcondition.h>
-
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -62,8 +61,10 @@ public:
     static QString messageOf(const std::exception_ptr &failure);
 
     std::weak_ptr<GroupCore> self;
-    mutable QMutex mutex;
-    QWaitCondition changed; // for waiters off the group's thread
+    // std::mutex rather than QMutex: its waits are visible to ThreadSanitizer, QWaitCondition's are
+    // not (they happen inside QtCore).
+    mutable std::mutex mutex;
+    std::condition_variable changed; // for waiters off the group's thread
     int waiters = 0;
 
     Group *q; // null once the group is gone

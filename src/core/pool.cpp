@@ -60,7 +60,7 @@ void Pool::setSize(int size)
 int Pool::freeCount() const
 {
     const detail::GroupCore &c = *d_ptr->core;
-    QMutexLocker lock(&c.mutex);
+    std::lock_guard lock(c.mutex);
     if (c.maxConcurrency == 0)
         return std::numeric_limits<int>::max();
     return std::max(0, c.maxConcurrency - c.running);
