@@ -31,8 +31,7 @@ inline QTimer *timerOnThisThread(int ms)
 
 // A future that finishes with `value` after `ms` milliseconds, timed on the calling thread's
 // event loop (the thread must spin events: Group::join() does).
-template <typename T>
-QFuture<T> delayed(int ms, T value)
+template<typename T> QFuture<T> delayed(int ms, T value)
 {
     auto promise = std::make_shared<QPromise<T>>();
     promise->start();

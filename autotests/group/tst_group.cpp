@@ -623,8 +623,8 @@ void tst_Group::groupsInFourThreads()
                     group.spawn([i] { return delayed(5, i); });
                     group.spawn(QtFuture::makeReadyFuture(i));
                 }
-                if (!group.join(QDeadlineTimer(20000)) || sum != 45
-                    || group.finishedCount() != 30 || group.spawnedCount() != 30) {
+                if (!group.join(QDeadlineTimer(20000)) || sum != 45 || group.finishedCount() != 30
+                    || group.spawnedCount() != 30) {
                     ++errors;
                 }
                 ++rounds;

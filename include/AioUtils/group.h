@@ -44,19 +44,20 @@ public:
     explicit Group(QObject *parent = nullptr);
     ~Group() override;
 
-    template <typename T>
-    QFuture<T> spawn(QFuture<T> future);
+    template<typename T> QFuture<T> spawn(QFuture<T> future);
 
-    template <typename F, typename... Args,
-              typename = std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    template<typename F, typename... Args,
+             typename =
+                     std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
     auto spawn(F &&f, Args &&...args)
     {
         return spawn(static_cast<QThreadPool *>(nullptr), std::forward<F>(f),
                      std::forward<Args>(args)...);
     }
 
-    template <typename F, typename... Args,
-              typename = std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    template<typename F, typename... Args,
+             typename =
+                     std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
     auto spawn(QThreadPool *pool, F &&f, Args &&...args);
 
     bool join(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
@@ -103,8 +104,7 @@ private:
     void adoptFinished(detail::Outcome outcome, std::exception_ptr failure);
 };
 
-template <typename T>
-QFuture<T> Group::spawn(QFuture<T> future)
+template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
 {
     if (future.isFinished()) {
         std::exception_ptr failure;
@@ -117,7 +117,7 @@ QFuture<T> Group::spawn(QFuture<T> future)
     return future;
 }
 
-template <typename F, typename... Args, typename>
+template<typename F, typename... Args, typename>
 auto Group::spawn(QThreadPool *pool, F &&f, Args &&...args)
 {
     using Call = detail::Call<std::decay_t<F>, std::decay_t<Args>...>;

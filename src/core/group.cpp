@@ -33,11 +33,8 @@ TaskLink::TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch) noexce
 }
 
 TaskLink::TaskLink(TaskLink &&other) noexcept
-    : m_core(std::move(other.m_core)),
-      m_id(other.m_id),
-      m_epoch(other.m_epoch),
-      m_slot(other.m_slot),
-      m_armed(std::exchange(other.m_armed, false))
+    : m_core(std::move(other.m_core)), m_id(other.m_id), m_epoch(other.m_epoch),
+      m_slot(other.m_slot), m_armed(std::exchange(other.m_armed, false))
 {
 }
 

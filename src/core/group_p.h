@@ -43,10 +43,7 @@ public:
     void cancelLocked(Aftermath &after);
     void wakeLocked();
     void changedLocked();
-    bool slotFreeLocked() const
-    {
-        return maxConcurrency == 0 || running < maxConcurrency;
-    }
+    bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
     TaskLink linkLocked(const QFuture<void> *cancelHandle);
     void registerLocked(TaskLink &link, const QFuture<void> &handle);
 

@@ -10,21 +10,21 @@
 #define AIOUTILS_TSAN_P_H
 
 #if defined(__SANITIZE_THREAD__)
-#  define AIOUTILS_TSAN 1
+#define AIOUTILS_TSAN 1
 #elif defined(__has_feature)
-#  if __has_feature(thread_sanitizer)
-#    define AIOUTILS_TSAN 1
-#  endif
+#if __has_feature(thread_sanitizer)
+#define AIOUTILS_TSAN 1
+#endif
 #endif
 
 #ifdef AIOUTILS_TSAN
 extern "C" void __tsan_acquire(void *addr);
 extern "C" void __tsan_release(void *addr);
-#  define AIOUTILS_HANDOVER_RELEASE(p) __tsan_release(static_cast<void *>(p))
-#  define AIOUTILS_HANDOVER_ACQUIRE(p) __tsan_acquire(static_cast<void *>(p))
+#define AIOUTILS_HANDOVER_RELEASE(p) __tsan_release(static_cast<void *>(p))
+#define AIOUTILS_HANDOVER_ACQUIRE(p) __tsan_acquire(static_cast<void *>(p))
 #else
-#  define AIOUTILS_HANDOVER_RELEASE(p) static_cast<void>(p)
-#  define AIOUTILS_HANDOVER_ACQUIRE(p) static_cast<void>(p)
+#define AIOUTILS_HANDOVER_RELEASE(p) static_cast<void>(p)
+#define AIOUTILS_HANDOVER_ACQUIRE(p) static_cast<void>(p)
 #endif
 
 #endif // AIOUTILS_TSAN_P_H

@@ -80,10 +80,10 @@ private:
 
 // The outcome of a finished future. Only a canceled future can hold an exception, so the common
 // path is one state load.
-AIOUTILS_CORE_EXPORT Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure);
+AIOUTILS_CORE_EXPORT Outcome canceledOutcome(const QFuture<void> &future,
+                                             std::exception_ptr *failure);
 
-template <typename T>
-inline Outcome outcomeOf(const QFuture<T> &future, std::exception_ptr *failure)
+template<typename T> inline Outcome outcomeOf(const QFuture<T> &future, std::exception_ptr *failure)
 {
     if (!future.isCanceled())
         return Outcome::Succeeded;
@@ -91,8 +91,7 @@ inline Outcome outcomeOf(const QFuture<T> &future, std::exception_ptr *failure)
 }
 
 // Follows a running future and reports its end through `link`.
-template <typename T>
-void watch(QFuture<T> future, TaskLink link)
+template<typename T> void watch(QFuture<T> future, TaskLink link)
 {
     if (future.isFinished()) {
         std::exception_ptr failure;
@@ -114,8 +113,7 @@ void watch(QFuture<T> future, TaskLink link)
 // reports the task's end. Destroyed uninvoked (the work's future was canceled, or dropped
 // unfinished), it finishes the caller's future as canceled and reports Canceled: `m_link` is
 // declared first so that it reports only after the promise is final.
-template <typename T>
-class Forwarder
+template<typename T> class Forwarder
 {
 public:
     Forwarder(QPromise<T> &&promise, TaskLink &&link)
@@ -169,15 +167,13 @@ private:
     bool m_needsGroupThread;
 };
 
-template <typename F, typename... Args>
-class Call
+template<typename F, typename... Args> class Call
 {
 public:
     using Result = std::invoke_result_t<F, Args...>;
 
-    template <typename G, typename... A>
-    explicit Call(G &&f, A &&...args)
-        : m_f(std::forward<G>(f)), m_args(std::forward<A>(args)...)
+    template<typename G, typename... A>
+    explicit Call(G &&f, A &&...args) : m_f(std::forward<G>(f)), m_args(std::forward<A>(args)...)
     {
     }
     Result operator()() { return std::apply(std::move(m_f), std::move(m_args)); }
@@ -187,13 +183,11 @@ private:
     std::tuple<Args...> m_args;
 };
 
-template <typename T>
-struct FutureValue
+template<typename T> struct FutureValue
 {
     static constexpr bool isFuture = false;
 };
-template <typename T>
-struct FutureValue<QFuture<T>>
+template<typename T> struct FutureValue<QFuture<T>>
 {
     static constexpr bool isFuture = true;
     using Type = T;
@@ -216,8 +210,7 @@ private:
     QThreadPool *m_pool;
 };
 
-template <typename R, typename C>
-class PoolJob final : public PoolJobBase
+template<typename R, typename C> class PoolJob final : public PoolJobBase
 {
 public:
     PoolJob(QThreadPool *pool, C &&call) : PoolJobBase(pool), m_call(std::in_place, std::move(call))
@@ -260,8 +253,7 @@ private:
 };
 
 // Calls `call` and hands back its future; a throwing call becomes a failed future.
-template <typename T, typename C>
-QFuture<T> invokeForFuture(C &call)
+template<typename T, typename C> QFuture<T> invokeForFuture(C &call)
 {
     try {
         return call();
@@ -275,8 +267,7 @@ QFuture<T> invokeForFuture(C &call)
 
 // Queued work that returns QFuture<T>: called on the group's thread once a slot is free; its
 // future's outcome is forwarded to the future the caller got at spawn time.
-template <typename T, typename C>
-class FutureJob final : public Job
+template<typename T, typename C> class FutureJob final : public Job
 {
 public:
     explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { m_promise.start(); }
