@@ -112,7 +112,7 @@ template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
         adoptFinished(outcome, std::move(failure));
     } else {
         // Adopted work is running already: it takes a slot at once, whatever the limit.
-        detail::watch(future, adopt());
+        detail::follow(future, adopt());
     }
     return future;
 }
@@ -132,7 +132,7 @@ auto Group::spawn(QThreadPool *pool, F &&f, Args &&...args)
                 detail::TaskScope scope(link);
                 future = detail::invokeForFuture<T>(call);
             }
-            detail::watch(future, std::move(link));
+            detail::follow(future, std::move(link));
             return future;
         }
         auto *job = new detail::FutureJob<T, Call>(std::move(call));

@@ -7,6 +7,7 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qeventloop.h>
 #include <QtCore/qexception.h>
+#include <QtCore/qfuturewatcher.h>
 #include <QtCore/qlogging.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qthread.h>
@@ -20,6 +21,35 @@ namespace {
 const QEvent::Type WakeEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
 
 thread_local detail::TaskScope *t_currentTask = nullptr;
+
+// The groups whose queue this thread is pumping right now, innermost first.
+struct PumpScope
+{
+    const detail::GroupCore *core;
+    PumpScope *outer;
+};
+thread_local PumpScope *t_pumping = nullptr;
+
+// Watches one Follower's future on the group's thread. A child of the group: destroyed with it,
+// the follower reports Canceled.
+class FollowWatcher final : public QFutureWatcher<void>
+{
+public:
+    FollowWatcher(std::unique_ptr<detail::Follower> follower, Group *group)
+        : QFutureWatcher<void>(group), m_follower(std::move(follower))
+    {
+        connect(this, &QFutureWatcherBase::finished, this, [this] {
+            std::unique_ptr<detail::Follower> done = std::move(m_follower);
+            deleteLater();
+            if (done)
+                done->finish();
+        });
+        setFuture(m_follower->future());
+    }
+
+private:
+    std::unique_ptr<detail::Follower> m_follower;
+};
 } // namespace
 
 namespace detail {
@@ -96,6 +126,31 @@ Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure
 
 Job::~Job() = default;
 
+Follower::~Follower() = default;
+
+void Follower::follow(std::unique_ptr<Follower> follower)
+{
+    if (const std::shared_ptr<GroupCore> core = follower->m_link.m_core.lock())
+        core->follow(std::move(follower));
+}
+
+AdoptFollower::AdoptFollower(const QFuture<void> &future, TaskLink &&link) noexcept
+    : Follower(std::move(link)), m_future(future)
+{
+}
+
+QFuture<void> AdoptFollower::future() const
+{
+    return m_future;
+}
+
+void AdoptFollower::finish()
+{
+    std::exception_ptr failure;
+    const Outcome outcome = outcomeOf(m_future, &failure);
+    m_link.report(outcome, std::move(failure));
+}
+
 void PoolJobBase::start(TaskLink link)
 {
     m_link = std::move(link);
@@ -130,6 +185,12 @@ void GroupCore::Aftermath::run()
     for (Job *job : toDelete)
         delete job;
     toDelete.clear();
+    toDrop.clear();
+    if (GroupCore *core = std::exchange(settles, nullptr)) {
+        std::lock_guard lock(core->mutex);
+        --core->settling;
+        core->changedLocked();
+    }
 }
 
 bool GroupCore::onGroupThread() const
@@ -212,6 +273,10 @@ void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, After
 void GroupCore::cancelLocked(Aftermath &after)
 {
     ++epoch;
+    if (!after.settles) {
+        after.settles = this;
+        ++settling;
+    }
     for (std::optional<QFuture<void>> &slot : slots) {
         if (slot)
             after.toCancel.push_back(std::move(*slot));
@@ -220,6 +285,9 @@ void GroupCore::cancelLocked(Aftermath &after)
     freeSlots.clear();
     after.toDelete.insert(after.toDelete.end(), queue.begin(), queue.end());
     queue.clear();
+    for (std::unique_ptr<Follower> &follower : pendingFollowers)
+        after.toDrop.push_back(std::move(follower));
+    pendingFollowers.clear();
     finished += running + queued;
     running = queued = 0;
     if (roundActive)
@@ -294,11 +362,34 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
     return nullptr;
 }
 
+void GroupCore::pump()
+{
+    for (const PumpScope *scope = t_pumping; scope; scope = scope->outer) {
+        if (scope->core == this)
+            return;
+    }
+    PumpScope scope { this, t_pumping };
+    t_pumping = &scope;
+    for (;;) {
+        Aftermath after;
+        TaskLink link;
+        Job *job;
+        {
+            std::lock_guard lock(mutex);
+            job = takeStartableLocked(link, after);
+        }
+        after.run();
+        if (!job)
+            break;
+        // One at a time: the work may cancel the group, and then the rest must not start.
+        job->start(std::move(link));
+    }
+    t_pumping = scope.outer;
+}
+
 void GroupCore::report(int slot, quint64 taskEpoch, Outcome outcome, std::exception_ptr failure)
 {
     Aftermath after;
-    TaskLink link;
-    Job *next = nullptr;
     {
         std::lock_guard lock(mutex);
         if (taskEpoch != epoch)
@@ -308,13 +399,40 @@ void GroupCore::report(int slot, quint64 taskEpoch, Outcome outcome, std::except
             freeSlots.push_back(slot);
         }
         endTaskLocked(outcome, std::move(failure), after);
-        // The freed slot goes to the next queued task right away, from whatever thread this is,
-        // rather than after a round trip through the group's thread.
-        next = takeStartableLocked(link, after);
     }
     after.run();
-    if (next)
-        next->start(std::move(link));
+    // The freed slot goes to the next queued task right away, from whatever thread this is,
+    // rather than after a round trip through the group's thread.
+    pump();
+}
+
+void GroupCore::follow(std::unique_ptr<Follower> follower)
+{
+    Group *group;
+    {
+        std::lock_guard lock(mutex);
+        group = q;
+        if (group && !onGroupThread()) {
+            // A QObject for the group's thread is made on that thread: the next drain does it.
+            pendingFollowers.push_back(std::move(follower));
+            wakeLocked();
+            return;
+        }
+    }
+    if (group)
+        new FollowWatcher(std::move(follower), group);
+    // Else the group is gone, and the follower reports into nothing as it is destroyed here.
+}
+
+void GroupCore::watchPendingFollowers()
+{
+    std::vector<std::unique_ptr<Follower>> pending;
+    {
+        std::lock_guard lock(mutex);
+        pending.swap(pendingFollowers);
+    }
+    for (std::unique_ptr<Follower> &follower : pending)
+        new FollowWatcher(std::move(follower), q);
 }
 
 } // namespace detail
@@ -332,20 +450,7 @@ GroupPrivate::~GroupPrivate() = default;
 
 void GroupPrivate::startQueued()
 {
-    for (;;) {
-        detail::GroupCore::Aftermath after;
-        detail::TaskLink link;
-        detail::Job *job;
-        {
-            std::lock_guard lock(core->mutex);
-            job = core->takeStartableLocked(link, after);
-        }
-        after.run();
-        if (!job)
-            return;
-        // One at a time: the work may cancel the group, and then the rest must not start.
-        job->start(std::move(link));
-    }
+    core->pump();
 }
 
 void GroupPrivate::drain()
@@ -355,6 +460,7 @@ void GroupPrivate::drain()
         std::lock_guard lock(core->mutex);
         core->wakePosted = false;
     }
+    core->watchPendingFollowers();
     startQueued();
 
     std::vector<QString> messages;
@@ -366,7 +472,7 @@ void GroupPrivate::drain()
     bool canceled = false;
     {
         std::lock_guard lock(core->mutex);
-        if (core->roundActive && core->running == 0 && core->queued == 0) {
+        if (core->roundActive && core->roundOverLocked()) {
             core->roundActive = false;
             roundEnded = true;
             promise.swap(core->roundPromise);
@@ -547,13 +653,19 @@ detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *canc
 void Group::enqueue(detail::Job *job)
 {
     Q_D(Group);
-    std::lock_guard lock(d->core->mutex);
-    d->core->beginTaskLocked();
-    d->core->queue.push_back(job);
-    ++d->core->queued;
-    // The drain on the group's thread starts it if a slot is free (the work needs that thread,
-    // or others queued before it).
-    d->core->wakeLocked();
+    bool startable;
+    {
+        std::lock_guard lock(d->core->mutex);
+        d->core->beginTaskLocked();
+        d->core->queue.push_back(job);
+        ++d->core->queued;
+        startable = d->core->slotFreeLocked();
+    }
+    // Queued behind others, or on a thread that may not start it, yet a slot is free (tasks may
+    // have ended meanwhile): start what can start here, so thread-pool work never waits for the
+    // group's thread. Work that needs that thread is left to the drain the pump wakes.
+    if (startable)
+        d->core->pump();
 }
 
 /*!
@@ -664,6 +776,11 @@ void Group::setMaxConcurrency(int limit)
     }
     {
         std::lock_guard lock(d->core->mutex);
+        if (limit < d->core->minimumConcurrency) {
+            qWarning("AioUtils::Pool::setMaxConcurrency: size %d is below %d; using %d", limit,
+                     d->core->minimumConcurrency, d->core->minimumConcurrency);
+            limit = d->core->minimumConcurrency;
+        }
         if (d->core->maxConcurrency == limit)
             return;
         d->core->maxConcurrency = limit;

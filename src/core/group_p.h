@@ -34,6 +34,9 @@ public:
     {
         std::vector<QFuture<void>> toCancel;
         std::vector<Job *> toDelete;
+        std::vector<std::unique_ptr<Follower>> toDrop;
+        // Set by cancelLocked(): the round may not end before this aftermath has run.
+        GroupCore *settles = nullptr;
         void run();
     };
 
@@ -43,6 +46,7 @@ public:
     void cancelLocked(Aftermath &after);
     void wakeLocked();
     void changedLocked();
+    bool roundOverLocked() const { return running == 0 && queued == 0 && settling == 0; }
     bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
     TaskLink linkLocked(const QFuture<void> *cancelHandle);
     void registerLocked(TaskLink &link, const QFuture<void> &handle);
@@ -51,7 +55,13 @@ public:
     // through; null when none may.
     Job *takeStartableLocked(TaskLink &link, Aftermath &after);
 
+    // Starts queued jobs while slots are free. Re-entered on the same thread (a started job whose
+    // future is finished already ends at once), it leaves the work to the outer loop.
+    void pump();
     void report(int slot, quint64 epoch, Outcome outcome, std::exception_ptr failure);
+    void follow(std::unique_ptr<Follower> follower);
+    // On the group's thread: watch what follow() queued from other threads.
+    void watchPendingFollowers();
     void registerHandle(TaskLink &link, const QFuture<void> &handle);
 
     static bool isInsideTask(const GroupCore *core);
@@ -68,7 +78,8 @@ public:
     QThread *const thread;
     bool wakePosted = false;
 
-    int maxConcurrency = 0; // 0: unlimited
+    int maxConcurrency = 0;     // 0: unlimited
+    int minimumConcurrency = 0; // a Pool never runs unlimited
     Group::FailurePolicy policy = Group::ContinueOnFailure;
 
     // The current round. running counts started tasks that have not reported yet.
@@ -80,6 +91,7 @@ public:
     int running = 0;
     int finished = 0;
     int failed = 0;
+    int settling = 0;                // cancel() aftermaths still running on some thread
     std::exception_ptr firstFailure; // until join() takes it or the next round begins
     std::optional<QPromise<void>> roundPromise;
     // Bumped by cancel(): reports carrying an older epoch belong to tasks already accounted for.
@@ -89,6 +101,8 @@ public:
     // Futures of running tasks, for cancel(); a finished task's slot is reused.
     std::vector<std::optional<QFuture<void>>> slots;
     std::vector<int> freeSlots;
+    // Futures to watch, handed in from threads other than the group's.
+    std::vector<std::unique_ptr<Follower>> pendingFollowers;
 
     // Notifications owed to the group's thread, emitted by the next drain.
     std::vector<QString> failureMessages;

@@ -36,6 +36,8 @@ int validSize(int size, const char *where)
 Pool::Pool(int size, QObject *parent) : Group(parent)
 {
     setMaxConcurrency(validSize(size, "Pool"));
+    std::lock_guard lock(d_ptr->core->mutex);
+    d_ptr->core->minimumConcurrency = 1;
 }
 
 Pool::~Pool() = default;

@@ -55,6 +55,7 @@ public:
 private:
     friend class TaskScope;
     friend class GroupCore;
+    friend class Follower;
     std::weak_ptr<GroupCore> m_core;
     const GroupCore *m_id = nullptr; // identity only, for TaskScope; never dereferenced
     quint64 m_epoch = 0;
@@ -90,8 +91,44 @@ template<typename T> inline Outcome outcomeOf(const QFuture<T> &future, std::exc
     return canceledOutcome(QFuture<void>(future), failure);
 }
 
-// Follows a running future and reports its end through `link`.
-template<typename T> void watch(QFuture<T> future, TaskLink link)
+// Follows one running future that this library does not own, and ends its task when the future
+// finishes. The group watches it with a QFutureWatcher on the group's thread: in Qt 6.4 a second
+// then() on a future replaces the first, so a continuation of ours would silently take the place
+// of the caller's (or the caller's of ours); watchers can be many.
+class AIOUTILS_CORE_EXPORT Follower
+{
+public:
+    explicit Follower(TaskLink &&link) noexcept : m_link(std::move(link)) { }
+    virtual ~Follower();
+    Follower(const Follower &) = delete;
+    Follower &operator=(const Follower &) = delete;
+
+    virtual QFuture<void> future() const = 0;
+    // The future finished: settle the task.
+    virtual void finish() = 0;
+
+    // Hands `follower` to its group (on the group's thread; from another thread by a posted
+    // wake-up). Destroyed unfinished, with its group, it reports Canceled.
+    static void follow(std::unique_ptr<Follower> follower);
+
+protected:
+    TaskLink m_link; // in the base: destroyed after what the derived class holds
+};
+
+// Ends the task of an adopted future (or of a future the work returned) with its outcome.
+class AIOUTILS_CORE_EXPORT AdoptFollower final : public Follower
+{
+public:
+    AdoptFollower(const QFuture<void> &future, TaskLink &&link) noexcept;
+    QFuture<void> future() const override;
+    void finish() override;
+
+private:
+    QFuture<void> m_future;
+};
+
+// Ends the task of `future`: at once if it is finished, else through a Follower.
+template<typename T> void follow(const QFuture<T> &future, TaskLink link)
 {
     if (future.isFinished()) {
         std::exception_ptr failure;
@@ -100,47 +137,40 @@ template<typename T> void watch(QFuture<T> future, TaskLink link)
         return;
     }
     link.setCancelHandle(QFuture<void>(future));
-    // A then() continuation is not invoked for a canceled future; it is destroyed instead, and
-    // the link's destructor then reports Canceled.
-    future.then(QtFuture::Launch::Sync, [link = std::move(link)](const QFuture<T> &done) mutable {
-        std::exception_ptr failure;
-        const Outcome outcome = outcomeOf(done, &failure);
-        link.report(outcome, std::move(failure));
-    });
+    Follower::follow(std::make_unique<AdoptFollower>(QFuture<void>(future), std::move(link)));
 }
 
-// Delivers the outcome of a future returned by the work to the future the caller holds, then
-// reports the task's end. Destroyed uninvoked (the work's future was canceled, or dropped
-// unfinished), it finishes the caller's future as canceled and reports Canceled: `m_link` is
-// declared first so that it reports only after the promise is final.
-template<typename T> class Forwarder
+// Delivers the outcome of the future the work returned to the future the caller got at spawn
+// time, then ends the task. Destroyed unfinished, the promise (QPromise cancels on destruction)
+// is final before the link in the base reports Canceled.
+template<typename T> class ForwardFollower final : public Follower
 {
 public:
-    Forwarder(QPromise<T> &&promise, TaskLink &&link)
-        : m_link(std::move(link)), m_promise(std::move(promise))
+    ForwardFollower(const QFuture<T> &inner, QPromise<T> &&outer, TaskLink &&link)
+        : Follower(std::move(link)), m_inner(inner), m_outer(std::move(outer))
     {
     }
-    Forwarder(Forwarder &&) noexcept = default;
+    QFuture<void> future() const override { return QFuture<void>(m_inner); }
 
-    void operator()(const QFuture<T> &done)
+    void finish() override
     {
         std::exception_ptr failure;
-        const Outcome outcome = outcomeOf(done, &failure);
+        const Outcome outcome = outcomeOf(m_inner, &failure);
         if (outcome == Outcome::Failed) {
-            m_promise.setException(failure);
+            m_outer.setException(failure);
         } else if (outcome == Outcome::Canceled) {
-            m_promise.future().cancel();
+            m_outer.future().cancel();
         } else if constexpr (!std::is_void_v<T>) {
-            for (int i = 0; i < done.resultCount(); ++i)
-                m_promise.addResult(done.resultAt(i));
+            for (int i = 0; i < m_inner.resultCount(); ++i)
+                m_outer.addResult(m_inner.resultAt(i));
         }
-        m_promise.finish();
+        m_outer.finish();
         m_link.report(outcome, std::move(failure));
     }
 
 private:
-    TaskLink m_link;
-    QPromise<T> m_promise;
+    QFuture<T> m_inner;
+    QPromise<T> m_outer;
 };
 
 // Type-erased lazy work waiting in a group's queue.
@@ -286,11 +316,12 @@ public:
         }
         if (!inner.isFinished())
             link.setCancelHandle(QFuture<void>(inner));
-        Forwarder<T> forward(std::move(m_promise), std::move(link));
+        auto forward =
+                std::make_unique<ForwardFollower<T>>(inner, std::move(m_promise), std::move(link));
         if (inner.isFinished())
-            forward(inner);
+            forward->finish();
         else
-            inner.then(QtFuture::Launch::Sync, std::move(forward));
+            Follower::follow(std::move(forward));
     }
 
 private:
