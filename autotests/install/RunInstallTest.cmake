@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: Apache-2.0
+
+# Run by tst_install (cmake -P, see CMakeLists.txt). Proves the installed package stands alone:
+#  1. cmake --install <AIOUTILS_BUILD_DIR> --prefix <WORK_DIR>/prefix
+#  2. configures, builds and runs autotests/install/consumer (C++17) against that prefix
+#  3. the same for examples/nested-loops, with a tiny workload
+# Both sub-projects must find AioUtils in the prefix, not in the build tree or the system. They use
+# the parent build's generator, compiler and flags: sanitizer builds need one runtime throughout.
+
+foreach(var AIOUTILS_CMAKE AIOUTILS_BUILD_DIR AIOUTILS_SOURCE_DIR WORK_DIR GENERATOR)
+    if("${${var}}" STREQUAL "")
+        message(FATAL_ERROR "RunInstallTest.cmake needs -D${var}=...")
+    endif()
+endforeach()
+
+set(prefix "${WORK_DIR}/prefix")
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+
+set(configArgs)
+if(NOT "${CONFIG}" STREQUAL "")
+    set(configArgs --config "${CONFIG}")
+endif()
+
+# run(<step> <command> <args>...): runs the command, its output going to the test's log.
+function(run step)
+    string(REPLACE ";" " " commandLine "${ARGN}")
+    message(STATUS "tst_install: ${step}: ${commandLine}")
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE result)
+    if(NOT result EQUAL 0)
+        message(FATAL_ERROR "tst_install: ${step} failed (${result})")
+    endif()
+endfunction()
+
+# build_and_run(<name> <source dir> <executable> <args>...): configures with the caller's
+# ${extraArgs} too.
+function(build_and_run name sourceDir executable)
+    set(buildDir "${WORK_DIR}/${name}")
+    set(configure "${AIOUTILS_CMAKE}" -S "${sourceDir}" -B "${buildDir}" -G "${GENERATOR}"
+        "-DCMAKE_PREFIX_PATH=${prefix}"
+        -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
+        -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF
+        ${extraArgs})
+    if(NOT "${CONFIG}" STREQUAL "")
+        list(APPEND configure "-DCMAKE_BUILD_TYPE=${CONFIG}")
+    endif()
+    foreach(var CMAKE_MAKE_PROGRAM CMAKE_CXX_COMPILER CMAKE_CXX_FLAGS CMAKE_EXE_LINKER_FLAGS Qt6_DIR)
+        if(NOT "${${var}}" STREQUAL "")
+            list(APPEND configure "-D${var}=${${var}}")
+        endif()
+    endforeach()
+    run("configure ${name}" ${configure})
+
+    file(STRINGS "${buildDir}/CMakeCache.txt" found REGEX "^AioUtils_DIR:")
+    string(REGEX REPLACE "^AioUtils_DIR:[A-Z]+=" "" found "${found}")
+    cmake_path(IS_PREFIX prefix "${found}" NORMALIZE inPrefix)
+    if(NOT inPrefix)
+        message(FATAL_ERROR "tst_install: ${name} found AioUtils in '${found}', not in '${prefix}'")
+    endif()
+
+    run("build ${name}" "${AIOUTILS_CMAKE}" --build "${buildDir}" ${configArgs})
+
+    foreach(candidate "${buildDir}/${executable}" "${buildDir}/${CONFIG}/${executable}"
+                      "${buildDir}/${executable}.exe" "${buildDir}/${CONFIG}/${executable}.exe")
+        if(EXISTS "${candidate}" AND NOT IS_DIRECTORY "${candidate}")
+            run("run ${name}" "${candidate}" ${ARGN})
+            return()
+        endif()
+    endforeach()
+    message(FATAL_ERROR "tst_install: ${name} built no '${executable}' in ${buildDir}")
+endfunction()
+
+run("install" "${AIOUTILS_CMAKE}" --install "${AIOUTILS_BUILD_DIR}" --prefix "${prefix}" ${configArgs})
+set(extraArgs "-DCONSUMER_WERROR=${WERROR}")
+build_and_run(consumer "${AIOUTILS_SOURCE_DIR}/autotests/install/consumer" consumer)
+set(extraArgs)
+build_and_run(nested-loops "${AIOUTILS_SOURCE_DIR}/examples/nested-loops" nested-loops
+    --outer 2 --inner 2 --ms 10 --pool 2)
+message(STATUS "tst_install: passed")
