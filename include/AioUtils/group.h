@@ -101,7 +101,8 @@ private:
     detail::TaskLink adopt();
     detail::TaskLink reserve(bool needsGroupThread, const QFuture<void> *cancelHandle);
     void enqueue(detail::Job *job);
-    void adoptFinished(detail::Outcome outcome, std::exception_ptr failure);
+    void adoptFinished(detail::Outcome outcome, std::exception_ptr failure, QVariantList results);
+    bool collectsResults() const noexcept;
 };
 
 template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
@@ -109,7 +110,10 @@ template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
     if (future.isFinished()) {
         std::exception_ptr failure;
         const detail::Outcome outcome = detail::outcomeOf(future, &failure);
-        adoptFinished(outcome, std::move(failure));
+        QVariantList results;
+        if (outcome == detail::Outcome::Succeeded && collectsResults())
+            results = detail::resultsOf(future);
+        adoptFinished(outcome, std::move(failure), std::move(results));
     } else {
         // Adopted work is running already: it takes a slot at once, whatever the limit.
         detail::follow(future, adopt());

@@ -14,6 +14,8 @@
 #include <QtCore/qthreadpool.h>
 #include <QtCore/qtimer.h>
 
+#include <algorithm>
+
 namespace AioUtils {
 
 namespace {
@@ -57,14 +59,17 @@ namespace detail {
 // ---------------------------------------------------------------------------------------------
 // TaskLink, TaskScope, Job
 
-TaskLink::TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch) noexcept
-    : m_core(core), m_id(core.get()), m_epoch(epoch), m_armed(true)
+TaskLink::TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch, qint64 sequence,
+                   bool wantsResults) noexcept
+    : m_core(core), m_id(core.get()), m_epoch(epoch), m_sequence(sequence), m_armed(true),
+      m_wantsResults(wantsResults)
 {
 }
 
 TaskLink::TaskLink(TaskLink &&other) noexcept
     : m_core(std::move(other.m_core)), m_id(other.m_id), m_epoch(other.m_epoch),
-      m_slot(other.m_slot), m_armed(std::exchange(other.m_armed, false))
+      m_sequence(other.m_sequence), m_slot(other.m_slot),
+      m_armed(std::exchange(other.m_armed, false)), m_wantsResults(other.m_wantsResults)
 {
 }
 
@@ -75,8 +80,10 @@ TaskLink &TaskLink::operator=(TaskLink &&other) noexcept
         m_core = std::move(other.m_core);
         m_id = other.m_id;
         m_epoch = other.m_epoch;
+        m_sequence = other.m_sequence;
         m_slot = other.m_slot;
         m_armed = std::exchange(other.m_armed, false);
+        m_wantsResults = other.m_wantsResults;
     }
     return *this;
 }
@@ -94,12 +101,12 @@ void TaskLink::setCancelHandle(const QFuture<void> &handle)
         core->registerHandle(*this, handle);
 }
 
-void TaskLink::report(Outcome outcome, std::exception_ptr failure)
+void TaskLink::report(Outcome outcome, std::exception_ptr failure, QVariantList results)
 {
     if (!std::exchange(m_armed, false))
         return;
     if (const auto core = m_core.lock())
-        core->report(m_slot, m_epoch, outcome, std::move(failure));
+        core->report(m_slot, m_epoch, m_sequence, outcome, std::move(failure), std::move(results));
 }
 
 TaskScope::TaskScope(const TaskLink &link) noexcept : m_core(link.m_id), m_outer(t_currentTask)
@@ -134,23 +141,6 @@ void Follower::follow(std::unique_ptr<Follower> follower)
         core->follow(std::move(follower));
 }
 
-AdoptFollower::AdoptFollower(const QFuture<void> &future, TaskLink &&link) noexcept
-    : Follower(std::move(link)), m_future(future)
-{
-}
-
-QFuture<void> AdoptFollower::future() const
-{
-    return m_future;
-}
-
-void AdoptFollower::finish()
-{
-    std::exception_ptr failure;
-    const Outcome outcome = outcomeOf(m_future, &failure);
-    m_link.report(outcome, std::move(failure));
-}
-
 void PoolJobBase::start(TaskLink link)
 {
     m_link = std::move(link);
@@ -163,12 +153,15 @@ void PoolJobBase::run()
 {
     AIOUTILS_HANDOVER_ACQUIRE(this);
     std::exception_ptr failure;
+    QVariantList results;
     Outcome outcome;
     {
         TaskScope scope(m_link);
-        outcome = execute(&failure);
+        outcome = execute(&failure, m_link.wantsResults() ? &results : nullptr);
     }
-    m_link.report(outcome, std::move(failure));
+    if (outcome != Outcome::Succeeded)
+        results.clear();
+    m_link.report(outcome, std::move(failure), std::move(results));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,7 +234,7 @@ void GroupCore::changedLocked()
     wakeLocked();
 }
 
-void GroupCore::beginTaskLocked()
+qint64 GroupCore::beginTaskLocked()
 {
     if (!roundActive) {
         roundActive = true;
@@ -252,6 +245,52 @@ void GroupCore::beginTaskLocked()
     }
     ++spawned;
     changedLocked();
+    return takeSequenceLocked();
+}
+
+qint64 GroupCore::takeSequenceLocked()
+{
+    if (!results || !results->ordered)
+        return -1;
+    results->window.emplace_back();
+    return results->nextSequence++;
+}
+
+void GroupCore::resolveLocked(qint64 sequence, QVariantList &&values)
+{
+    if (!results)
+        return;
+    if (results->ordered) {
+        const qint64 index = sequence - results->deliverSequence;
+        if (index < 0 || index >= qint64(results->window.size()) || results->window[index])
+            return; // its place was given up already (the round was canceled)
+        results->undelivered += int(values.size());
+        results->window[index] = std::move(values);
+        if (index == 0)
+            wakeLocked();
+    } else if (!values.isEmpty()) {
+        results->undelivered += int(values.size());
+        results->incoming.append(std::move(values));
+        wakeLocked();
+    }
+}
+
+void GroupCore::takeDeliverableLocked(QVariantList &out)
+{
+    if (!results)
+        return;
+    if (results->ordered) {
+        auto &window = results->window;
+        while (!window.empty() && window.front()) {
+            out.append(std::move(*window.front()));
+            window.pop_front();
+            ++results->deliverSequence;
+        }
+    } else {
+        out.append(std::move(results->incoming));
+        results->incoming.clear();
+    }
+    results->undelivered -= int(out.size());
 }
 
 void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after)
@@ -292,13 +331,21 @@ void GroupCore::cancelLocked(Aftermath &after)
     running = queued = 0;
     if (roundActive)
         roundCanceled = true;
+    // Places of tasks that will never report are given up, so an OrderedBag does not stall; what
+    // put() filled stays.
+    if (results && results->ordered) {
+        for (std::optional<QVariantList> &place : results->window) {
+            if (!place)
+                place.emplace();
+        }
+    }
     changedLocked();
 }
 
-TaskLink GroupCore::linkLocked(const QFuture<void> *cancelHandle)
+TaskLink GroupCore::linkLocked(const QFuture<void> *cancelHandle, qint64 sequence)
 {
     ++running;
-    TaskLink link(self.lock(), epoch);
+    TaskLink link(self.lock(), epoch, sequence, results != nullptr);
     if (cancelHandle)
         registerLocked(link, *cancelHandle);
     return link;
@@ -333,13 +380,14 @@ void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
 
 Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
 {
-    while (!queue.empty() && slotFreeLocked()) {
+    while (!queue.empty() && slotFreeLocked() && startAllowedLocked()) {
         Job *job = queue.front();
         if (job->isCanceled()) {
             // Canceled by its caller while it waited: it never starts.
             queue.pop_front();
             --queued;
             ++finished;
+            resolveLocked(job->sequence(), {});
             after.toDelete.push_back(job);
             changedLocked();
             continue;
@@ -352,9 +400,9 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
         --queued;
         if (job->hasCancelHandle()) {
             const QFuture<void> handle = job->cancelHandle();
-            link = linkLocked(&handle);
+            link = linkLocked(&handle, job->sequence());
         } else {
-            link = linkLocked(nullptr);
+            link = linkLocked(nullptr, job->sequence());
         }
         changedLocked();
         return job;
@@ -387,7 +435,8 @@ void GroupCore::pump()
     t_pumping = scope.outer;
 }
 
-void GroupCore::report(int slot, quint64 taskEpoch, Outcome outcome, std::exception_ptr failure)
+void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome outcome,
+                       std::exception_ptr failure, QVariantList values)
 {
     Aftermath after;
     {
@@ -398,6 +447,7 @@ void GroupCore::report(int slot, quint64 taskEpoch, Outcome outcome, std::except
             slots[slot].reset();
             freeSlots.push_back(slot);
         }
+        resolveLocked(sequence, std::move(values));
         endTaskLocked(outcome, std::move(failure), after);
     }
     after.run();
@@ -462,6 +512,7 @@ void GroupPrivate::drain()
     }
     core->watchPendingFollowers();
     startQueued();
+    deliver();
 
     std::vector<QString> messages;
     bool countsDirty;
@@ -509,6 +560,15 @@ void GroupPrivate::drain()
     }
     if (alive && roundEnded)
         Q_EMIT q->finished();
+    if (alive) {
+        // Copied: a watcher's loop may end and unregister while we call the others.
+        const std::vector<std::function<void()> *> watchers = drainWatchers;
+        for (std::function<void()> *watcher : watchers) {
+            if (std::find(drainWatchers.begin(), drainWatchers.end(), watcher)
+                != drainWatchers.end())
+                (*watcher)();
+        }
+    }
 }
 
 bool GroupPrivate::waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineTimer deadline)
@@ -541,12 +601,11 @@ bool GroupPrivate::waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineT
         return false;
 
     QEventLoop loop;
-    const auto recheck = [&loop, &check] {
+    std::function<void()> recheck = [&loop, &check] {
         if (check())
             loop.quit();
     };
-    QObject::connect(q, &Group::countsChanged, &loop, recheck);
-    QObject::connect(q, &Group::finished, &loop, recheck);
+    drainWatchers.push_back(&recheck);
     QObject::connect(q, &QObject::destroyed, &loop, &QEventLoop::quit);
     QTimer timer;
     if (!deadline.isForever()) {
@@ -555,8 +614,11 @@ bool GroupPrivate::waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineT
         QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
         timer.start(std::max<qint64>(0, deadline.remainingTime()));
     }
+    QPointer<Group> alive(q);
     loop.exec();
     // The group may have been destroyed by a task while the loop ran; `c` kept the state alive.
+    if (alive)
+        drainWatchers.erase(std::find(drainWatchers.begin(), drainWatchers.end(), &recheck));
     return check();
 }
 
@@ -622,21 +684,28 @@ detail::TaskLink Group::adopt()
 {
     Q_D(Group);
     std::lock_guard lock(d->core->mutex);
-    d->core->beginTaskLocked();
-    return d->core->linkLocked(nullptr);
+    const qint64 sequence = d->core->beginTaskLocked();
+    return d->core->linkLocked(nullptr, sequence);
 }
 
-void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure)
+void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure, QVariantList results)
 {
     Q_D(Group);
     detail::GroupCore::Aftermath after;
     {
         std::lock_guard lock(d->core->mutex);
-        d->core->beginTaskLocked();
+        const qint64 sequence = d->core->beginTaskLocked();
         ++d->core->running;
+        d->core->resolveLocked(sequence, std::move(results));
         d->core->endTaskLocked(outcome, std::move(failure), after);
     }
     after.run();
+}
+
+bool Group::collectsResults() const noexcept
+{
+    // Set when a Bag is constructed, never changed after.
+    return d_func()->core->results != nullptr;
 }
 
 detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *cancelHandle)
@@ -644,10 +713,11 @@ detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *canc
     Q_D(Group);
     std::lock_guard lock(d->core->mutex);
     detail::GroupCore &c = *d->core;
-    if (!c.queue.empty() || !c.slotFreeLocked() || (needsGroupThread && !c.onGroupThread()))
+    if (!c.queue.empty() || !c.slotFreeLocked() || !c.startAllowedLocked()
+        || (needsGroupThread && !c.onGroupThread()))
         return {};
-    c.beginTaskLocked();
-    return c.linkLocked(cancelHandle);
+    const qint64 sequence = c.beginTaskLocked();
+    return c.linkLocked(cancelHandle, sequence);
 }
 
 void Group::enqueue(detail::Job *job)
@@ -656,7 +726,7 @@ void Group::enqueue(detail::Job *job)
     bool startable;
     {
         std::lock_guard lock(d->core->mutex);
-        d->core->beginTaskLocked();
+        job->setSequence(d->core->beginTaskLocked());
         d->core->queue.push_back(job);
         ++d->core->queued;
         startable = d->core->slotFreeLocked();

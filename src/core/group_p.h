@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -41,14 +42,16 @@ public:
     };
 
     bool onGroupThread() const;
-    void beginTaskLocked();
+    // Counts a spawn (starting a round if the group was idle); returns the task's sequence
+    // number when the group keeps results in order, else -1.
+    qint64 beginTaskLocked();
     void endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after);
     void cancelLocked(Aftermath &after);
     void wakeLocked();
     void changedLocked();
     bool roundOverLocked() const { return running == 0 && queued == 0 && settling == 0; }
     bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
-    TaskLink linkLocked(const QFuture<void> *cancelHandle);
+    TaskLink linkLocked(const QFuture<void> *cancelHandle, qint64 sequence);
     void registerLocked(TaskLink &link, const QFuture<void> &handle);
 
     // Takes the next queued job that may start now on this thread, with the link it reports
@@ -58,7 +61,23 @@ public:
     // Starts queued jobs while slots are free. Re-entered on the same thread (a started job whose
     // future is finished already ends at once), it leaves the work to the outer loop.
     void pump();
-    void report(int slot, quint64 epoch, Outcome outcome, std::exception_ptr failure);
+    void report(int slot, quint64 epoch, qint64 sequence, Outcome outcome,
+                std::exception_ptr failure, QVariantList results);
+
+    // Results (a Bag): `sequence` is the task's place (-1 unordered); no values means the task
+    // gave none (void, failed, canceled), which in order still fills its place.
+    qint64 takeSequenceLocked();
+    void resolveLocked(qint64 sequence, QVariantList &&values);
+    // Moves what may be delivered now, in delivery order, out of the arrival buffers.
+    void takeDeliverableLocked(QVariantList &out);
+    bool startAllowedLocked() const
+    {
+        return !results || results->bufferLimit == 0 || bufferedLocked() < results->bufferLimit;
+    }
+    int bufferedLocked() const
+    {
+        return results ? results->undelivered + int(results->retained.size()) : 0;
+    }
     void follow(std::unique_ptr<Follower> follower);
     // On the group's thread: watch what follow() queued from other threads.
     void watchPendingFollowers();
@@ -73,6 +92,24 @@ public:
     mutable std::mutex mutex;
     std::condition_variable changed; // for waiters off the group's thread
     int waiters = 0;
+
+    // What a Bag keeps. Values arrive from any thread (under the lock) and are delivered, on the
+    // group's thread, into `retained`, where they wait to be taken.
+    struct Results
+    {
+        bool ordered = false;
+        int bufferLimit = 0;        // 0: unlimited
+        qint64 nextSequence = 0;    // ordered: the next place to hand out
+        qint64 deliverSequence = 0; // ordered: the next place to deliver
+        // Ordered: the places [deliverSequence, nextSequence); empty optional = not ended yet.
+        // Its length is the out-of-order window, not the number of results.
+        std::deque<std::optional<QVariantList>> window;
+        QVariantList incoming;         // unordered: arrived, not yet delivered
+        int undelivered = 0;           // values in window and incoming
+        std::deque<QVariant> retained; // delivered, not yet taken: the model's rows
+        int bufferedSignaled = 0;
+    };
+    std::unique_ptr<Results> results; // null for a plain Group or Pool
 
     Group *q; // null once the group is gone
     QThread *const thread;
@@ -125,8 +162,15 @@ public:
     void startQueued();
 
     // Blocks until done(core) holds (checked under the lock) or the deadline passes. On the
-    // group's thread it spins a local event loop, elsewhere it waits on a condition.
+    // group's thread it spins a local event loop, re-checking after every drain; elsewhere it
+    // waits on a condition.
     bool waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineTimer deadline);
+
+    // Bag: hands arrived results to the retained buffer and emits them. On the group's thread.
+    virtual void deliver() { }
+
+    // Callbacks of the local event loops waiting in waitUntil(), run after every drain.
+    std::vector<std::function<void()> *> drainWatchers;
 
     Group *q_ptr;
     std::shared_ptr<detail::GroupCore> core;

@@ -12,6 +12,7 @@
 #include <QtCore/qfuture.h>
 #include <QtCore/qpromise.h>
 #include <QtCore/qrunnable.h>
+#include <QtCore/qvariant.h>
 
 #include <exception>
 #include <functional>
@@ -39,7 +40,8 @@ class AIOUTILS_CORE_EXPORT TaskLink
 {
 public:
     TaskLink() noexcept = default;
-    TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch) noexcept;
+    TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch, qint64 sequence,
+             bool wantsResults) noexcept;
     TaskLink(TaskLink &&other) noexcept;
     TaskLink &operator=(TaskLink &&other) noexcept;
     TaskLink(const TaskLink &) = delete;
@@ -47,10 +49,12 @@ public:
     ~TaskLink();
 
     explicit operator bool() const noexcept { return m_armed; }
+    // Whether the group keeps results (a Bag): only then are they converted to QVariant.
+    bool wantsResults() const noexcept { return m_wantsResults; }
 
     // While the task runs, the group's cancel() reaches it through this future.
     void setCancelHandle(const QFuture<void> &handle);
-    void report(Outcome outcome, std::exception_ptr failure = {});
+    void report(Outcome outcome, std::exception_ptr failure = {}, QVariantList results = {});
 
 private:
     friend class TaskScope;
@@ -59,8 +63,10 @@ private:
     std::weak_ptr<GroupCore> m_core;
     const GroupCore *m_id = nullptr; // identity only, for TaskScope; never dereferenced
     quint64 m_epoch = 0;
+    qint64 m_sequence = -1; // the task's place in spawn order, for an OrderedBag
     int m_slot = -1;
     bool m_armed = false;
+    bool m_wantsResults = false;
 };
 
 // Marks the current thread as executing a task of a group, so that join() from inside the task
@@ -91,6 +97,31 @@ template<typename T> inline Outcome outcomeOf(const QFuture<T> &future, std::exc
     return canceledOutcome(QFuture<void>(future), failure);
 }
 
+// A finished future's results, each one a result of the task, as QVariants. A type QVariant
+// cannot hold (not copyable) gives none.
+template<typename T> QVariantList resultsOf(const QFuture<T> &future)
+{
+    QVariantList results;
+    if constexpr (!std::is_void_v<T> && std::is_copy_constructible_v<T>) {
+        const int count = future.resultCount();
+        results.reserve(count);
+        for (int i = 0; i < count; ++i)
+            results.append(QVariant::fromValue(future.resultAt(i)));
+    }
+    return results;
+}
+
+// Reports the end of a finished future's task through `link`.
+template<typename T> void reportFinished(const QFuture<T> &future, TaskLink &link)
+{
+    std::exception_ptr failure;
+    const Outcome outcome = outcomeOf(future, &failure);
+    QVariantList results;
+    if (outcome == Outcome::Succeeded && link.wantsResults())
+        results = resultsOf(future);
+    link.report(outcome, std::move(failure), std::move(results));
+}
+
 // Follows one running future that this library does not own, and ends its task when the future
 // finishes. The group watches it with a QFutureWatcher on the group's thread: in Qt 6.4 a second
 // then() on a future replaces the first, so a continuation of ours would silently take the place
@@ -116,28 +147,29 @@ protected:
 };
 
 // Ends the task of an adopted future (or of a future the work returned) with its outcome.
-class AIOUTILS_CORE_EXPORT AdoptFollower final : public Follower
+template<typename T> class AdoptFollower final : public Follower
 {
 public:
-    AdoptFollower(const QFuture<void> &future, TaskLink &&link) noexcept;
-    QFuture<void> future() const override;
-    void finish() override;
+    AdoptFollower(const QFuture<T> &future, TaskLink &&link)
+        : Follower(std::move(link)), m_future(future)
+    {
+    }
+    QFuture<void> future() const override { return QFuture<void>(m_future); }
+    void finish() override { reportFinished(m_future, m_link); }
 
 private:
-    QFuture<void> m_future;
+    QFuture<T> m_future;
 };
 
 // Ends the task of `future`: at once if it is finished, else through a Follower.
 template<typename T> void follow(const QFuture<T> &future, TaskLink link)
 {
     if (future.isFinished()) {
-        std::exception_ptr failure;
-        const Outcome outcome = outcomeOf(future, &failure);
-        link.report(outcome, std::move(failure));
+        reportFinished(future, link);
         return;
     }
     link.setCancelHandle(QFuture<void>(future));
-    Follower::follow(std::make_unique<AdoptFollower>(QFuture<void>(future), std::move(link)));
+    Follower::follow(std::make_unique<AdoptFollower<T>>(future, std::move(link)));
 }
 
 // Delivers the outcome of the future the work returned to the future the caller got at spawn
@@ -165,7 +197,10 @@ public:
                 m_outer.addResult(m_inner.resultAt(i));
         }
         m_outer.finish();
-        m_link.report(outcome, std::move(failure));
+        QVariantList results;
+        if (outcome == Outcome::Succeeded && m_link.wantsResults())
+            results = resultsOf(m_inner);
+        m_link.report(outcome, std::move(failure), std::move(results));
     }
 
 private:
@@ -183,6 +218,9 @@ public:
     Job &operator=(const Job &) = delete;
 
     bool needsGroupThread() const noexcept { return m_needsGroupThread; }
+    // The task's place in spawn order (an OrderedBag's sequence), given when it was queued.
+    qint64 sequence() const noexcept { return m_sequence; }
+    void setSequence(qint64 sequence) noexcept { m_sequence = sequence; }
     // The future the caller holds; canceled while queued means never started.
     virtual bool isCanceled() const = 0;
     // Whether cancelHandle() means anything: future-returning work registers its own future once
@@ -194,6 +232,7 @@ public:
     virtual void start(TaskLink link) = 0;
 
 private:
+    qint64 m_sequence = -1;
     bool m_needsGroupThread;
 };
 
@@ -232,8 +271,9 @@ public:
     void run() final;
 
 protected:
-    // Runs the work, fills the promise; returns how the task ended.
-    virtual Outcome execute(std::exception_ptr *failure) = 0;
+    // Runs the work, fills the promise; returns how the task ended. `results`, when not null,
+    // receives the result as a QVariant too.
+    virtual Outcome execute(std::exception_ptr *failure, QVariantList *results) = 0;
 
 private:
     TaskLink m_link; // declared first: destroyed after the promise of the derived class is final
@@ -253,15 +293,21 @@ public:
     QFuture<void> cancelHandle() const override { return QFuture<void>(m_promise.future()); }
 
 protected:
-    Outcome execute(std::exception_ptr *failure) override
+    Outcome execute(std::exception_ptr *failure, QVariantList *results) override
     {
         Outcome outcome = Outcome::Succeeded;
         if (!m_promise.isCanceled()) {
             try {
-                if constexpr (std::is_void_v<R>)
+                if constexpr (std::is_void_v<R>) {
                     (*m_call)();
-                else
-                    m_promise.addResult((*m_call)());
+                } else {
+                    R value = (*m_call)();
+                    if constexpr (std::is_copy_constructible_v<R>) {
+                        if (results)
+                            results->append(QVariant::fromValue(value));
+                    }
+                    m_promise.addResult(std::move(value));
+                }
             } catch (...) {
                 *failure = std::current_exception();
                 m_promise.setException(*failure);
