@@ -6,7 +6,10 @@
 #ifndef AIOUTILS_AIOUTILS_H
 #define AIOUTILS_AIOUTILS_H
 
+#include <AioUtils/bag.h>
 #include <AioUtils/group.h>
+#include <AioUtils/orderedbag.h>
 #include <AioUtils/pool.h>
+#include <AioUtils/yielding.h>
 
 #endif // AIOUTILS_AIOUTILS_H

@@ -70,6 +70,14 @@ public:
     void resolveLocked(qint64 sequence, QVariantList &&values);
     // Moves what may be delivered now, in delivery order, out of the arrival buffers.
     void takeDeliverableLocked(QVariantList &out);
+    bool deliverableLocked() const
+    {
+        if (!results)
+            return false;
+        if (results->ordered)
+            return !results->window.empty() && results->window.front().has_value();
+        return !results->incoming.isEmpty();
+    }
     bool startAllowedLocked() const
     {
         return !results || results->bufferLimit == 0 || bufferedLocked() < results->bufferLimit;

@@ -1,0 +1,329 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include "bag_p.h"
+
+#include <QtCore/qlogging.h>
+#include <QtCore/qthread.h>
+
+namespace AioUtils {
+
+// ---------------------------------------------------------------------------------------------
+// ResultModel
+
+ResultModel::ResultModel(std::shared_ptr<detail::GroupCore> core, QObject *parent)
+    : QAbstractListModel(parent), m_core(std::move(core))
+{
+}
+
+int ResultModel::rowCount(const QModelIndex &parent) const
+{
+    if (parent.isValid())
+        return 0;
+    std::lock_guard lock(m_core->mutex);
+    return int(m_core->results->retained.size());
+}
+
+QVariant ResultModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    if (role != ResultRole && role != Qt::DisplayRole)
+        return {};
+    std::lock_guard lock(m_core->mutex);
+    return m_core->results->retained[std::size_t(index.row())];
+}
+
+QHash<int, QByteArray> ResultModel::roleNames() const
+{
+    return { { ResultRole, QByteArrayLiteral("result") },
+             { Qt::DisplayRole, QByteArrayLiteral("display") } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// BagPrivate
+
+BagPrivate::BagPrivate(Bag *bag, bool ordered) : GroupPrivate(bag)
+{
+    core->results = std::make_unique<detail::GroupCore::Results>();
+    core->results->ordered = ordered;
+}
+
+void BagPrivate::deliver()
+{
+    Q_Q(Bag);
+    QVariantList values;
+    qsizetype first;
+    {
+        std::lock_guard lock(core->mutex);
+        core->takeDeliverableLocked(values);
+        first = qsizetype(core->results->retained.size());
+    }
+    if (!values.isEmpty()) {
+        // Only this thread adds or removes rows, so `first` still holds.
+        if (model)
+            model->beginAppend(int(first), int(values.size()));
+        {
+            std::lock_guard lock(core->mutex);
+            core->results->retained.insert(core->results->retained.end(), values.cbegin(),
+                                           values.cend());
+        }
+        if (model)
+            model->endAppend();
+        QPointer<Bag> alive(q);
+        for (const QVariant &value : std::as_const(values)) {
+            Q_EMIT q->resultReady(value);
+            if (!alive)
+                return;
+        }
+    }
+    signalBuffered();
+}
+
+QVariantList BagPrivate::takeFront(qsizetype count)
+{
+    QVariantList taken;
+    {
+        std::lock_guard lock(core->mutex);
+        const qsizetype retained = qsizetype(core->results->retained.size());
+        count = count < 0 ? retained : std::min(count, retained);
+    }
+    if (count == 0)
+        return taken;
+    if (model)
+        model->beginTakeFront(int(count));
+    {
+        std::lock_guard lock(core->mutex);
+        auto &retained = core->results->retained;
+        taken.reserve(count);
+        std::move(retained.begin(), retained.begin() + count, std::back_inserter(taken));
+        retained.erase(retained.begin(), retained.begin() + count);
+    }
+    if (model)
+        model->endTakeFront();
+    // Room in the buffer: queued tasks held back by bufferLimit may start now.
+    startQueued();
+    signalBuffered();
+    return taken;
+}
+
+void BagPrivate::signalBuffered()
+{
+    Q_Q(Bag);
+    bool changed;
+    {
+        std::lock_guard lock(core->mutex);
+        const int buffered = core->bufferedLocked();
+        changed = buffered != core->results->bufferedSignaled;
+        core->results->bufferedSignaled = buffered;
+    }
+    if (changed)
+        Q_EMIT q->bufferedCountChanged();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bag
+
+/*!
+    \class AioUtils::Bag
+    \brief A Group that keeps its tasks' results and hands them out as they complete.
+
+    Every non-void task result and every put() item is one result. Each is delivered once, on the
+    bag's thread: emitted as resultReady() and retained until taken by next(), takeAll() or
+    yielding(), or shown by model() until then.
+*/
+Bag::Bag(QObject *parent) : Bag(false, 0, parent) { }
+
+/*!
+    A bag whose tasks run at most \a poolSize at once; 0 means unlimited.
+*/
+Bag::Bag(int poolSize, QObject *parent) : Bag(false, poolSize, parent) { }
+
+Bag::Bag(bool ordered, int poolSize, QObject *parent)
+    : Group(std::make_unique<BagPrivate>(this, ordered), parent)
+{
+    if (poolSize < 0) {
+        qWarning("AioUtils::Bag: pool size %d is negative; using 0 (unlimited)", poolSize);
+        poolSize = 0;
+    }
+    setMaxConcurrency(poolSize);
+}
+
+Bag::~Bag() = default;
+
+/*!
+    Adds \a item as a result of its own. Thread-safe. In an OrderedBag it takes the next place
+    in spawn order at the moment of the call.
+*/
+void Bag::put(const QVariant &item)
+{
+    Q_D(Bag);
+    std::lock_guard lock(d->core->mutex);
+    const qint64 sequence = d->core->takeSequenceLocked();
+    d->core->resolveLocked(sequence, QVariantList { item });
+    d->core->wakeLocked();
+}
+
+/*!
+    Returns the next result, spinning the bag's event loop until one is there. Returns
+    std::nullopt when the round has ended and nothing is left, or when \a deadline passes. After
+    the last result, the round's first failure is rethrown once. Use it on the bag's thread;
+    from inside one of the bag's own tasks it warns and returns std::nullopt.
+*/
+std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
+{
+    Q_D(Bag);
+    if (detail::GroupCore::isInsideTask(d->core.get())) {
+        qWarning("AioUtils::Bag::next: called from inside one of the bag's own tasks, which "
+                 "would wait for itself; returning no result");
+        return std::nullopt;
+    }
+    if (!d->core->onGroupThread()) {
+        qWarning("AioUtils::Bag::next: called from another thread than the bag's; returning no "
+                 "result");
+        return std::nullopt;
+    }
+    const std::shared_ptr<detail::GroupCore> core = d->core;
+    for (;;) {
+        d->deliver();
+        bool over = false;
+        std::exception_ptr failure;
+        {
+            std::lock_guard lock(core->mutex);
+            if (core->results->retained.empty() && !core->roundActive
+                && core->results->undelivered == 0) {
+                over = true;
+                failure = std::exchange(core->firstFailure, nullptr);
+            }
+        }
+        QVariantList taken = d->takeFront(1);
+        if (!taken.isEmpty())
+            return std::move(taken.first());
+        if (over) {
+            if (failure)
+                std::rethrow_exception(failure);
+            return std::nullopt;
+        }
+        const bool ready = d->waitUntil(
+                [](const detail::GroupCore &c) {
+                    return !c.results->retained.empty() || c.deliverableLocked() || !c.roundActive;
+                },
+                deadline);
+        if (!ready)
+            return std::nullopt;
+    }
+}
+
+/*!
+    Takes every retained result at once; never blocks.
+*/
+QVariantList Bag::takeAll()
+{
+    Q_D(Bag);
+    if (d->core->onGroupThread())
+        d->deliver();
+    return d->takeFront(-1);
+}
+
+/*!
+    An input range over next(): \c{for (const QVariant &v : bag.yielding())}. Leaving the loop
+    early cancels the bag's remaining tasks.
+*/
+Yielding Bag::yielding()
+{
+    return Yielding(this);
+}
+
+/*!
+    The retained results as a list model with the role \c result; taking a result removes its
+    row. The bag owns it.
+*/
+QAbstractItemModel *Bag::model() const
+{
+    Q_D(const Bag);
+    if (!d->model)
+        d->model = new ResultModel(d->core, const_cast<Bag *>(this));
+    return d->model;
+}
+
+int Bag::bufferedCount() const
+{
+    Q_D(const Bag);
+    std::lock_guard lock(d->core->mutex);
+    return d->core->bufferedLocked();
+}
+
+int Bag::bufferLimit() const
+{
+    Q_D(const Bag);
+    std::lock_guard lock(d->core->mutex);
+    return d->core->results->bufferLimit;
+}
+
+/*!
+    Backpressure: while bufferedCount() (delivered or not, until taken) is at \a limit or above,
+    no queued task starts. Nothing is dropped. 0 means unlimited; a negative value warns and
+    means 0.
+*/
+void Bag::setBufferLimit(int limit)
+{
+    Q_D(Bag);
+    if (limit < 0) {
+        qWarning("AioUtils::Bag::setBufferLimit: %d is negative; using 0 (unlimited)", limit);
+        limit = 0;
+    }
+    {
+        std::lock_guard lock(d->core->mutex);
+        if (d->core->results->bufferLimit == limit)
+            return;
+        d->core->results->bufferLimit = limit;
+    }
+    Q_EMIT bufferLimitChanged();
+    d->startQueued();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Yielding
+
+Yielding::Yielding(Bag *bag) : m_bag(bag) { }
+
+Yielding::Yielding(Yielding &&other) noexcept
+    : m_bag(other.m_bag), m_current(std::move(other.m_current)), m_started(other.m_started),
+      m_done(std::exchange(other.m_done, true))
+{
+}
+
+Yielding::~Yielding()
+{
+    // Left before the end: close the generator.
+    if (!m_done && m_bag)
+        m_bag->cancel();
+}
+
+Yielding::iterator Yielding::begin()
+{
+    if (!m_started) {
+        m_started = true;
+        advance();
+    }
+    return iterator(this);
+}
+
+void Yielding::advance()
+{
+    m_current.reset();
+    if (m_done || !m_bag) {
+        m_done = true;
+        return;
+    }
+    try {
+        m_current = m_bag->next();
+    } catch (...) {
+        m_done = true;
+        throw;
+    }
+    if (!m_current)
+        m_done = true;
+}
+
+} // namespace AioUtils

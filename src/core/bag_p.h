@@ -1,0 +1,62 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Not API: private to the AioUtils implementation, never installed.
+
+#ifndef AIOUTILS_BAG_P_H
+#define AIOUTILS_BAG_P_H
+
+#include <AioUtils/bag.h>
+
+#include "group_p.h"
+
+#include <QtCore/qabstractitemmodel.h>
+#include <QtCore/qpointer.h>
+
+namespace AioUtils {
+
+// The retained results as a list model: one row a result, role "result". Rows are added as
+// results are delivered and removed as they are taken, always on the bag's thread.
+class ResultModel final : public QAbstractListModel
+{
+    Q_OBJECT
+
+public:
+    enum Roles { ResultRole = Qt::UserRole + 1 };
+
+    ResultModel(std::shared_ptr<detail::GroupCore> core, QObject *parent);
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    void beginAppend(int first, int count)
+    {
+        beginInsertRows(QModelIndex(), first, first + count - 1);
+    }
+    void endAppend() { endInsertRows(); }
+    void beginTakeFront(int count) { beginRemoveRows(QModelIndex(), 0, count - 1); }
+    void endTakeFront() { endRemoveRows(); }
+
+private:
+    std::shared_ptr<detail::GroupCore> m_core;
+};
+
+class BagPrivate final : public GroupPrivate
+{
+    Q_DECLARE_PUBLIC(Bag)
+public:
+    BagPrivate(Bag *bag, bool ordered);
+
+    void deliver() override;
+    // Takes up to `count` retained results from the front (all with -1), keeping the model in
+    // step; then lets backpressure go and tells of the new buffered count.
+    QVariantList takeFront(qsizetype count);
+    void signalBuffered();
+
+    mutable QPointer<ResultModel> model;
+};
+
+} // namespace AioUtils
+
+#endif // AIOUTILS_BAG_P_H
