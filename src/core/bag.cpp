@@ -262,8 +262,8 @@ int Bag::bufferLimit() const
 
 /*!
     Backpressure: while bufferedCount() (delivered or not, until taken) is at \a limit or above,
-    no queued task starts. Nothing is dropped. 0 means unlimited; a negative value warns and
-    means 0.
+    no queued task starts; tasks still running count toward the limit, so the buffer holds at it.
+    Nothing is dropped. 0 means unlimited; a negative value warns and means 0.
 */
 void Bag::setBufferLimit(int limit)
 {

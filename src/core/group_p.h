@@ -78,9 +78,12 @@ public:
             return !results->window.empty() && results->window.front().has_value();
         return !results->incoming.isEmpty();
     }
+    // Backpressure: a task that starts may add a result, so running tasks count toward the
+    // limit too; the buffer then never grows past it (adopted futures aside, which run at once).
     bool startAllowedLocked() const
     {
-        return !results || results->bufferLimit == 0 || bufferedLocked() < results->bufferLimit;
+        return !results || results->bufferLimit == 0
+                || bufferedLocked() + running < results->bufferLimit;
     }
     int bufferedLocked() const
     {
