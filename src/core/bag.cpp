@@ -90,19 +90,24 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     }
     if (count == 0)
         return taken;
+    // Only this thread adds or removes rows, so `count` still holds. The model's signals go out
+    // without the lock held: views call back into rowCount() and data().
     if (model)
         model->beginTakeFront(int(count));
+    bool queuedWork;
     {
         std::lock_guard lock(core->mutex);
         auto &retained = core->results->retained;
         taken.reserve(count);
         std::move(retained.begin(), retained.begin() + count, std::back_inserter(taken));
         retained.erase(retained.begin(), retained.begin() + count);
+        queuedWork = !core->queue.empty();
     }
     if (model)
         model->endTakeFront();
     // Room in the buffer: queued tasks held back by bufferLimit may start now.
-    startQueued();
+    if (queuedWork)
+        startQueued();
     signalBuffered();
     return taken;
 }
