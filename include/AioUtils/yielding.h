@@ -18,7 +18,8 @@ namespace AioUtils {
 class Bag;
 
 // An input range over a Bag's results: each step is Bag::next(). Leaving the loop before the end
-// (break, an exception) cancels the bag's remaining tasks, as closing a Python generator does.
+// (break, an exception) cancels the bag's remaining tasks, as closing a Python generator does; a
+// range that was never iterated cancels nothing.
 //
 //     for (const QVariant &result : bag.yielding())
 //         ...

@@ -60,7 +60,8 @@ void BagPrivate::deliver()
         first = qsizetype(core->results->retained.size());
     }
     if (!values.isEmpty()) {
-        // Only this thread adds or removes rows, so `first` still holds.
+        // Only this thread adds or removes rows, so `first` still holds. The model's signals go
+        // out without the lock held: views call back into rowCount() and data().
         if (model)
             model->beginAppend(int(first), int(values.size()));
         {
@@ -70,12 +71,17 @@ void BagPrivate::deliver()
         }
         if (model)
             model->endAppend();
-        QPointer<Bag> alive(q);
-        for (const QVariant &value : std::as_const(values)) {
-            Q_EMIT q->resultReady(value);
-            if (!alive)
-                return;
-        }
+        toEmit.insert(toEmit.end(), values.cbegin(), values.cend());
+    }
+    // One queue for all emissions: a slot that takes results (which delivers too) continues
+    // this queue in order instead of overtaking it.
+    QPointer<Bag> alive(q);
+    while (!toEmit.empty()) {
+        const QVariant value = std::move(toEmit.front());
+        toEmit.pop_front();
+        Q_EMIT q->resultReady(value);
+        if (!alive)
+            return;
     }
     signalBuffered();
 }
@@ -225,8 +231,12 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
 QVariantList Bag::takeAll()
 {
     Q_D(Bag);
-    if (d->core->onGroupThread())
-        d->deliver();
+    if (!d->core->onGroupThread()) {
+        qWarning("AioUtils::Bag::takeAll: called from another thread than the bag's; returning "
+                 "no results");
+        return {};
+    }
+    d->deliver();
     return d->takeFront(-1);
 }
 
@@ -300,8 +310,8 @@ Yielding::Yielding(Yielding &&other) noexcept
 
 Yielding::~Yielding()
 {
-    // Left before the end: close the generator.
-    if (!m_done && m_bag)
+    // Left before the end: close the generator. A range never iterated leaves the bag alone.
+    if (m_started && !m_done && m_bag)
         m_bag->cancel();
 }
 

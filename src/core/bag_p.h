@@ -13,6 +13,8 @@
 #include <QtCore/qabstractitemmodel.h>
 #include <QtCore/qpointer.h>
 
+#include <deque>
+
 namespace AioUtils {
 
 // The retained results as a list model: one row a result, role "result". Rows are added as
@@ -55,6 +57,7 @@ public:
     void signalBuffered();
 
     mutable QPointer<ResultModel> model;
+    std::deque<QVariant> toEmit; // delivered, resultReady not yet emitted
 };
 
 } // namespace AioUtils
