@@ -84,6 +84,15 @@ void BagPrivate::deliver()
             return;
     }
     signalBuffered();
+    // A drain that ran while emissions were owed left the round open; end it now.
+    std::lock_guard lock(core->mutex);
+    if (core->roundActive && core->roundOverLocked())
+        core->wakeLocked();
+}
+
+bool BagPrivate::emissionsDone() const
+{
+    return toEmit.empty();
 }
 
 QVariantList BagPrivate::takeFront(qsizetype count)
@@ -195,8 +204,12 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
         return std::nullopt;
     }
     const std::shared_ptr<detail::GroupCore> core = d->core;
+    // Slots connected to resultReady and bufferedCountChanged may delete the bag meanwhile.
+    const QPointer<Bag> alive(this);
     for (;;) {
         d->deliver();
+        if (!alive)
+            return std::nullopt;
         bool over = false;
         std::exception_ptr failure;
         {
@@ -210,6 +223,8 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
         QVariantList taken = d->takeFront(1);
         if (!taken.isEmpty())
             return std::move(taken.first());
+        if (!alive)
+            return std::nullopt;
         if (over) {
             if (failure)
                 std::rethrow_exception(failure);
@@ -220,7 +235,7 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
                     return !c.results->retained.empty() || c.deliverableLocked() || !c.roundActive;
                 },
                 deadline);
-        if (!ready)
+        if (!ready || !alive)
             return std::nullopt;
     }
 }
@@ -236,7 +251,10 @@ QVariantList Bag::takeAll()
                  "no results");
         return {};
     }
+    const QPointer<Bag> alive(this);
     d->deliver();
+    if (!alive)
+        return {};
     return d->takeFront(-1);
 }
 

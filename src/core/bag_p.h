@@ -51,6 +51,7 @@ public:
     BagPrivate(Bag *bag, bool ordered);
 
     void deliver() override;
+    bool emissionsDone() const override;
     // Takes up to `count` retained results from the front (all with -1), keeping the model in
     // step; then lets backpressure go and tells of the new buffered count.
     QVariantList takeFront(qsizetype count);

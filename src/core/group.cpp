@@ -316,9 +316,11 @@ void GroupCore::cancelLocked(Aftermath &after)
         after.settles = this;
         ++settling;
     }
-    for (std::optional<QFuture<void>> &slot : slots) {
-        if (slot)
-            after.toCancel.push_back(std::move(*slot));
+    for (Slot &slot : slots) {
+        if (slot.first)
+            after.toCancel.push_back(std::move(*slot.first));
+        if (slot.second)
+            after.toCancel.push_back(std::move(*slot.second));
     }
     slots.clear();
     freeSlots.clear();
@@ -353,15 +355,19 @@ TaskLink GroupCore::linkLocked(const QFuture<void> *cancelHandle, qint64 sequenc
 
 void GroupCore::registerLocked(TaskLink &link, const QFuture<void> &handle)
 {
+    if (link.m_slot >= 0) {
+        slots[link.m_slot].second = handle;
+        return;
+    }
     int slot;
     if (freeSlots.empty()) {
         slot = int(slots.size());
-        slots.emplace_back(handle);
+        slots.emplace_back();
     } else {
         slot = freeSlots.back();
         freeSlots.pop_back();
-        slots[slot] = handle;
     }
+    slots[slot].first = handle;
     link.m_slot = slot;
 }
 
@@ -444,7 +450,7 @@ void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome out
         if (taskEpoch != epoch)
             return; // accounted for already, by cancel()
         if (slot >= 0) {
-            slots[slot].reset();
+            slots[slot] = {};
             freeSlots.push_back(slot);
         }
         resolveLocked(sequence, std::move(values));
@@ -506,13 +512,20 @@ void GroupPrivate::startQueued()
 void GroupPrivate::drain()
 {
     Q_Q(Group);
+    // Starting work and emitting results run user code, which may delete the group.
+    const QPointer<Group> alive(q);
     {
         std::lock_guard lock(core->mutex);
         core->wakePosted = false;
     }
     core->watchPendingFollowers();
     startQueued();
+    if (!alive)
+        return;
     deliver();
+    if (!alive)
+        return;
+    const bool emitted = emissionsDone();
 
     std::vector<QString> messages;
     bool countsDirty;
@@ -523,7 +536,7 @@ void GroupPrivate::drain()
     bool canceled = false;
     {
         std::lock_guard lock(core->mutex);
-        if (core->roundActive && core->roundOverLocked()) {
+        if (core->roundActive && core->roundOverLocked() && emitted) {
             core->roundActive = false;
             roundEnded = true;
             promise.swap(core->roundPromise);
@@ -541,7 +554,6 @@ void GroupPrivate::drain()
         }
     }
 
-    QPointer<Group> alive(q);
     for (const QString &message : messages) {
         Q_EMIT q->taskFailed(message);
         if (!alive)

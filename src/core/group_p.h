@@ -49,7 +49,12 @@ public:
     void cancelLocked(Aftermath &after);
     void wakeLocked();
     void changedLocked();
-    bool roundOverLocked() const { return running == 0 && queued == 0 && settling == 0; }
+    // Nothing queued or running, no cancel still being carried out, no result on its way.
+    bool roundOverLocked() const
+    {
+        return running == 0 && queued == 0 && settling == 0
+                && (!results || results->undelivered == 0);
+    }
     bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
     TaskLink linkLocked(const QFuture<void> *cancelHandle, qint64 sequence);
     void registerLocked(TaskLink &link, const QFuture<void> &handle);
@@ -147,7 +152,13 @@ public:
 
     std::deque<Job *> queue;
     // Futures of running tasks, for cancel(); a finished task's slot is reused.
-    std::vector<std::optional<QFuture<void>>> slots;
+    // A task has up to two: the work's own future, and the caller's when it is another one.
+    struct Slot
+    {
+        std::optional<QFuture<void>> first;
+        std::optional<QFuture<void>> second;
+    };
+    std::vector<Slot> slots;
     std::vector<int> freeSlots;
     // Futures to watch, handed in from threads other than the group's.
     std::vector<std::unique_ptr<Follower>> pendingFollowers;
@@ -179,6 +190,8 @@ public:
 
     // Bag: hands arrived results to the retained buffer and emits them. On the group's thread.
     virtual void deliver() { }
+    // Bag: false while resultReady emissions are still owed; the round may not end before.
+    virtual bool emissionsDone() const { return true; }
 
     // Callbacks of the local event loops waiting in waitUntil(), run after every drain.
     std::vector<std::function<void()> *> drainWatchers;

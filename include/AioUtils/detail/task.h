@@ -349,7 +349,9 @@ public:
     explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { m_promise.start(); }
     QFuture<T> future() const { return m_promise.future(); }
     bool isCanceled() const override { return m_promise.isCanceled(); }
-    bool hasCancelHandle() const override { return false; }
+    // The caller's future: canceling the group cancels it at once, and the work's own future too
+    // once the work has made it.
+    bool hasCancelHandle() const override { return true; }
     QFuture<void> cancelHandle() const override { return QFuture<void>(m_promise.future()); }
 
     void start(TaskLink link) override
