@@ -39,29 +39,6 @@ enum class Kind {
     Ready,      // a callable returning a future that is finished already
 };
 
-// Joins the threads it holds when it goes, so that a failed check cannot leave a joinable
-// std::thread behind (std::terminate).
-class Threads
-{
-public:
-    Threads() = default;
-    Threads(const Threads &) = delete;
-    Threads &operator=(const Threads &) = delete;
-    ~Threads() { joinAll(); }
-
-    template<typename F> void start(F &&f) { m_threads.emplace_back(std::forward<F>(f)); }
-    void joinAll()
-    {
-        for (std::thread &thread : m_threads) {
-            if (thread.joinable())
-                thread.join();
-        }
-    }
-
-private:
-    std::vector<std::thread> m_threads;
-};
-
 // A future the test finishes by hand: a task that runs exactly as long as the test says. Still
 // open when the Gate goes, it is canceled and finished by QPromise's destructor.
 template<typename T> class Gate
@@ -79,14 +56,6 @@ private:
     QPromise<T> m_promise;
 };
 
-QList<int> range(int count)
-{
-    QList<int> values;
-    for (int i = 0; i < count; ++i)
-        values << i;
-    return values;
-}
-
 QList<int> sortedInts(const QVariantList &values)
 {
     QList<int> ints;
@@ -94,15 +63,6 @@ QList<int> sortedInts(const QVariantList &values)
         ints << value.toInt();
     std::sort(ints.begin(), ints.end());
     return ints;
-}
-
-// Lets posted wake-ups and whatever they start run, for checks that something did NOT happen.
-void settle()
-{
-    for (int i = 0; i < 3; ++i) {
-        QCoreApplication::sendPostedEvents();
-        QCoreApplication::processEvents();
-    }
 }
 
 const char nextInsideTaskWarning[] = "AioUtils::Bag::next: called from inside one of the bag's own "
@@ -384,7 +344,7 @@ void tst_Bag::failureSurfacesAfterAllResults()
             got << v.toInt();
     });
     std::sort(got.begin(), got.end());
-    QList<int> expected = range(14);
+    QList<int> expected = TestUtil::range(14);
     expected.removeOne(4);
     QCOMPARE(got, expected);
     QCOMPARE(bag.failedCount(), 1);
@@ -519,7 +479,7 @@ void tst_Bag::bagsInFourThreads()
     std::atomic<int> rounds { 0 };
     std::atomic<int> errors { 0 };
     QDeadlineTimer until(1000);
-    Threads threads;
+    TestUtil::Threads threads;
     for (int t = 0; t < 4; ++t) {
         threads.start([&] {
             int round = 0;
@@ -594,7 +554,7 @@ void tst_Bag::resultReadyOncePerResultOnBagThread()
         expected << i * 10 << i * 10 + 1;
     }
     bag.put(1000);
-    Threads putters;
+    TestUtil::Threads putters;
     putters.start([&bag] { bag.put(2000); });
     putters.joinAll();
     expected << 1000 << 2000;
@@ -602,7 +562,7 @@ void tst_Bag::resultReadyOncePerResultOnBagThread()
 
     QTRY_COMPARE(ready.count(), 14);
     QVERIFY(bag.join(QDeadlineTimer(10000)));
-    settle();
+    TestUtil::settle();
     QCOMPARE(ready.count(), 14);
     QVariantList emitted;
     for (const QList<QVariant> &args : std::as_const(ready))
@@ -720,7 +680,7 @@ void tst_Bag::putFromAnotherThread()
     Bag bag;
     QSignalSpy ready(&bag, &Bag::resultReady);
     bag.spawn([] { return delayed(60000, 0); }); // keeps the round going: next() has to wait
-    Threads threads;
+    TestUtil::Threads threads;
     threads.start([&bag] { bag.put(QStringLiteral("x")); });
     const std::optional<QVariant> x = bag.next(QDeadlineTimer(10000));
     QVERIFY(x);
@@ -780,7 +740,7 @@ void tst_Bag::backpressure()
     QTRY_COMPARE(bag.queuedCount(), 7);
     QTRY_COMPARE(bag.bufferedCount(), 3);
     QTRY_COMPARE(bag.runningCount(), 0);
-    settle();
+    TestUtil::settle();
     QCOMPARE(bag.queuedCount(), 7);
     QCOMPARE(bag.bufferedCount(), 3);
     QVERIFY2(maxBuffered <= 3, qPrintable(QString::number(maxBuffered)));
@@ -796,7 +756,7 @@ void tst_Bag::backpressure()
     for (const QVariant &v : bag.yielding())
         got << v.toInt();
     std::sort(got.begin(), got.end());
-    QCOMPARE(got, range(10));
+    QCOMPARE(got, TestUtil::range(10));
     QVERIFY2(maxBuffered <= 3, qPrintable(QString::number(maxBuffered)));
     QCOMPARE(bag.bufferedCount(), 0);
 }
@@ -819,7 +779,7 @@ void tst_Bag::liftingBufferLimitStartsQueued()
     QVariantList got;
     for (const QVariant &v : bag.yielding())
         got << v;
-    QCOMPARE(sortedInts(got), range(6));
+    QCOMPARE(sortedInts(got), TestUtil::range(6));
 }
 
 // model(): a list model of the retained results, role "result". Rows appear as results are
@@ -842,7 +802,7 @@ void tst_Bag::model()
     Gate<QString> b;
     bag.spawn([f = a.future()] { return f; });
     bag.spawn([f = b.future()] { return f; });
-    settle();
+    TestUtil::settle();
     QCOMPARE(model->rowCount(), 0);
 
     a.open(QStringLiteral("a"));
@@ -923,7 +883,7 @@ void tst_Bag::pullFromAnotherThreadRefuses()
                          "returning no results");
     std::atomic<int> gotNext { -1 };
     std::atomic<int> gotAll { -1 };
-    Threads threads;
+    TestUtil::Threads threads;
     threads.start([&] {
         gotNext = bag.next(QDeadlineTimer(1000)).has_value() ? 1 : 0;
         gotAll = int(bag.takeAll().size());
@@ -980,7 +940,7 @@ void tst_Bag::negativePoolSizeWarns()
     QVariantList got;
     for (const QVariant &v : bag.yielding())
         got << v;
-    QCOMPARE(sortedInts(got), range(5));
+    QCOMPARE(sortedInts(got), TestUtil::range(5));
 }
 
 // Destroying the bag while next() waits on it (a timer, a window closing) ends the wait; next()
@@ -1019,7 +979,7 @@ void tst_Bag::destroyFromResultReadySlot()
     const QFuture<int> slow = bag->spawn([] { return delayed(60000, 2); });
     bag->spawn([] { return delayed(5, 1); });
     QTRY_VERIFY(!watch);
-    settle();
+    TestUtil::settle();
     QCOMPARE(received, 1);
     QVERIFY(slow.isCanceled());
 }

@@ -8,11 +8,15 @@
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qfuture.h>
+#include <QtCore/qlist.h>
 #include <QtCore/qpromise.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 
 #include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
 #include <stdexcept>
 
 namespace TestUtil {
@@ -73,6 +77,47 @@ inline QFuture<int> failingAfter(int ms, const char *message)
     });
     timer->start();
     return promise->future();
+}
+
+// Joins the threads it holds when it goes, so that a failed check cannot leave a joinable
+// std::thread behind (std::terminate).
+class Threads
+{
+public:
+    Threads() = default;
+    Threads(const Threads &) = delete;
+    Threads &operator=(const Threads &) = delete;
+    ~Threads() { joinAll(); }
+
+    template<typename F> void start(F &&f) { m_threads.emplace_back(std::forward<F>(f)); }
+    void joinAll()
+    {
+        for (std::thread &thread : m_threads) {
+            if (thread.joinable())
+                thread.join();
+        }
+    }
+
+private:
+    std::vector<std::thread> m_threads;
+};
+
+// Lets posted wake-ups and whatever they start run, for checks that something did NOT happen.
+inline void settle()
+{
+    for (int i = 0; i < 3; ++i) {
+        QCoreApplication::sendPostedEvents();
+        QCoreApplication::processEvents();
+    }
+}
+
+// 0, 1, ..., count - 1.
+inline QList<int> range(int count)
+{
+    QList<int> values;
+    for (int i = 0; i < count; ++i)
+        values << i;
+    return values;
 }
 
 } // namespace TestUtil

@@ -52,14 +52,6 @@ QFuture<int> canceledAfter(int ms)
     return promise->future();
 }
 
-QList<int> range(int count)
-{
-    QList<int> values;
-    for (int i = 0; i < count; ++i)
-        values << i;
-    return values;
-}
-
 QString joined(OrderedBag &bag)
 {
     QString all;
@@ -155,15 +147,15 @@ void tst_OrderedBag::spawnOrderDespiteReverseCompletion()
     QList<int> got;
     for (const QVariant &v : bag.yielding())
         got << v.toInt();
-    QCOMPARE(got, range(N));
+    QCOMPARE(got, TestUtil::range(N));
     QList<int> emitted;
     for (const QList<QVariant> &args : std::as_const(ready))
         emitted << args.at(0).toInt();
-    QCOMPARE(emitted, range(N));
+    QCOMPARE(emitted, TestUtil::range(N));
     // The order really was shuffled on the way.
     QMutexLocker lock(&mutex);
     QCOMPARE(completed.size(), N);
-    QVERIFY(completed != range(N));
+    QVERIFY(completed != TestUtil::range(N));
 }
 
 // Python test_ordered_yielder (later version): put() takes the next place when it is called, here
@@ -370,7 +362,7 @@ void tst_OrderedBag::manyShuffled()
     for (const QVariant &v : bag.yielding())
         got << v.toInt();
     QCOMPARE(got.size(), N);
-    QCOMPARE(got, range(N));
+    QCOMPARE(got, TestUtil::range(N));
     QCOMPARE(ready.count(), N);
     QCOMPARE(bag.bufferedCount(), 0);
 }
@@ -405,11 +397,11 @@ void tst_OrderedBag::slowHeadHoldsTheWindow()
     QList<int> emitted;
     for (const QList<QVariant> &args : std::as_const(ready))
         emitted << args.at(0).toInt();
-    QCOMPARE(emitted, range(N));
+    QCOMPARE(emitted, TestUtil::range(N));
     QList<int> got;
     for (const QVariant &v : bag.yielding())
         got << v.toInt();
-    QCOMPARE(got, range(N));
+    QCOMPARE(got, TestUtil::range(N));
 }
 
 // A slot on resultReady that takes results (which delivers what has arrived meanwhile) does not
@@ -507,7 +499,7 @@ void tst_OrderedBag::negativePoolSizeWarns()
     QList<int> got;
     for (const QVariant &v : bag.yielding())
         got << v.toInt();
-    QCOMPARE(got, range(4));
+    QCOMPARE(got, TestUtil::range(4));
 }
 
 QTEST_GUILESS_MAIN(tst_OrderedBag)

@@ -111,29 +111,6 @@ public:
     QThreadPool threads; // last: destroyed first, once ~Blocked() has let the work go
 };
 
-// Joins the threads it holds when it goes, so that a failed check cannot leave a joinable
-// std::thread behind (std::terminate).
-class Threads
-{
-public:
-    Threads() = default;
-    Threads(const Threads &) = delete;
-    Threads &operator=(const Threads &) = delete;
-    ~Threads() { joinAll(); }
-
-    template<typename F> void start(F &&f) { m_threads.emplace_back(std::forward<F>(f)); }
-    void joinAll()
-    {
-        for (std::thread &thread : m_threads) {
-            if (thread.joinable())
-                thread.join();
-        }
-    }
-
-private:
-    std::vector<std::thread> m_threads;
-};
-
 QFuture<int> readyFuture(int value)
 {
     QPromise<int> promise;
@@ -153,15 +130,6 @@ void busyFor(int microseconds)
 
 // Set in the child process that runs a test which may crash.
 constexpr char childVariable[] = "AIOUTILS_TST_POOL_CHILD";
-
-// Lets posted wake-ups and whatever they start run, for checks that something did NOT happen.
-void settle()
-{
-    for (int i = 0; i < 3; ++i) {
-        QCoreApplication::sendPostedEvents();
-        QCoreApplication::processEvents();
-    }
-}
 
 } // namespace
 
@@ -381,12 +349,12 @@ void tst_Pool::setSizeStartsQueued()
 
     pool.setSize(4); // unchanged: no signal
     QCOMPARE(changed.count(), 1);
-    settle();
+    TestUtil::settle();
     QCOMPARE(started, 4);
 
     pool.cancel();
     QVERIFY(pool.join(QDeadlineTimer(5000)));
-    settle();
+    TestUtil::settle();
     QCOMPARE(started, 4);
     QCOMPARE(pool.finishedCount(), 6);
 }
@@ -417,11 +385,11 @@ void tst_Pool::setSizeShrinks()
 
     gates.open(0);
     QTRY_COMPARE(pool.runningCount(), 2);
-    settle();
+    TestUtil::settle();
     QCOMPARE(started, 3);
     gates.open(1);
     QTRY_COMPARE(pool.runningCount(), 1);
-    settle();
+    TestUtil::settle();
     QCOMPARE(started, 3);
     QCOMPARE(pool.queuedCount(), 2);
 
@@ -533,7 +501,7 @@ void tst_Pool::waitAvailableFromOtherThread()
     std::atomic<int> firstResult { -1 };
     std::atomic<int> secondResult { -1 };
     std::atomic<qint64> firstElapsed { 0 };
-    Threads waiter;
+    TestUtil::Threads waiter;
     waiter.start([&] {
         QElapsedTimer timer;
         timer.start();
@@ -574,11 +542,11 @@ void tst_Pool::adoptedFuturesRunAtOnce()
 
     gates.open(0);
     QTRY_COMPARE(pool.runningCount(), 2);
-    settle();
+    TestUtil::settle();
     QVERIFY(!started);
     gates.open(1);
     QTRY_COMPARE(pool.runningCount(), 1);
-    settle();
+    TestUtil::settle();
     QVERIFY(!started);
     QCOMPARE(pool.queuedCount(), 1);
 
@@ -758,7 +726,7 @@ void tst_Pool::failurePolicy()
     QCOMPARE(pool.finishedCount(), 6);
     // (That it has arrived by the time join() returns is cancelOnFailureSettlesBeforeJoinReturns.)
     QTRY_COMPARE(running.isCanceled(), cancels);
-    settle();
+    TestUtil::settle();
     QCOMPARE(queuedStarted.load(), cancels ? 0 : 4);
     for (const QFuture<int> &future : std::as_const(queued)) {
         QTRY_VERIFY(future.isFinished());
@@ -852,7 +820,7 @@ void tst_Pool::spawnFromManyThreads()
     const int holders = mainSpins ? 1 : 0;
 
     std::vector<QList<QFuture<int>>> futures(threadCount);
-    Threads spawners;
+    TestUtil::Threads spawners;
     for (int t = 0; t < threadCount; ++t) {
         spawners.start([&, t] {
             for (int i = 0; i < perThread; ++i) {
@@ -915,7 +883,7 @@ void tst_Pool::threadPoolWorkNeedsNoPoolThread()
     QThreadPool threads;
     threads.setMaxThreadCount(8);
     Pool pool(4);
-    Threads spawners;
+    TestUtil::Threads spawners;
     for (int t = 0; t < threadCount; ++t) {
         spawners.start([&] {
             for (int i = 0; i < perThread; ++i) {
@@ -1016,7 +984,7 @@ void tst_Pool::destroyMidRound()
     for (int i = 0; i < 2; ++i)
         QTRY_VERIFY_WITH_TIMEOUT(futures.at(i).isFinished(), 30000);
     QVERIFY(blocked.threads.waitForDone(30000));
-    settle();
+    TestUtil::settle();
     QCOMPARE(started.load(), 2);
 }
 
@@ -1071,7 +1039,7 @@ void tst_Pool::thenOnSpawnedFuture()
         secondStarted = true;
         return readyFuture(2);
     });
-    settle();
+    TestUtil::settle();
     QCOMPARE(pool.runningCount(), 1);
     QCOMPARE(pool.queuedCount(), 1);
     QVERIFY2(!secondStarted, "the pool lost track of the first task and started the second");
