@@ -11,8 +11,14 @@
 #include <AioUtils/OrderedBag>
 #include <AioUtils/Pool>
 
+#include <QtConcurrent/qtconcurrentrun.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qelapsedtimer.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qfuturesynchronizer.h>
+#include <QtCore/qprocess.h>
+#include <QtCore/qsemaphore.h>
+#include <QtCore/qtimer.h>
 #include <QtCore/qeventloop.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qpromise.h>
@@ -157,27 +163,161 @@ private:
     int m_done = 0;
 };
 
+// With `hold`, the first 8 tasks wait until every task has been spawned, so that the rest are all
+// queued at once: what the peak-memory measurement needs.
+void poolBaselineRun(int n, bool hold = false)
+{
+    QSemaphore gate;
+    HandQueue queue(8);
+    for (int i = 0; i < n; ++i) {
+        queue.push([i, hold, &gate] {
+            if (hold && i < 8)
+                gate.acquire();
+            return i;
+        });
+    }
+    gate.release(8);
+    spinUntil([&] { return queue.done() == n; });
+}
+
+void poolOursRun(int n, bool hold = false)
+{
+    QSemaphore gate;
+    AioUtils::Pool pool(8);
+    for (int i = 0; i < n; ++i) {
+        pool.spawn([i, hold, &gate] {
+            if (hold && i < 8)
+                gate.acquire();
+            return i;
+        });
+    }
+    gate.release(8);
+    pool.join();
+    Q_ASSERT(pool.finishedCount() == n);
+}
+
+long peakRssKb()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').first().toLong();
+    }
+    return -1;
+}
+
+// Runs one variant in a child process of this program and returns its peak RSS in kB.
+long childPeakRssKb(const char *variant, int n)
+{
+    QProcess child;
+    child.start(QCoreApplication::applicationFilePath(),
+                { QStringLiteral("--child"), QString::fromLatin1(variant), QStringLiteral("--n"),
+                  QString::number(n) });
+    if (!child.waitForFinished(-1) || child.exitCode() != 0)
+        return -1;
+    return child.readAllStandardOutput().trimmed().toLong();
+}
+
 void poolCallables(int n, int reps)
 {
-    const double baseline = medianMs(
+    const double baseline = medianMs([n] { poolBaselineRun(n); }, reps);
+    const double ours = medianMs([n] { poolOursRun(n); }, reps);
+    row(qPrintable(QStringLiteral("%1 callables, Pool(8)").arg(n)),
+        "hand-written queue + thread pool", baseline, ours, 1.2);
+
+    // Peak memory, each variant alone in a fresh process, less an idle process's peak.
+    const long idle = childPeakRssKb("idle", n);
+    const long base = childPeakRssKb("pool-baseline", n);
+    const long mine = childPeakRssKb("pool-ours", n);
+    if (idle < 0 || base < 0 || mine < 0) {
+        std::printf("peak RSS per queued task: a child process failed\n");
+        return;
+    }
+    const double baseBytes = double(base - idle) * 1024 / n;
+    const double ourBytes = double(mine - idle) * 1024 / n;
+    std::printf("%-34s %-38s %10.0f %10.0f %7.2fx  (target <= 256 B/task)\n",
+                qPrintable(QStringLiteral("  peak RSS, bytes per queued task")),
+                "hand-written queue + thread pool", baseBytes, ourBytes, ourBytes / baseBytes);
+    std::fflush(stdout);
+}
+
+// The other ways Qt offers to wait for many thread-pool results, for the same work.
+void threadPoolSynchronizers(int n, int reps)
+{
+    const double synchronizer = medianMs(
             [n] {
-                HandQueue queue(8);
+                QFutureSynchronizer<int> sync;
                 for (int i = 0; i < n; ++i)
-                    queue.push([i] { return i; });
-                spinUntil([&] { return queue.done() == n; });
+                    sync.addFuture(QtConcurrent::run([i] { return i; }));
+                sync.waitForFinished();
             },
             reps);
     const double ours = medianMs(
             [n] {
-                AioUtils::Pool pool(8);
+                AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
-                    pool.spawn([i] { return i; });
-                pool.join();
-                Q_ASSERT(pool.finishedCount() == n);
+                    group.spawn([i] { return i; });
+                group.join();
             },
             reps);
-    row(qPrintable(QStringLiteral("%1 callables, Pool(8)").arg(n)),
-        "hand-written queue + thread pool", baseline, ours, 1.2);
+    row(qPrintable(QStringLiteral("%1 thread-pool callables, Group").arg(n)),
+        "QtConcurrent::run + QFutureSynchronizer", synchronizer, ours, 1.0);
+}
+
+// A future finished `ms` milliseconds from now by a timer on this thread (asyncio.sleep).
+QFuture<void> sleepFor(int ms)
+{
+    auto promise = std::make_shared<QPromise<void>>();
+    promise->start();
+    auto *timer = new QTimer;
+    timer->setSingleShot(true);
+    timer->setTimerType(Qt::PreciseTimer);
+    QObject::connect(timer, &QTimer::timeout, timer, [timer, promise] {
+        promise->finish();
+        timer->deleteLater();
+    });
+    timer->start(ms);
+    return promise->future();
+}
+
+// The seed's timing scenarios against their critical path.
+void seedScenarios(int reps)
+{
+    const double group = medianMs(
+            [] {
+                AioUtils::Group g;
+                for (int i = 0; i < 9; ++i)
+                    g.spawn([] { return sleepFor(100); });
+                g.join();
+            },
+            reps);
+    row("Group: 9 tasks of 100 ms", "critical path", 100, group, 1.05);
+    const double pool = medianMs(
+            [] {
+                AioUtils::Pool p(3);
+                for (int i = 0; i < 9; ++i)
+                    p.spawn([] { return sleepFor(100); });
+                p.join();
+            },
+            reps);
+    row("Pool(3): 9 tasks of 100 ms", "critical path", 300, pool, 1.05);
+    const double nested = medianMs(
+            [] {
+                AioUtils::Group g;
+                for (int i = 0; i < 10; ++i) {
+                    g.spawn([&g] {
+                        return sleepFor(100).then(QtFuture::Launch::Sync, [&g] {
+                            for (int j = 0; j < 10; ++j)
+                                g.spawn([] { return sleepFor(100); });
+                        });
+                    });
+                }
+                g.join();
+            },
+            reps);
+    row("nested: 10 x (100 ms + 10 x 100 ms)", "critical path", 200, nested, 1.05);
 }
 
 // 1M results through a Bag and an OrderedBag, consumed with yielding(), against the same
@@ -228,12 +368,29 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
+    QString child;
+    int childN = 0;
     const QStringList args = app.arguments();
     for (int i = 1; i + 1 < args.size(); ++i) {
         if (args[i] == QLatin1String("--scale"))
             scale = args[i + 1].toDouble();
         else if (args[i] == QLatin1String("--reps"))
             reps = args[i + 1].toInt();
+        else if (args[i] == QLatin1String("--child"))
+            child = args[i + 1];
+        else if (args[i] == QLatin1String("--n"))
+            childN = args[i + 1].toInt();
+    }
+    if (!child.isEmpty()) {
+        // One variant alone, for its peak RSS.
+        QThreadPool::globalInstance()->start([] {});
+        QThreadPool::globalInstance()->waitForDone();
+        if (child == QLatin1String("pool-baseline"))
+            poolBaselineRun(childN, true);
+        else if (child == QLatin1String("pool-ours"))
+            poolOursRun(childN, true);
+        std::printf("%ld\n", peakRssKb());
+        return 0;
     }
     if (scale <= 0 || reps < 1) {
         std::fprintf(stderr, "usage: bench_engine [--scale F>0] [--reps N>=1]\n");
@@ -243,7 +400,9 @@ int main(int argc, char **argv)
                 "ratio");
     readyFutures(int(1000000 * scale), reps);
     threadPoolCallables(int(200000 * scale), reps);
+    threadPoolSynchronizers(int(200000 * scale), reps);
     poolCallables(int(1000000 * scale), reps);
     bagResults(int(1000000 * scale), reps);
+    seedScenarios(reps);
     return 0;
 }

@@ -445,6 +445,7 @@ void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome out
                        std::exception_ptr failure, QVariantList values)
 {
     Aftermath after;
+    bool queuedWork;
     {
         std::lock_guard lock(mutex);
         if (taskEpoch != epoch)
@@ -455,11 +456,13 @@ void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome out
         }
         resolveLocked(sequence, std::move(values));
         endTaskLocked(outcome, std::move(failure), after);
+        queuedWork = !queue.empty();
     }
     after.run();
     // The freed slot goes to the next queued task right away, from whatever thread this is,
     // rather than after a round trip through the group's thread.
-    pump();
+    if (queuedWork)
+        pump();
 }
 
 void GroupCore::follow(std::unique_ptr<Follower> follower)

@@ -1,0 +1,238 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// A join of N coroutine tasks with QCoro against the same work spawned into a Group, side by side
+// in one process. Prints, per workload, the median of several repetitions: QCoro, ours, and
+// ours/QCoro. QCoro is a dependency of this benchmark only, never of the library.
+//
+// QCoro 0.8 awaits a QFuture with a QFutureWatcher, not with QFuture::then(), so it does not hit
+// the Qt 6.4.2 then() race (a continuation run twice on a moved-from QPromise) that bench_engine
+// works around.
+//
+//   bench_qcoro [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
+
+#include <AioUtils/Group>
+
+#include <QCoroFuture>
+#include <QCoroTask>
+#include <QCoroTimer>
+
+#include <QtConcurrent/qtconcurrentrun.h>
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qelapsedtimer.h>
+#include <QtCore/qfuture.h>
+#include <QtCore/qpromise.h>
+#include <QtCore/qthreadpool.h>
+#include <QtCore/qtimer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// About a microsecond of arithmetic the optimizer cannot drop: the result is awaited and summed.
+int compute(int i)
+{
+    quint32 h = quint32(i);
+    for (int k = 0; k < 1000; ++k)
+        h = (h * 2654435761u + 0x9e3779b9u) ^ (h >> 13);
+    return int(h & 0xffff);
+}
+
+// What a QCoro user writes: one coroutine per piece of work...
+QCoro::Task<int> sleepTask(int i)
+{
+    co_await QCoro::sleepFor(1ms);
+    co_return i;
+}
+
+QCoro::Task<int> computeTask(int i)
+{
+    co_return co_await QtConcurrent::run(compute, i);
+}
+
+// ...and, QCoro having no when_all, a coroutine that awaits them one after the other.
+QCoro::Task<qint64> joinTasks(const std::vector<QCoro::Task<int>> &tasks)
+{
+    qint64 sum = 0;
+    for (const QCoro::Task<int> &task : tasks)
+        sum += co_await task;
+    co_return sum;
+}
+
+QCoro::Task<qint64> joinFutures(const std::vector<QFuture<int>> &futures)
+{
+    qint64 sum = 0;
+    for (const QFuture<int> &future : futures)
+        sum += co_await future;
+    co_return sum;
+}
+
+QCoro::Task<> awaitJoined(AioUtils::Group &group)
+{
+    co_await group.joined();
+}
+
+// A future finished by a 1 ms timer: the future-returning work a Group task would wrap. The timer
+// type is QTimer's default, as in QCoro::sleepFor, so both sides wait on the same kind of timer.
+QFuture<int> timerFuture(int value, QObject *context)
+{
+    auto promise = std::make_shared<QPromise<int>>();
+    promise->start();
+    QTimer::singleShot(1ms, Qt::CoarseTimer, context, [promise, value] {
+        promise->addResult(value);
+        promise->finish();
+    });
+    return promise->future();
+}
+
+void check(bool condition, const char *what)
+{
+    if (!condition)
+        qFatal("bench_qcoro: %s", what);
+}
+
+double medianMs(const std::function<void()> &run, int reps)
+{
+    std::vector<double> times;
+    for (int i = 0; i < reps; ++i) {
+        QThreadPool::globalInstance()->waitForDone();
+        QElapsedTimer clock;
+        clock.start();
+        run();
+        times.push_back(double(clock.nsecsElapsed()) / 1e6);
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+void row(const QString &workload, const char *baselineName, double baseline, double ours)
+{
+    std::printf("%-40s %-44s %10.1f %10.1f %7.2fx  (no target)\n", qPrintable(workload),
+                baselineName, baseline, ours, ours / baseline);
+    std::fflush(stdout);
+}
+
+// (a) N tasks that each wait for a 1 ms timer.
+void timers(int n, int reps)
+{
+    const double baseline = medianMs(
+            [n] {
+                std::vector<QCoro::Task<int>> tasks;
+                tasks.reserve(std::size_t(n));
+                for (int i = 0; i < n; ++i)
+                    tasks.push_back(sleepTask(i));
+                check(QCoro::waitFor(joinTasks(tasks)) == qint64(n) * (n - 1) / 2, "timer sum");
+            },
+            reps);
+    const double ours = medianMs(
+            [n] {
+                AioUtils::Group group;
+                for (int i = 0; i < n; ++i)
+                    group.spawn([i, &group] { return timerFuture(i, &group); });
+                group.join();
+                check(group.finishedCount() == n, "timer count");
+            },
+            reps);
+    row(QStringLiteral("%1 x 1 ms timer, joined").arg(n),
+        "QCoro: sleepFor in N Task<int>, co_await each", baseline, ours);
+}
+
+// (b) N thread-pool computations.
+void computations(int n, int reps)
+{
+    const double baseline = medianMs(
+            [n] {
+                std::vector<QCoro::Task<int>> tasks;
+                tasks.reserve(std::size_t(n));
+                for (int i = 0; i < n; ++i)
+                    tasks.push_back(computeTask(i));
+                check(QCoro::waitFor(joinTasks(tasks)) >= 0, "compute sum");
+            },
+            reps);
+    const double ours = medianMs(
+            [n] {
+                AioUtils::Group group;
+                for (int i = 0; i < n; ++i)
+                    group.spawn([i] { return compute(i); });
+                group.join();
+                check(group.finishedCount() == n, "compute count");
+            },
+            reps);
+    row(QStringLiteral("%1 thread-pool computations, joined").arg(n),
+        "QCoro: co_await QtConcurrent::run in N tasks", baseline, ours);
+}
+
+// (c) One coroutine joining N thread-pool computations: co_await group.joined() against
+// co_await on each QtConcurrent::run future in turn.
+void coAwaitJoined(int n, int reps)
+{
+    const double baseline = medianMs(
+            [n] {
+                std::vector<QFuture<int>> futures;
+                futures.reserve(std::size_t(n));
+                for (int i = 0; i < n; ++i)
+                    futures.push_back(QtConcurrent::run(compute, i));
+                check(QCoro::waitFor(joinFutures(futures)) >= 0, "future sum");
+            },
+            reps);
+    const double ours = medianMs(
+            [n] {
+                AioUtils::Group group;
+                for (int i = 0; i < n; ++i)
+                    group.spawn([i] { return compute(i); });
+                QCoro::waitFor(awaitJoined(group));
+                check(group.finishedCount() == n, "joined count");
+            },
+            reps);
+    row(QStringLiteral("%1 computations, co_await joined()").arg(n),
+        "QCoro: co_await each QtConcurrent::run future", baseline, ours);
+}
+
+bool parseOptions(const QStringList &args, double *scale, int *reps)
+{
+    for (int i = 1; i < args.size(); i += 2) {
+        if (i + 1 >= args.size())
+            return false;
+        bool ok = false;
+        if (args[i] == QLatin1String("--scale")) {
+            *scale = args[i + 1].toDouble(&ok);
+            ok = ok && std::isfinite(*scale) && *scale > 0;
+        } else if (args[i] == QLatin1String("--reps")) {
+            *reps = args[i + 1].toInt(&ok);
+            ok = ok && *reps >= 1;
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    double scale = 1.0;
+    int reps = 3;
+    if (!parseOptions(app.arguments(), &scale, &reps)) {
+        std::fprintf(stderr, "usage: bench_qcoro [--scale F>0] [--reps N>=1]\n");
+        return 2;
+    }
+    const auto scaled = [scale](int n) { return std::max(1, int(n * scale)); };
+    std::printf("%-40s %-44s %10s %10s %8s\n", "workload", "baseline", "QCoro ms", "ours ms",
+                "ratio");
+    timers(scaled(10000), reps);
+    timers(scaled(100000), reps);
+    computations(scaled(10000), reps);
+    computations(scaled(100000), reps);
+    coAwaitJoined(scaled(100000), reps);
+    return 0;
+}
