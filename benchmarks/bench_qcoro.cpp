@@ -229,8 +229,9 @@ int main(int argc, char **argv)
     const auto scaled = [scale](int n) { return std::max(1, int(n * scale)); };
     std::printf("%-40s %-44s %10s %10s %8s\n", "workload", "baseline", "QCoro ms", "ours ms",
                 "ratio");
+    // Timers stop at 10k: at 100k both sides take ~16 s, superlinear in Qt's own timer handling.
+    timers(scaled(1000), reps);
     timers(scaled(10000), reps);
-    timers(scaled(100000), reps);
     computations(scaled(10000), reps);
     computations(scaled(100000), reps);
     coAwaitJoined(scaled(100000), reps);
