@@ -6,6 +6,8 @@
 //
 //   bench_engine [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
 
+#include "benchutil.h"
+
 #include <AioUtils/Bag>
 #include <AioUtils/Group>
 #include <AioUtils/OrderedBag>
@@ -57,20 +59,6 @@ template<typename Work, typename Done> void runThen(Work &&work, QObject *contex
     });
 }
 
-double medianMs(const std::function<void()> &run, int reps)
-{
-    std::vector<double> times;
-    for (int i = 0; i < reps; ++i) {
-        QThreadPool::globalInstance()->waitForDone();
-        QElapsedTimer clock;
-        clock.start();
-        run();
-        times.push_back(double(clock.nsecsElapsed()) / 1e6);
-    }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-}
-
 void row(const char *workload, const char *baselineName, double baseline, double ours,
          double target)
 {
@@ -82,7 +70,7 @@ void row(const char *workload, const char *baselineName, double baseline, double
 // 1M ready futures: makeReadyFuture + then(ctx) + counter, against spawn into a Group + join.
 void readyFutures(int n, int reps)
 {
-    const double baseline = medianMs(
+    const double baseline = BenchUtil::medianMs(
             [n] {
                 QObject ctx;
                 int counter = 0;
@@ -91,7 +79,7 @@ void readyFutures(int n, int reps)
                 spinUntil([&] { return counter == n; });
             },
             reps);
-    const double ours = medianMs(
+    const double ours = BenchUtil::medianMs(
             [n] {
                 AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
@@ -107,7 +95,7 @@ void readyFutures(int n, int reps)
 // 200k thread-pool callables: thread pool + then(ctx), against spawn into a Group.
 void threadPoolCallables(int n, int reps)
 {
-    const double baseline = medianMs(
+    const double baseline = BenchUtil::medianMs(
             [n] {
                 QObject ctx;
                 int counter = 0;
@@ -116,7 +104,7 @@ void threadPoolCallables(int n, int reps)
                 spinUntil([&] { return counter == n; });
             },
             reps);
-    const double ours = medianMs(
+    const double ours = BenchUtil::medianMs(
             [n] {
                 AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
@@ -222,8 +210,8 @@ long childPeakRssKb(const char *variant, int n)
 
 void poolCallables(int n, int reps)
 {
-    const double baseline = medianMs([n] { poolBaselineRun(n); }, reps);
-    const double ours = medianMs([n] { poolOursRun(n); }, reps);
+    const double baseline = BenchUtil::medianMs([n] { poolBaselineRun(n); }, reps);
+    const double ours = BenchUtil::medianMs([n] { poolOursRun(n); }, reps);
     row(qPrintable(QStringLiteral("%1 callables, Pool(8)").arg(n)),
         "hand-written queue + thread pool", baseline, ours, 1.2);
 
@@ -246,7 +234,7 @@ void poolCallables(int n, int reps)
 // The other ways Qt offers to wait for many thread-pool results, for the same work.
 void threadPoolSynchronizers(int n, int reps)
 {
-    const double synchronizer = medianMs(
+    const double synchronizer = BenchUtil::medianMs(
             [n] {
                 QFutureSynchronizer<int> sync;
                 for (int i = 0; i < n; ++i)
@@ -254,7 +242,7 @@ void threadPoolSynchronizers(int n, int reps)
                 sync.waitForFinished();
             },
             reps);
-    const double ours = medianMs(
+    const double ours = BenchUtil::medianMs(
             [n] {
                 AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
@@ -285,7 +273,7 @@ QFuture<void> sleepFor(int ms)
 // The seed's timing scenarios against their critical path.
 void seedScenarios(int reps)
 {
-    const double group = medianMs(
+    const double group = BenchUtil::medianMs(
             [] {
                 AioUtils::Group g;
                 for (int i = 0; i < 9; ++i)
@@ -294,7 +282,7 @@ void seedScenarios(int reps)
             },
             reps);
     row("Group: 9 tasks of 100 ms", "critical path", 100, group, 1.05);
-    const double pool = medianMs(
+    const double pool = BenchUtil::medianMs(
             [] {
                 AioUtils::Pool p(3);
                 for (int i = 0; i < 9; ++i)
@@ -303,7 +291,7 @@ void seedScenarios(int reps)
             },
             reps);
     row("Pool(3): 9 tasks of 100 ms", "critical path", 300, pool, 1.05);
-    const double nested = medianMs(
+    const double nested = BenchUtil::medianMs(
             [] {
                 AioUtils::Group g;
                 for (int i = 0; i < 10; ++i) {
@@ -324,7 +312,7 @@ void seedScenarios(int reps)
 // thread-pool work joined in a Group. Thread-pool completion order is shuffled by the threads.
 void bagResults(int n, int reps)
 {
-    const double groupMs = medianMs(
+    const double groupMs = BenchUtil::medianMs(
             [n] {
                 AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
@@ -332,7 +320,7 @@ void bagResults(int n, int reps)
                 group.join();
             },
             reps);
-    const double bagMs = medianMs(
+    const double bagMs = BenchUtil::medianMs(
             [n] {
                 AioUtils::Bag bag;
                 for (int i = 0; i < n; ++i)
@@ -343,7 +331,7 @@ void bagResults(int n, int reps)
                 Q_ASSERT(sum == qint64(n) * (n - 1) / 2);
             },
             reps);
-    const double orderedMs = medianMs(
+    const double orderedMs = BenchUtil::medianMs(
             [n] {
                 AioUtils::OrderedBag bag;
                 for (int i = 0; i < n; ++i)
@@ -371,12 +359,14 @@ int main(int argc, char **argv)
     QString child;
     int childN = 0;
     const QStringList args = app.arguments();
-    for (int i = 1; i + 1 < args.size(); ++i) {
-        if (args[i] == QLatin1String("--scale"))
-            scale = args[i + 1].toDouble();
-        else if (args[i] == QLatin1String("--reps"))
-            reps = args[i + 1].toInt();
-        else if (args[i] == QLatin1String("--child"))
+    // --child VARIANT --n N: this process is a child run for a peak-RSS measurement.
+    if (!BenchUtil::parseOptions(args, &scale, &reps,
+                                 { QStringLiteral("--child"), QStringLiteral("--n") })) {
+        std::fprintf(stderr, "usage: bench_engine [--scale F>0] [--reps N>=1]\n");
+        return 2;
+    }
+    for (int i = 1; i + 1 < args.size(); i += 2) {
+        if (args[i] == QLatin1String("--child"))
             child = args[i + 1];
         else if (args[i] == QLatin1String("--n"))
             childN = args[i + 1].toInt();
@@ -391,10 +381,6 @@ int main(int argc, char **argv)
             poolOursRun(childN, true);
         std::printf("%ld\n", peakRssKb());
         return 0;
-    }
-    if (scale <= 0 || reps < 1) {
-        std::fprintf(stderr, "usage: bench_engine [--scale F>0] [--reps N>=1]\n");
-        return 2;
     }
     std::printf("%-34s %-38s %10s %10s %8s\n", "workload", "baseline", "base ms", "ours ms",
                 "ratio");

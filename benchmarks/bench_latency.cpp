@@ -10,6 +10,8 @@
 //
 //   bench_latency [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
 
+#include "benchutil.h"
+
 #include <AioUtils/Bag>
 
 #include <QtCore/qcoreapplication.h>
@@ -145,25 +147,6 @@ void latency(int samples, int reps)
         medianOf(basePercentiles), medianOf(oursPercentiles), "no target");
 }
 
-bool parseOptions(const QStringList &args, double *scale, int *reps)
-{
-    for (int i = 1; i < args.size(); i += 2) {
-        if (i + 1 >= args.size())
-            return false;
-        bool ok = false;
-        if (args[i] == QLatin1String("--scale")) {
-            *scale = args[i + 1].toDouble(&ok);
-            ok = ok && std::isfinite(*scale) && *scale > 0;
-        } else if (args[i] == QLatin1String("--reps")) {
-            *reps = args[i + 1].toInt(&ok);
-            ok = ok && *reps >= 1;
-        }
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -171,7 +154,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!parseOptions(app.arguments(), &scale, &reps)) {
+    if (!BenchUtil::parseOptions(app.arguments(), &scale, &reps)) {
         std::fprintf(stderr, "usage: bench_latency [--scale F>0] [--reps N>=1]\n");
         return 2;
     }

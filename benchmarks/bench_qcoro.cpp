@@ -11,6 +11,8 @@
 //
 //   bench_qcoro [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
 
+#include "benchutil.h"
+
 #include <AioUtils/Group>
 
 #include <QCoroFuture>
@@ -99,20 +101,6 @@ void check(bool condition, const char *what)
         qFatal("bench_qcoro: %s", what);
 }
 
-double medianMs(const std::function<void()> &run, int reps)
-{
-    std::vector<double> times;
-    for (int i = 0; i < reps; ++i) {
-        QThreadPool::globalInstance()->waitForDone();
-        QElapsedTimer clock;
-        clock.start();
-        run();
-        times.push_back(double(clock.nsecsElapsed()) / 1e6);
-    }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-}
-
 void row(const QString &workload, const char *baselineName, double baseline, double ours)
 {
     std::printf("%-40s %-44s %10.1f %10.1f %7.2fx  (no target)\n", qPrintable(workload),
@@ -123,7 +111,7 @@ void row(const QString &workload, const char *baselineName, double baseline, dou
 // (a) N tasks that each wait for a 1 ms timer.
 void timers(int n, int reps)
 {
-    const double baseline = medianMs(
+    const double baseline = BenchUtil::medianMs(
             [n] {
                 std::vector<QCoro::Task<int>> tasks;
                 tasks.reserve(std::size_t(n));
@@ -132,7 +120,7 @@ void timers(int n, int reps)
                 check(QCoro::waitFor(joinTasks(tasks)) == qint64(n) * (n - 1) / 2, "timer sum");
             },
             reps);
-    const double ours = medianMs(
+    const double ours = BenchUtil::medianMs(
             [n] {
                 AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
@@ -148,7 +136,7 @@ void timers(int n, int reps)
 // (b) N thread-pool computations.
 void computations(int n, int reps)
 {
-    const double baseline = medianMs(
+    const double baseline = BenchUtil::medianMs(
             [n] {
                 std::vector<QCoro::Task<int>> tasks;
                 tasks.reserve(std::size_t(n));
@@ -157,7 +145,7 @@ void computations(int n, int reps)
                 check(QCoro::waitFor(joinTasks(tasks)) >= 0, "compute sum");
             },
             reps);
-    const double ours = medianMs(
+    const double ours = BenchUtil::medianMs(
             [n] {
                 AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
@@ -174,7 +162,7 @@ void computations(int n, int reps)
 // co_await on each QtConcurrent::run future in turn.
 void coAwaitJoined(int n, int reps)
 {
-    const double baseline = medianMs(
+    const double baseline = BenchUtil::medianMs(
             [n] {
                 std::vector<QFuture<int>> futures;
                 futures.reserve(std::size_t(n));
@@ -183,7 +171,7 @@ void coAwaitJoined(int n, int reps)
                 check(QCoro::waitFor(joinFutures(futures)) >= 0, "future sum");
             },
             reps);
-    const double ours = medianMs(
+    const double ours = BenchUtil::medianMs(
             [n] {
                 AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
@@ -196,25 +184,6 @@ void coAwaitJoined(int n, int reps)
         "QCoro: co_await each QtConcurrent::run future", baseline, ours);
 }
 
-bool parseOptions(const QStringList &args, double *scale, int *reps)
-{
-    for (int i = 1; i < args.size(); i += 2) {
-        if (i + 1 >= args.size())
-            return false;
-        bool ok = false;
-        if (args[i] == QLatin1String("--scale")) {
-            *scale = args[i + 1].toDouble(&ok);
-            ok = ok && std::isfinite(*scale) && *scale > 0;
-        } else if (args[i] == QLatin1String("--reps")) {
-            *reps = args[i + 1].toInt(&ok);
-            ok = ok && *reps >= 1;
-        }
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -222,7 +191,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!parseOptions(app.arguments(), &scale, &reps)) {
+    if (!BenchUtil::parseOptions(app.arguments(), &scale, &reps)) {
         std::fprintf(stderr, "usage: bench_qcoro [--scale F>0] [--reps N>=1]\n");
         return 2;
     }
