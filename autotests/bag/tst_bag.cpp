@@ -111,6 +111,8 @@ private Q_SLOTS:
     void unusedRangeCancelsNothing();
     void negativeBufferLimitWarns();
     void negativePoolSizeWarns();
+    void joinInsideResultReadyReturns();
+    void destroyFromBufferedCountChanged();
     void destroyWhileNextWaits();
     void destroyFromResultReadySlot();
 };
@@ -982,6 +984,30 @@ void tst_Bag::destroyFromResultReadySlot()
     TestUtil::settle();
     QCOMPARE(received, 1);
     QVERIFY(slow.isCanceled());
+}
+
+// The drain that emits the last result has not ended the round yet when the slot joins: the
+// join must still see the round end, not wait for a wake-up nobody posts.
+void tst_Bag::joinInsideResultReadyReturns()
+{
+    Bag bag;
+    std::optional<bool> joinedInSlot;
+    connect(&bag, &Bag::resultReady, this, [&] { joinedInSlot = bag.join(QDeadlineTimer(10000)); });
+    bag.spawn([] { return 7; });
+    QVERIFY(bag.join(QDeadlineTimer(20000)));
+    QVERIFY(joinedInSlot.has_value());
+    QCOMPARE(*joinedInSlot, true);
+}
+
+void tst_Bag::destroyFromBufferedCountChanged()
+{
+    QPointer<Bag> bag = new Bag;
+    connect(bag.data(), &Bag::bufferedCountChanged, this, [&] {
+        if (bag && bag->bufferedCount() > 0)
+            delete bag.data();
+    });
+    bag->spawn([] { return 1; });
+    QTRY_VERIFY_WITH_TIMEOUT(!bag, 10000);
 }
 
 QTEST_GUILESS_MAIN(tst_Bag)

@@ -2,23 +2,28 @@
 // SPDX-License-Identifier: Apache-2.0
 
 #include <AioUtils/Group>
+#include <AioUtils/Pool>
 
 #include "testutil.h"
 
 #include <QtConcurrent/qtconcurrentrun.h>
 #include <QtCore/qelapsedtimer.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qsemaphore.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qthreadpool.h>
+#include <QtCore/qtimer.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
 #include <atomic>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 using AioUtils::Group;
+using AioUtils::Pool;
 using TestUtil::delayed;
 
 namespace {
@@ -63,6 +68,10 @@ private Q_SLOTS:
     void maxConcurrencyNegativeWarns();
     void destroyMidRound();
     void destroyThroughParentWithPendingFutures();
+    void destroyFromContinuationOfQueuedTask();
+    void destroyFromContinuationOfCanceledTask();
+    void joinInContinuationOfQueuedTaskRefuses();
+    void raisingLimitWakesWaiters();
     void groupsInFourThreads();
     void spawnsFromFourThreads();
 };
@@ -668,6 +677,78 @@ void tst_Group::spawnsFromFourThreads()
     QCOMPARE(group.spawnedCount(), 2000);
     QCOMPARE(group.finishedCount(), 2000);
     QCOMPARE(group.failedCount(), 0);
+}
+
+// A queued task's work returns a finished future: finishing the caller's future runs its
+// continuation inside the queue pump, and the continuation deletes the group.
+void tst_Group::destroyFromContinuationOfQueuedTask()
+{
+    QThreadPool pool;
+    QSemaphore gate;
+    QPointer<Group> group = new Group;
+    group->setMaxConcurrency(1);
+    group->spawn(&pool, [&gate] { gate.acquire(); });
+    QFuture<int> queued = group->spawn([] { return QtFuture::makeReadyFuture(42); });
+    bool ran = false;
+    queued.then(QtFuture::Launch::Sync, [&](int) {
+        ran = true;
+        delete group.data();
+    });
+    gate.release();
+    QTRY_VERIFY_WITH_TIMEOUT(ran, 10000);
+    QVERIFY(!group);
+    QVERIFY(pool.waitForDone(10000));
+}
+
+// cancel() finishes a queued task's future as canceled; its continuation deletes the group.
+void tst_Group::destroyFromContinuationOfCanceledTask()
+{
+    QPointer<Group> group = new Group;
+    group->setMaxConcurrency(1);
+    group->spawn([] { return delayed(60000, 0); });
+    QFuture<int> queued = group->spawn([] { return delayed(10, 1); });
+    bool ran = false;
+    queued.onCanceled([&] {
+        ran = true;
+        delete group.data();
+        return 0;
+    });
+    group->cancel();
+    QVERIFY(ran);
+    QVERIFY(!group);
+}
+
+// A continuation of a queued task's future runs before that task has reported: join() in it
+// must refuse instead of waiting for the task it is part of.
+void tst_Group::joinInContinuationOfQueuedTaskRefuses()
+{
+    Group group;
+    group.setMaxConcurrency(1);
+    group.spawn([] { return delayed(10, 0); });
+    QFuture<int> queued = group.spawn([] { return delayed(10, 1); });
+    std::optional<bool> joinedInside;
+    queued.then(QtFuture::Launch::Sync,
+                [&](int) { joinedInside = group.join(QDeadlineTimer(5000)); });
+    QTest::ignoreMessage(QtWarningMsg,
+                         "AioUtils::Group::join: called from inside one of the group's own tasks, "
+                         "which would wait for itself; returning false");
+    QVERIFY(group.join(QDeadlineTimer(10000)));
+    QVERIFY(joinedInside.has_value());
+    QCOMPARE(*joinedInside, false);
+}
+
+// Raising the limit frees slots: waiters (on this thread and others) see it at once.
+void tst_Group::raisingLimitWakesWaiters()
+{
+    Pool pool(1);
+    pool.spawn([] { return delayed(60000, 0); });
+    QVERIFY(pool.isFull());
+    QTimer::singleShot(50, &pool, [&pool] { pool.setSize(2); });
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(pool.waitAvailable(QDeadlineTimer(20000)));
+    QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
+    pool.cancel();
 }
 
 QTEST_GUILESS_MAIN(tst_Group)

@@ -86,6 +86,7 @@ private Q_SLOTS:
     void breakCancelsAndNextRoundWorks();
     void resultsInBeforeBreakAreKept();
     void negativePoolSizeWarns();
+    void bufferLimitDoesNotStallBehindQueuedPlace();
 };
 
 void tst_OrderedBag::init()
@@ -500,6 +501,24 @@ void tst_OrderedBag::negativePoolSizeWarns()
     for (const QVariant &v : bag.yielding())
         got << v.toInt();
     QCOMPARE(got, TestUtil::range(4));
+}
+
+// With a limit, a put() after a queued task fills the buffer with a value that can only be
+// delivered after that task: the task next to deliver must still start.
+void tst_OrderedBag::bufferLimitDoesNotStallBehindQueuedPlace()
+{
+    OrderedBag bag;
+    bag.setBufferLimit(1);
+    bag.spawn([] { return TestUtil::delayed(30, 1); });
+    bag.spawn([] { return 2; });
+    bag.put(3);
+    QList<int> got;
+    for (int i = 0; i < 3; ++i) {
+        const std::optional<QVariant> value = bag.next(QDeadlineTimer(10000));
+        QVERIFY2(value.has_value(), qPrintable(QStringLiteral("stalled after %1").arg(i)));
+        got << value->toInt();
+    }
+    QCOMPARE(got, QList<int>({ 1, 2, 3 }));
 }
 
 QTEST_GUILESS_MAIN(tst_OrderedBag)

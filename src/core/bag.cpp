@@ -52,6 +52,9 @@ BagPrivate::BagPrivate(Bag *bag, bool ordered) : GroupPrivate(bag)
 void BagPrivate::deliver()
 {
     Q_Q(Bag);
+    // Slots of resultReady and bufferedCountChanged, and views of the model, may delete the bag.
+    const std::shared_ptr<detail::GroupCore> core = this->core;
+    const QPointer<Bag> alive(q);
     QVariantList values;
     qsizetype first;
     {
@@ -73,9 +76,10 @@ void BagPrivate::deliver()
             model->endAppend();
         toEmit.insert(toEmit.end(), values.cbegin(), values.cend());
     }
+    if (!alive)
+        return;
     // One queue for all emissions: a slot that takes results (which delivers too) continues
     // this queue in order instead of overtaking it.
-    QPointer<Bag> alive(q);
     while (!toEmit.empty()) {
         const QVariant value = std::move(toEmit.front());
         toEmit.pop_front();
@@ -84,6 +88,8 @@ void BagPrivate::deliver()
             return;
     }
     signalBuffered();
+    if (!alive)
+        return;
     // A drain that ran while emissions were owed left the round open; end it now.
     std::lock_guard lock(core->mutex);
     if (core->roundActive && core->roundOverLocked())
@@ -97,6 +103,9 @@ bool BagPrivate::emissionsDone() const
 
 QVariantList BagPrivate::takeFront(qsizetype count)
 {
+    Q_Q(Bag);
+    const std::shared_ptr<detail::GroupCore> core = this->core;
+    const QPointer<Bag> alive(q);
     QVariantList taken;
     {
         std::lock_guard lock(core->mutex);
@@ -109,6 +118,8 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     // without the lock held: views call back into rowCount() and data().
     if (model)
         model->beginTakeFront(int(count));
+    if (!alive)
+        return taken;
     bool queuedWork;
     {
         std::lock_guard lock(core->mutex);
@@ -120,10 +131,13 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     }
     if (model)
         model->endTakeFront();
+    if (!alive)
+        return taken;
     // Room in the buffer: queued tasks held back by bufferLimit may start now.
     if (queuedWork)
-        startQueued();
-    signalBuffered();
+        core->pump();
+    if (alive)
+        signalBuffered();
     return taken;
 }
 
@@ -310,6 +324,7 @@ void Bag::setBufferLimit(int limit)
         if (d->core->results->bufferLimit == limit)
             return;
         d->core->results->bufferLimit = limit;
+        d->core->changedLocked();
     }
     Q_EMIT bufferLimitChanged();
     d->startQueued();

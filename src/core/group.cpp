@@ -114,6 +114,11 @@ TaskScope::TaskScope(const TaskLink &link) noexcept : m_core(link.m_id), m_outer
     t_currentTask = this;
 }
 
+TaskScope::TaskScope(const GroupCore *core) noexcept : m_core(core), m_outer(t_currentTask)
+{
+    t_currentTask = this;
+}
+
 TaskScope::~TaskScope()
 {
     t_currentTask = m_outer;
@@ -172,14 +177,19 @@ GroupCore::GroupCore(Group *group) : q(group), thread(QThread::currentThread()) 
 
 void GroupCore::Aftermath::run()
 {
-    for (QFuture<void> &future : toCancel)
-        future.cancel();
-    toCancel.clear();
-    for (Job *job : toDelete)
-        delete job;
-    toDelete.clear();
-    toDrop.clear();
-    if (GroupCore *core = std::exchange(settles, nullptr)) {
+    {
+        // Destroyed jobs finish their callers' futures as canceled, whose continuations run
+        // here; a join() in them must refuse, not wait for this aftermath.
+        TaskScope scope(settles.get());
+        for (QFuture<void> &future : toCancel)
+            future.cancel();
+        toCancel.clear();
+        for (Job *job : toDelete)
+            delete job;
+        toDelete.clear();
+        toDrop.clear();
+    }
+    if (const std::shared_ptr<GroupCore> core = std::exchange(settles, nullptr)) {
         std::lock_guard lock(core->mutex);
         --core->settling;
         core->changedLocked();
@@ -301,7 +311,7 @@ void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, After
         ++failed;
         if (!firstFailure)
             firstFailure = failure;
-        failureMessages.push_back(messageOf(failure));
+        failures.push_back(failure);
         if (policy == Group::CancelOnFailure && !roundFailed)
             cancelLocked(after);
         roundFailed = true;
@@ -313,7 +323,7 @@ void GroupCore::cancelLocked(Aftermath &after)
 {
     ++epoch;
     if (!after.settles) {
-        after.settles = this;
+        after.settles = self.lock();
         ++settling;
     }
     for (Slot &slot : slots) {
@@ -386,7 +396,7 @@ void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
 
 Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
 {
-    while (!queue.empty() && slotFreeLocked() && startAllowedLocked()) {
+    while (!queue.empty() && slotFreeLocked() && startAllowedLocked(queue.front())) {
         Job *job = queue.front();
         if (job->isCanceled()) {
             // Canceled by its caller while it waited: it never starts.
@@ -418,6 +428,10 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
 
 void GroupCore::pump()
 {
+    // Started work runs user code, which may delete the group: keep the state alive.
+    const std::shared_ptr<GroupCore> keep = self.lock();
+    if (!keep)
+        return;
     for (const PumpScope *scope = t_pumping; scope; scope = scope->outer) {
         if (scope->core == this)
             return;
@@ -530,7 +544,7 @@ void GroupPrivate::drain()
         return;
     const bool emitted = emissionsDone();
 
-    std::vector<QString> messages;
+    std::vector<std::exception_ptr> failures;
     bool countsDirty;
     bool idleChanged = false;
     bool roundEnded = false;
@@ -548,7 +562,7 @@ void GroupPrivate::drain()
             if (core->waiters > 0)
                 core->changed.notify_all();
         }
-        messages.swap(core->failureMessages);
+        failures.swap(core->failures);
         countsDirty = std::exchange(core->countsDirty, false);
         const bool idle = !core->roundActive;
         if (idle != core->idleSignaled) {
@@ -557,8 +571,9 @@ void GroupPrivate::drain()
         }
     }
 
-    for (const QString &message : messages) {
-        Q_EMIT q->taskFailed(message);
+    for (const std::exception_ptr &taskFailure : failures) {
+        // what() is user code: never under the lock.
+        Q_EMIT q->taskFailed(detail::GroupCore::messageOf(taskFailure));
         if (!alive)
             return;
     }
@@ -622,6 +637,12 @@ bool GroupPrivate::waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineT
     };
     drainWatchers.push_back(&recheck);
     QObject::connect(q, &QObject::destroyed, &loop, &QEventLoop::quit);
+    {
+        // We may be inside a drain (a slot of resultReady or countsChanged) that has not yet
+        // ended a round that is over: a fresh drain must come to decide it.
+        std::lock_guard lock(c->mutex);
+        c->wakeLocked();
+    }
     QTimer timer;
     if (!deadline.isForever()) {
         timer.setSingleShot(true);
@@ -819,15 +840,18 @@ std::exception_ptr Group::firstFailure() const
 void Group::cancel()
 {
     Q_D(Group);
+    const std::shared_ptr<detail::GroupCore> core = d->core;
     detail::GroupCore::Aftermath after;
     {
-        std::lock_guard lock(d->core->mutex);
-        if (!d->core->roundActive)
+        std::lock_guard lock(core->mutex);
+        if (!core->roundActive)
             return;
-        d->core->cancelLocked(after);
+        core->cancelLocked(after);
     }
+    // The aftermath runs continuations of the canceled futures, which may delete this group.
+    const QPointer<Group> alive(this);
     after.run();
-    if (d->core->onGroupThread())
+    if (alive && core->onGroupThread())
         d->drain();
 }
 
@@ -869,6 +893,7 @@ void Group::setMaxConcurrency(int limit)
         if (d->core->maxConcurrency == limit)
             return;
         d->core->maxConcurrency = limit;
+        d->core->changedLocked(); // waitAvailable() waits on it
     }
     Q_EMIT maxConcurrencyChanged();
     d->startQueued();

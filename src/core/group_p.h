@@ -36,8 +36,10 @@ public:
         std::vector<QFuture<void>> toCancel;
         std::vector<Job *> toDelete;
         std::vector<std::unique_ptr<Follower>> toDrop;
-        // Set by cancelLocked(): the round may not end before this aftermath has run.
-        GroupCore *settles = nullptr;
+        // Set by cancelLocked(): the round may not end before this aftermath has run. Strong:
+        // the aftermath runs user code (continuations of canceled futures), which may delete
+        // the group.
+        std::shared_ptr<GroupCore> settles;
         void run();
     };
 
@@ -89,6 +91,13 @@ public:
     {
         return !results || results->bufferLimit == 0
                 || bufferedLocked() + running < results->bufferLimit;
+    }
+    // In an OrderedBag, the task whose place is next to deliver always may start: the results
+    // after it can only be delivered once it ends, so holding it back would stall the bag.
+    bool startAllowedLocked(const Job *job) const
+    {
+        return startAllowedLocked()
+                || (results->ordered && job->sequence() == results->deliverSequence);
     }
     int bufferedLocked() const
     {
@@ -164,7 +173,7 @@ public:
     std::vector<std::unique_ptr<Follower>> pendingFollowers;
 
     // Notifications owed to the group's thread, emitted by the next drain.
-    std::vector<QString> failureMessages;
+    std::vector<std::exception_ptr> failures; // taskFailed owed; messages made on the drain
     bool countsDirty = false;
     bool idleSignaled = true;
 };

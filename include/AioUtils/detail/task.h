@@ -75,6 +75,8 @@ class AIOUTILS_CORE_EXPORT TaskScope
 {
 public:
     explicit TaskScope(const TaskLink &link) noexcept;
+    // The group's own cancellation aftermath: continuations it runs count as inside the group.
+    explicit TaskScope(const GroupCore *core) noexcept;
     ~TaskScope();
     TaskScope(const TaskScope &) = delete;
     TaskScope &operator=(const TaskScope &) = delete;
@@ -188,15 +190,20 @@ public:
     {
         std::exception_ptr failure;
         const Outcome outcome = outcomeOf(m_inner, &failure);
-        if (outcome == Outcome::Failed) {
-            m_outer.setException(failure);
-        } else if (outcome == Outcome::Canceled) {
-            m_outer.future().cancel();
-        } else if constexpr (!std::is_void_v<T>) {
-            for (int i = 0; i < m_inner.resultCount(); ++i)
-                m_outer.addResult(m_inner.resultAt(i));
+        {
+            // Finishing the caller's future runs its continuations here, before the task has
+            // reported: to them, join() is a join from inside the task.
+            TaskScope scope(m_link);
+            if (outcome == Outcome::Failed) {
+                m_outer.setException(failure);
+            } else if (outcome == Outcome::Canceled) {
+                m_outer.future().cancel();
+            } else if constexpr (!std::is_void_v<T>) {
+                for (int i = 0; i < m_inner.resultCount(); ++i)
+                    m_outer.addResult(m_inner.resultAt(i));
+            }
+            m_outer.finish();
         }
-        m_outer.finish();
         QVariantList results;
         if (outcome == Outcome::Succeeded && m_link.wantsResults())
             results = resultsOf(m_inner);
