@@ -414,12 +414,8 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
         }
         queue.pop_front();
         --queued;
-        if (job->hasCancelHandle()) {
-            const QFuture<void> handle = job->cancelHandle();
-            link = linkLocked(&handle, job->sequence());
-        } else {
-            link = linkLocked(nullptr, job->sequence());
-        }
+        const QFuture<void> handle = job->cancelHandle();
+        link = linkLocked(&handle, job->sequence());
         changedLocked();
         return job;
     }

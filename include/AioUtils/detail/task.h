@@ -230,10 +230,8 @@ public:
     void setSequence(qint64 sequence) noexcept { m_sequence = sequence; }
     // The future the caller holds; canceled while queued means never started.
     virtual bool isCanceled() const = 0;
-    // Whether cancelHandle() means anything: future-returning work registers its own future once
-    // the work has made it.
-    virtual bool hasCancelHandle() const = 0;
-    // Running thread-pool work is canceled through this future.
+    // The caller's future: the group's cancel() reaches the started task through it (and, for
+    // future-returning work, through the work's own future too once the work has made it).
     virtual QFuture<void> cancelHandle() const = 0;
     // Starts the work; the job owns itself from here on.
     virtual void start(TaskLink link) = 0;
@@ -296,7 +294,6 @@ public:
     }
     QFuture<R> future() const { return m_promise.future(); }
     bool isCanceled() const override { return m_promise.isCanceled(); }
-    bool hasCancelHandle() const override { return true; }
     QFuture<void> cancelHandle() const override { return QFuture<void>(m_promise.future()); }
 
 protected:
@@ -356,9 +353,6 @@ public:
     explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { m_promise.start(); }
     QFuture<T> future() const { return m_promise.future(); }
     bool isCanceled() const override { return m_promise.isCanceled(); }
-    // The caller's future: canceling the group cancels it at once, and the work's own future too
-    // once the work has made it.
-    bool hasCancelHandle() const override { return true; }
     QFuture<void> cancelHandle() const override { return QFuture<void>(m_promise.future()); }
 
     void start(TaskLink link) override
