@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // A C++17 program using the installed AioUtils package the way an application would: the
-// CamelCase headers, the Group and Pool API of the design, failures and cancellation. It exits
-// non-zero if anything does not behave as documented.
+// CamelCase headers, the Group and Pool API of the design, failures and cancellation, and a
+// network job through AioUtils::Network. It exits non-zero if anything does not behave as
+// documented.
 
 #include <AioUtils/AioUtils>
 #include <AioUtils/Group>
+#include <AioUtils/Network>
+#include <AioUtils/NetworkError>
 #include <AioUtils/Pool>
 
 #include <QtCore/QCoreApplication>
@@ -18,6 +21,10 @@
 #include <QtCore/QThreadPool>
 #include <QtCore/QTimer>
 #include <QtCore/QVariant>
+#include <QtNetwork/QHostAddress>
+#include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkRequest>
+#include <QtNetwork/QTcpServer>
 
 #include <atomic>
 #include <cstdio>
@@ -313,6 +320,40 @@ void foreignThread()
     CHECK(result == 11);
 }
 
+void network()
+{
+    // A port that refuses: listened on, then closed. The job is spawned by name, as documented.
+    QTcpServer closed;
+    CHECK(closed.listen(QHostAddress::LocalHost));
+    const QUrl url(QStringLiteral("http://127.0.0.1:%1/").arg(closed.serverPort()));
+    closed.close();
+
+    QNetworkAccessManager nam;
+    Pool pool(2);
+    QString message;
+    QObject::connect(&pool, &Group::taskFailed, &pool,
+                     [&message](const QString &what) { message = what; });
+    QFuture<QByteArray> page = pool.spawn(AioUtils::fetch, &nam, QNetworkRequest(url));
+    bool caught = false;
+    try {
+        pool.join(patience());
+    } catch (const AioUtils::NetworkError &error) {
+        caught = error.error() == QNetworkReply::ConnectionRefusedError && error.httpStatus() == 0
+                && error.url() == url;
+    }
+    CHECK(caught);
+    CHECK(pool.failedCount() == 1);
+    CHECK(message.startsWith(url.toDisplayString()));
+    // The task's own future holds the same failure (Qt marks a failed future canceled too).
+    bool rethrown = false;
+    try {
+        page.waitForFinished();
+    } catch (const AioUtils::NetworkError &error) {
+        rethrown = error.error() == QNetworkReply::ConnectionRefusedError;
+    }
+    CHECK(rethrown);
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -329,6 +370,7 @@ int main(int argc, char *argv[])
         cancel(&context);
         destroyedMidRound(&context);
         foreignThread();
+        network();
     }
     if (failures) {
         std::fprintf(stderr, "consumer: %d check(s) failed\n", failures);

@@ -1,0 +1,161 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include <AioUtils/network.h>
+
+#include <QtCore/qfuturewatcher.h>
+#include <QtCore/qlogging.h>
+#include <QtCore/qpointer.h>
+#include <QtCore/qpromise.h>
+#include <QtCore/qthread.h>
+#include <QtNetwork/qnetworkaccessmanager.h>
+#include <QtNetwork/qnetworkreply.h>
+#include <QtNetwork/qnetworkrequest.h>
+
+#include <memory>
+#include <utility>
+
+namespace AioUtils {
+
+namespace {
+
+// Settles one future from one reply. A child of the reply, so whoever deletes the reply first
+// (toFuture() once it settled, the QNetworkAccessManager, or user code) takes it along; an
+// unsettled QPromise cancels its future when it is destroyed, so no future is left pending.
+class ReplyFollower final : public QObject
+{
+public:
+    ReplyFollower(QNetworkReply *reply, QPromise<QByteArray> promise)
+        : QObject(reply), m_reply(reply), m_promise(std::move(promise))
+    {
+        // The caller's cancel() only marks the future; this watcher hears of it on the reply's
+        // thread, where abort() may be called. QFuture::then() is not used: on Qt 6.4 a second
+        // then() on the same future replaces the first, and the caller may want its own.
+        QObject::connect(&m_cancelWatcher, &QFutureWatcherBase::canceled, this,
+                         &ReplyFollower::abort);
+        m_cancelWatcher.setFuture(m_promise.future());
+        if (reply->isFinished())
+            settle();
+        else
+            QObject::connect(reply, &QNetworkReply::finished, this, &ReplyFollower::settle);
+    }
+
+private:
+    void abort()
+    {
+        if (!m_settled) {
+            m_aborting = true;
+            m_reply->abort(); // emits finished(), which settles
+        }
+    }
+
+    void settle()
+    {
+        if (std::exchange(m_settled, true))
+            return;
+        m_reply->deleteLater(); // takes this follower along
+        if (m_promise.isCanceled()) {
+            m_promise.finish();
+            return;
+        }
+        const QNetworkReply::NetworkError error = m_reply->error();
+        if (error == QNetworkReply::NoError) {
+            m_promise.addResult(m_reply->readAll());
+        } else {
+            const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            QString message = m_reply->errorString();
+            const int timeout = m_reply->request().transferTimeout();
+            // Qt reports an expired transfer timeout as a cancellation; nobody canceled it.
+            if (error == QNetworkReply::OperationCanceledError && !m_aborting && timeout > 0)
+                message = QStringLiteral("no data for %1 ms (transfer timeout); %2")
+                                  .arg(timeout)
+                                  .arg(message);
+            m_promise.setException(NetworkError(error, status, m_reply->request().url(), message));
+        }
+        m_promise.finish();
+    }
+
+    QNetworkReply *const m_reply;
+    QPromise<QByteArray> m_promise;
+    QFutureWatcher<QByteArray> m_cancelWatcher;
+    bool m_settled = false;
+    bool m_aborting = false;
+};
+
+QFuture<QByteArray> failed(QNetworkReply::NetworkError error, const QUrl &url,
+                           const QString &message)
+{
+    qWarning("AioUtils: %s", qUtf8Printable(message));
+    QPromise<QByteArray> promise;
+    promise.start();
+    promise.setException(NetworkError(error, 0, url, message));
+    promise.finish();
+    return promise.future();
+}
+
+} // namespace
+
+/*!
+    \fn QFuture<QByteArray> AioUtils::toFuture(QNetworkReply *reply)
+
+    Returns a future that finishes with the body of \a reply, or fails with a NetworkError when
+    the reply reports an error (an HTTP status of 400 or more, a refused connection, a transfer
+    timeout, …). Takes ownership: the reply is deleted (deleteLater) once it finished.
+
+    Canceling the future aborts the reply, whichever thread cancels it: directly, by
+    Group::cancel(), by leaving a yielding() loop, or by destroying the group. If someone else
+    deletes the reply before it finished, the future is canceled.
+
+    Call it on any thread; the reply is followed on its own thread. A null \a reply gives a
+    failed future and a warning.
+*/
+QFuture<QByteArray> toFuture(QNetworkReply *reply)
+{
+    if (!reply)
+        return failed(QNetworkReply::UnknownNetworkError, QUrl(),
+                      QStringLiteral("toFuture(): the reply is null"));
+
+    QPromise<QByteArray> promise;
+    promise.start();
+    QFuture<QByteArray> future = promise.future();
+    if (reply->thread() == QThread::currentThread()) {
+        new ReplyFollower(reply, std::move(promise));
+    } else {
+        // Queued to the reply's thread: if the reply dies first, the functor and with it the
+        // promise are destroyed, which cancels the future.
+        auto shared = std::make_shared<QPromise<QByteArray>>(std::move(promise));
+        QMetaObject::invokeMethod(
+                reply, [reply, shared] { new ReplyFollower(reply, std::move(*shared)); },
+                Qt::QueuedConnection);
+    }
+    return future;
+}
+
+/*!
+    \fn QFuture<QByteArray> AioUtils::fetch(QNetworkAccessManager *nam, const QNetworkRequest
+   &request)
+
+    Starts a GET of \a request with \a nam and returns toFuture() of the reply: the body, or a
+    NetworkError. Not overloaded, so it can be spawned by name:
+    \code
+    AioUtils::Pool pool(8);
+    QNetworkAccessManager nam;
+    QFuture<QByteArray> page = pool.spawn(AioUtils::fetch, &nam, QNetworkRequest(url));
+    \endcode
+    Future-returning work runs on the group's thread, so \a nam must live there. Called with a
+    null \a nam or from another thread than the manager's, it returns a failed future naming the
+    mistake, and warns.
+*/
+QFuture<QByteArray> fetch(QNetworkAccessManager *nam, const QNetworkRequest &request)
+{
+    if (!nam)
+        return failed(QNetworkReply::UnknownNetworkError, request.url(),
+                      QStringLiteral("fetch(): the QNetworkAccessManager is null"));
+    if (nam->thread() != QThread::currentThread())
+        return failed(QNetworkReply::UnknownNetworkError, request.url(),
+                      QStringLiteral("fetch(): called on another thread than the "
+                                     "QNetworkAccessManager's; use it on its own thread"));
+    return toFuture(nam->get(request));
+}
+
+} // namespace AioUtils
