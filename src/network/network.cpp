@@ -64,7 +64,9 @@ private:
         } else {
             const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             QString message = m_reply->errorString();
-            const int timeout = m_reply->request().transferTimeout();
+            int timeout = m_reply->request().transferTimeout();
+            if (timeout == 0 && m_reply->manager())
+                timeout = m_reply->manager()->transferTimeout();
             // Qt reports an expired transfer timeout as a cancellation; nobody canceled it.
             if (error == QNetworkReply::OperationCanceledError && !m_aborting && timeout > 0)
                 message = QStringLiteral("no data for %1 ms (transfer timeout); %2")
