@@ -3,6 +3,7 @@
 
 #include <AioUtils/network.h>
 
+#include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfuturewatcher.h>
 #include <QtCore/qlogging.h>
 #include <QtCore/qpointer.h>
@@ -34,19 +35,33 @@ public:
         QObject::connect(&m_cancelWatcher, &QFutureWatcherBase::canceled, this,
                          &ReplyFollower::abort);
         m_cancelWatcher.setFuture(m_promise.future());
-        if (reply->isFinished())
+        if (reply->isFinished()) {
             settle();
-        else
-            QObject::connect(reply, &QNetworkReply::finished, this, &ReplyFollower::settle);
+            return;
+        }
+        QObject::connect(reply, &QNetworkReply::finished, this, &ReplyFollower::settle);
+        // Qt restarts its transfer timer when bytes move; so does this clock. (Qt also reports
+        // progress when it finishes or aborts, without new bytes.)
+        m_quiet.start();
+        QObject::connect(reply, &QNetworkReply::downloadProgress, this,
+                         [this](qint64 bytes) { noteProgress(m_received, bytes); });
+        QObject::connect(reply, &QNetworkReply::uploadProgress, this,
+                         [this](qint64 bytes) { noteProgress(m_sent, bytes); });
     }
 
 private:
+    void noteProgress(qint64 &seen, qint64 bytes)
+    {
+        if (bytes > seen) {
+            seen = bytes;
+            m_quiet.start();
+        }
+    }
+
     void abort()
     {
-        if (!m_settled) {
-            m_aborting = true;
+        if (!m_settled)
             m_reply->abort(); // emits finished(), which settles
-        }
     }
 
     void settle()
@@ -61,27 +76,38 @@ private:
         const QNetworkReply::NetworkError error = m_reply->error();
         if (error == QNetworkReply::NoError) {
             m_promise.addResult(m_reply->readAll());
+        } else if (error == QNetworkReply::OperationCanceledError && !timedOut()) {
+            // Someone else called abort() on the reply they handed over: as if the reply had been
+            // deleted, the future is canceled. Not a failure.
+            m_promise.future().cancel();
         } else {
             const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             QString message = m_reply->errorString();
-            int timeout = m_reply->request().transferTimeout();
-            if (timeout == 0 && m_reply->manager())
-                timeout = m_reply->manager()->transferTimeout();
-            // Qt reports an expired transfer timeout as a cancellation; nobody canceled it.
-            if (error == QNetworkReply::OperationCanceledError && !m_aborting && timeout > 0)
+            if (error == QNetworkReply::OperationCanceledError) // Qt's word for a timeout
                 message = QStringLiteral("no data for %1 ms (transfer timeout); %2")
-                                  .arg(timeout)
+                                  .arg(m_reply->request().transferTimeout())
                                   .arg(message);
             m_promise.setException(NetworkError(error, status, m_reply->request().url(), message));
         }
         m_promise.finish();
     }
 
+    // Qt 6.4 reports an expired transfer timeout as OperationCanceledError, like abort(). It was
+    // the timeout if the transfer had been quiet that long (less the coarse timer's 5 % slack).
+    bool timedOut() const
+    {
+        // The manager's timeout is already copied into the reply's request.
+        const qint64 timeout = m_reply->request().transferTimeout();
+        return timeout > 0 && m_quiet.isValid() && m_quiet.elapsed() >= timeout * 9 / 10;
+    }
+
     QNetworkReply *const m_reply;
     QPromise<QByteArray> m_promise;
     QFutureWatcher<QByteArray> m_cancelWatcher;
+    QElapsedTimer m_quiet;
+    qint64 m_received = 0;
+    qint64 m_sent = 0;
     bool m_settled = false;
-    bool m_aborting = false;
 };
 
 QFuture<QByteArray> failed(QNetworkReply::NetworkError error, const QUrl &url,
@@ -106,7 +132,10 @@ QFuture<QByteArray> failed(QNetworkReply::NetworkError error, const QUrl &url,
 
     Canceling the future aborts the reply, whichever thread cancels it: directly, by
     Group::cancel(), by leaving a yielding() loop, or by destroying the group. If someone else
-    deletes the reply before it finished, the future is canceled.
+    aborts or deletes the reply before it finished, the future is canceled. Qt
+    reports an expired transfer timeout as a cancellation too; toFuture() tells the two apart by
+    how long the transfer had been quiet, and makes the timeout a NetworkError (call toFuture()
+    right after starting the request, so it sees the whole transfer).
 
     Call it on any thread; the reply is followed on its own thread. A null \a reply gives a
     failed future and a warning.
