@@ -3,7 +3,8 @@
 # Run by tst_install (cmake -P, see CMakeLists.txt). Proves the installed package stands alone:
 #  1. cmake --install <AIOUTILS_BUILD_DIR> --prefix <WORK_DIR>/prefix
 #  2. configures, builds and runs autotests/install/consumer (C++17) against that prefix
-#  3. the same for examples/nested-loops and examples/generator, with tiny workloads
+#  3. the same for examples/nested-loops, examples/generator and examples/crawler (on its embedded
+#     site), with tiny workloads
 # Every sub-project must find AioUtils in the prefix, not in the build tree or the system. They use
 # the parent build's generator, compiler and flags: sanitizer builds need one runtime throughout.
 
@@ -78,4 +79,6 @@ build_and_run(nested-loops "${AIOUTILS_SOURCE_DIR}/examples/nested-loops" nested
     --outer 2 --inner 2 --ms 10 --pool 2)
 build_and_run(generator "${AIOUTILS_SOURCE_DIR}/examples/generator" generator
     --count 4 --pool 2 --max-ms 20)
+build_and_run(crawler "${AIOUTILS_SOURCE_DIR}/examples/crawler" crawler
+    --site-pages 20 --concurrency 4)
 message(STATUS "tst_install: passed")
