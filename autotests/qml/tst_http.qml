@@ -1,0 +1,119 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+import QtQuick
+import QtTest
+import AioUtils
+
+// Http.get() against the local test server (testServer, testServerUrl from tst_qml.cpp).
+TestCase {
+    id: testCase
+    name: "Http"
+
+    function init() {
+        failOnWarning(/.?/);
+    }
+
+    Component { id: bagComponent; Bag {} }
+    Component { id: poolComponent; Pool {} }
+    Component {
+        id: page
+        Item {
+            property alias pool: pool
+            Pool { id: pool; size: 2 }
+        }
+    }
+    Loader {
+        id: loader
+        active: false
+        sourceComponent: page
+    }
+
+    function test_getResolvesWithTheBody() {
+        let body = null;
+        const promise = Http.get(testServerUrl + "/hello");
+        verify(promise instanceof Promise);
+        compare(promise.request.url, testServerUrl + "/hello");
+        promise.then(text => body = text);
+        tryVerify(() => body !== null);
+        compare(body, "h\u00e9llo w\u00f6rld \u2713");
+        verify(promise.request.finished);
+
+        // Nobody holds the promise: it settles all the same.
+        let again = null;
+        Http.get(testServerUrl + "/echo/unheld").then(text => again = text);
+        gc();
+        tryVerify(() => again !== null);
+        compare(again, "unheld");
+    }
+
+    function test_404Rejects() {
+        let error = null;
+        const url = testServerUrl + "/missing";
+        Http.get(url).catch(e => error = e);
+        tryVerify(() => error !== null);
+        verify(error instanceof Error);
+        compare(error.status, 404);
+        compare(error.url, url);
+        verify(error.message.indexOf("404") >= 0, error.message);
+        verify(error.message.indexOf(url) >= 0, error.message);
+    }
+
+    function test_poolOfRequests() {
+        const bag = createTemporaryObject(bagComponent, testCase, { maxConcurrency: 2 });
+        const results = [];
+        const messages = [];
+        bag.resultReady.connect(result => results.push(result));
+        bag.taskFailed.connect(message => messages.push(message));
+        testServer.resetMaxInFlight();
+        for (let i = 0; i < 6; ++i)
+            bag.spawn(() => Http.get(testServerUrl + "/echo/page" + i + "?delay=" + (10 + i * 5)));
+        bag.spawn(() => Http.get(testServerUrl + "/nothing-here"));
+        gc();
+        tryCompare(bag, "idle", true, 10000);
+        compare(results.slice().sort(), ["page0", "page1", "page2", "page3", "page4", "page5"]);
+        compare(bag.failedCount, 1);
+        compare(messages.length, 1);
+        verify(messages[0].indexOf("HTTP 404") >= 0, messages[0]);
+        verify(testServer.maxInFlight <= 2, testServer.maxInFlight);
+    }
+
+    function test_cancelAbortsTheRequest() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 1 });
+        const aborted = testServer.abortedCount;
+        pool.spawn(() => Http.get(testServerUrl + "/slow"));
+        pool.spawn(() => Http.get(testServerUrl + "/hello")); // queued: never requested
+        tryCompare(testServer, "inFlight", 1);
+        const requests = testServer.requestCount;
+        pool.cancel();
+        verify(pool.idle);
+        tryCompare(testServer, "abortedCount", aborted + 1);
+        compare(testServer.inFlight, 0);
+        compare(testServer.requestCount, requests);
+        compare(pool.failedCount, 0);
+    }
+
+    function test_destroyingThePoolAbortsTheRequest() {
+        const aborted = testServer.abortedCount;
+        loader.active = true;
+        loader.item.pool.spawn(() => Http.get(testServerUrl + "/slow"));
+        tryCompare(testServer, "inFlight", 1);
+        loader.active = false;
+        tryCompare(testServer, "abortedCount", aborted + 1);
+        compare(testServer.inFlight, 0);
+        wait(0);
+    }
+
+    function test_abortThroughTheRequest() {
+        const aborted = testServer.abortedCount;
+        let error = null;
+        const promise = Http.get(testServerUrl + "/slow");
+        promise.catch(e => error = e);
+        tryCompare(testServer, "inFlight", 1);
+        promise.request.abort();
+        tryVerify(() => error !== null);
+        compare(error.status, 0);
+        verify(error.message.indexOf("canceled") >= 0, error.message);
+        tryCompare(testServer, "abortedCount", aborted + 1);
+    }
+}

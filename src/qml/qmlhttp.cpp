@@ -1,0 +1,100 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include "qmlhttp.h"
+#include "qmlhttprequest.h"
+
+#include <AioUtils/network.h>
+
+#include <QtNetwork/qnetworkaccessmanager.h>
+#include <QtNetwork/qnetworkrequest.h>
+#include <QtQml/qqmlengine.h>
+
+namespace AioUtils {
+
+namespace {
+
+// Makes the promise of one request. The promise listens to the request's signals and lets go of
+// them once settled; while it is pending, those connections keep it and the request alive, so
+// `Http.get(url).then(show)` needs no variable to hold it.
+const char promiseMaker[] = R"js(
+(function (request) {
+    const promise = new Promise(function (resolve, reject) {
+        function done() {
+            request.succeeded.disconnect(succeeded);
+            request.failed.disconnect(failed);
+        }
+        function succeeded(body) {
+            done();
+            resolve(body);
+        }
+        function failed(message, status, url) {
+            done();
+            const error = new Error(message);
+            error.status = status;
+            error.url = url;
+            reject(error);
+        }
+        request.succeeded.connect(succeeded);
+        request.failed.connect(failed);
+    });
+    Object.defineProperty(promise, "request", { value: request });
+    return promise;
+})
+)js";
+
+} // namespace
+
+/*!
+    \qmltype Http
+    \inqmlmodule AioUtils
+    \brief HTTP GET requests as JavaScript promises, for spawn().
+
+    A singleton. \c{Http.get(url)} starts a GET with the engine's QNetworkAccessManager (through
+    AioUtils::fetch()) and returns a Promise that resolves with the body, decoded as UTF-8, or
+    rejects with an \c Error whose \c message is AioUtils::NetworkError::what() (for example
+    "http://host/x: HTTP 404 (…)"), with \c status (the HTTP status, 0 when no response arrived)
+    and \c url. The promise has a \c request property (HttpRequest) with \c abort().
+
+    \qml
+    Bag {
+        id: pages
+        maxConcurrency: 4
+        onResultReady: (page) => console.log(page.length)
+        onTaskFailed: (message) => console.warn(message)
+    }
+    Component.onCompleted: urls.forEach(url => pages.spawn(() => Http.get(url)))
+    \endqml
+
+    When the task of a group that returned such a promise is canceled (\c cancel(),
+    \c CancelOnFailure, or the group destroyed), the request is aborted.
+*/
+
+QmlHttp::QmlHttp(QQmlEngine *engine, QObject *parent) : QObject(parent), m_engine(engine) { }
+
+QmlHttp::~QmlHttp() = default;
+
+QmlHttp *QmlHttp::create(QQmlEngine *qmlEngine, QJSEngine *jsEngine)
+{
+    Q_UNUSED(jsEngine);
+    return new QmlHttp(qmlEngine);
+}
+
+/*!
+    \qmlmethod Promise Http::get(url url)
+
+    Starts a GET of \a url and returns its promise (see above).
+*/
+QJSValue QmlHttp::get(const QUrl &url)
+{
+    if (m_makePromise.isUndefined()) {
+        m_makePromise = m_engine->evaluate(QString::fromUtf8(promiseMaker),
+                                           QStringLiteral("aioutils-http.js"));
+    }
+    auto *request =
+            new QmlHttpRequest(fetch(m_engine->networkAccessManager(), QNetworkRequest(url)), url);
+    // No parent: the JavaScript heap owns the request.
+    return m_makePromise.call({ m_engine->newQObject(request) });
+}
+
+} // namespace AioUtils
