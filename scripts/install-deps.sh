@@ -10,6 +10,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools qt6-declarative-dev qt6-httpserver-dev qml6-module-qttest
     qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
     qml6-module-qtquick qml6-module-qtquick-window
+    qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
     qcoro-qt6-dev libgl-dev
     clang-format git ca-certificates
 )

@@ -5,6 +5,8 @@
 #  2. configures, builds and runs autotests/install/consumer (C++17) against that prefix
 #  3. the same for examples/nested-loops, examples/generator and examples/crawler (on its embedded
 #     site), with tiny workloads
+#  4. if the build installed the QML module: examples/qml-crawler (headless, QT_QPA_PLATFORM is
+#     offscreen), whose `import AioUtils` must come from <prefix>/<libdir>/qml
 # Every sub-project must find AioUtils in the prefix, not in the build tree or the system. They use
 # the parent build's generator, compiler and flags: sanitizer builds need one runtime throughout.
 
@@ -81,4 +83,24 @@ build_and_run(generator "${AIOUTILS_SOURCE_DIR}/examples/generator" generator
     --count 4 --pool 2 --max-ms 20)
 build_and_run(crawler "${AIOUTILS_SOURCE_DIR}/examples/crawler" crawler
     --site-pages 20 --concurrency 4)
+file(GLOB installedQmldir "${prefix}/*/qml/AioUtils/qmldir" "${prefix}/*/*/qml/AioUtils/qmldir")
+if(installedQmldir)
+    # The example finds the module next to the package (AioUtils_DIR/../../qml), and only there:
+    # neither the build tree's qml/ nor an import path from the environment.
+    unset(ENV{QML_IMPORT_PATH})
+    unset(ENV{QML2_IMPORT_PATH})
+    # Under ASan: Qt Quick's own leaks at exit are suppressed (see that file).
+    set(ENV{LSAN_OPTIONS} "suppressions=${AIOUTILS_SOURCE_DIR}/examples/qml-crawler/lsan.supp")
+    set(ENV{LSAN_OPTIONS} "$ENV{LSAN_OPTIONS}:fast_unwind_on_malloc=0")
+    set(screenshot "${WORK_DIR}/qml-crawler.png")
+    build_and_run(qml-crawler "${AIOUTILS_SOURCE_DIR}/examples/qml-crawler" qml-crawler
+        --site-pages 40 --concurrency 4 --auto-start --screenshot "${screenshot}")
+    file(SIZE "${screenshot}" screenshotSize)
+    if(screenshotSize LESS_EQUAL 1024)
+        message(FATAL_ERROR "tst_install: the qml-crawler screenshot has ${screenshotSize} bytes")
+    endif()
+else()
+    message(STATUS "tst_install: no QML module installed (AIOUTILS_BUILD_QML=OFF); "
+                   "qml-crawler skipped")
+endif()
 message(STATUS "tst_install: passed")

@@ -104,6 +104,80 @@ TestCase {
         wait(0);
     }
 
+    // A promise made by then() has no request of its own: the task still owns the request its
+    // function started.
+    function test_cancelAbortsADerivedRequest() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 1 });
+        const aborted = testServer.abortedCount;
+        let parsed = false;
+        pool.spawn(() => Http.get(testServerUrl + "/slow").then(body => {
+            parsed = true;
+            return body.length;
+        }));
+        tryCompare(testServer, "inFlight", 1);
+        pool.cancel();
+        verify(pool.idle);
+        tryCompare(testServer, "abortedCount", aborted + 1);
+        compare(testServer.inFlight, 0);
+        compare(pool.failedCount, 0);
+        wait(0); // the rejection reaches the then() and our settler, and does nothing
+        verify(!parsed);
+    }
+
+    function test_destroyingThePoolAbortsADerivedRequest() {
+        const aborted = testServer.abortedCount;
+        loader.active = true;
+        loader.item.pool.spawn(() => Http.get(testServerUrl + "/slow").then(body => body.length));
+        tryCompare(testServer, "inFlight", 1);
+        loader.active = false;
+        tryCompare(testServer, "abortedCount", aborted + 1);
+        compare(testServer.inFlight, 0);
+        wait(0);
+    }
+
+    function test_cancelAbortsEveryRequestOfTheTask() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 1 });
+        const aborted = testServer.abortedCount;
+        pool.spawn(() => Promise.all([
+            Http.get(testServerUrl + "/slow"),
+            Http.get(testServerUrl + "/slow").then(body => body.length)
+        ]));
+        tryCompare(testServer, "inFlight", 2);
+        pool.cancel();
+        tryCompare(testServer, "abortedCount", aborted + 2);
+        compare(testServer.inFlight, 0);
+        compare(pool.failedCount, 0);
+        wait(0);
+    }
+
+    // Requests are the task's only while its function runs; they are canceled with the task, not
+    // when it settles.
+    function test_ownershipEndsWithTheSynchronousPart() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 1 });
+        const aborted = testServer.abortedCount;
+        let late = null;
+        let inner = null;
+        pool.spawn(() => {
+            // Still running after the task has resolved: not canceled by the settlement.
+            Http.get(testServerUrl + "/echo/late?delay=200").then(text => late = text);
+            return Http.get(testServerUrl + "/hello").then(() => {
+                // Started in a reaction, after the function returned: not the task's.
+                inner = Http.get(testServerUrl + "/echo/inner?delay=200");
+                return 1;
+            });
+        });
+        tryCompare(pool, "idle", true);
+        compare(pool.finishedCount, 1);
+        pool.cancel();
+        tryVerify(() => late !== null, 5000);
+        compare(late, "late");
+        let innerText = null;
+        inner.then(text => innerText = text);
+        tryVerify(() => innerText !== null, 5000);
+        compare(innerText, "inner");
+        compare(testServer.abortedCount, aborted);
+    }
+
     function test_abortThroughTheRequest() {
         const aborted = testServer.abortedCount;
         let error = null;

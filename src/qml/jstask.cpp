@@ -102,7 +102,28 @@ void subscribe(QJSEngine *engine, const QJSValue &thenable, const std::shared_pt
         task->reject(engine->catchError());
 }
 
-JsTask::JsTask(const std::shared_ptr<JsTaskHostCore> &host, const QFuture<void> &linked)
+namespace {
+// The collector of the function running on this thread (the engine's), innermost first.
+thread_local JsTaskCollector *t_collector = nullptr;
+} // namespace
+
+JsTaskCollector::JsTaskCollector() : m_outer(t_collector)
+{
+    t_collector = this;
+}
+
+JsTaskCollector::~JsTaskCollector()
+{
+    t_collector = m_outer;
+}
+
+void JsTaskCollector::adopt(const QFuture<void> &work)
+{
+    if (t_collector)
+        t_collector->add(work);
+}
+
+JsTask::JsTask(const std::shared_ptr<JsTaskHostCore> &host, const QList<QFuture<void>> &linked)
     : m_host(host), m_linked(linked)
 {
     m_promise.start();
@@ -116,7 +137,14 @@ JsTask::JsTask(const std::shared_ptr<JsTaskHostCore> &host, const QFuture<void> 
 JsTask::~JsTask()
 {
     // An unsettled promise is canceled and finished by its destructor.
-    m_linked.cancel();
+    if (!m_settled)
+        cancelLinked();
+}
+
+void JsTask::cancelLinked()
+{
+    for (QFuture<void> &work : m_linked)
+        work.cancel();
 }
 
 void JsTask::resolve(QJSEngine *engine, const std::shared_ptr<JsTask> &self, const QJSValue &value)
@@ -158,7 +186,7 @@ void JsTask::fail(const QString &message)
 void JsTask::abandon()
 {
     m_settled = true;
-    m_linked.cancel();
+    cancelLinked();
 }
 
 void JsTask::canceled()
@@ -166,7 +194,7 @@ void JsTask::canceled()
     if (m_settled)
         return;
     m_settled = true;
-    m_linked.cancel();
+    cancelLinked();
     m_promise.finish();
     // Not forgotten here: that would destroy the watcher inside its own signal.
     const std::shared_ptr<JsTaskHostCore> host = m_host.lock();
@@ -197,18 +225,27 @@ QFuture<QVariant> JsTaskHostCore::start(const QJSValue &fn,
     // A QJSManagedValue leaves what the function threw on the engine, so a thrown value is told
     // apart from a returned one (QJSValue::call() returns either alike).
     const QJSManagedValue function(fn, engine);
-    const QJSValue value = function.call();
+    QJSValue value;
+    QList<QFuture<void>> linked;
+    {
+        // The requests the function starts belong to its task: `Http.get(url).then(parse)`
+        // returns a promise made by then(), which knows nothing of the request behind it.
+        JsTaskCollector collector;
+        value = function.call();
+        linked = collector.take();
+    }
     if (engine->hasError())
         return failedFuture(messageOf(engine->catchError()));
+    // A task that ended at once leaves its requests alone; it can no longer be canceled.
     if (!isThenable(value))
         return finishedFuture(value);
 
-    // An Http.get() promise carries its request: canceling the task aborts it, in C++, even
-    // while the group is being destroyed and no JavaScript may run.
-    QFuture<void> linked;
+    // An Http.get() promise carries its request, which may have been started before this
+    // function (`const p = Http.get(url); pool.spawn(() => p)`). Canceling the task aborts its
+    // requests in C++, even while the group is being destroyed and no JavaScript may run.
     if (const auto *request = qobject_cast<QmlHttpRequest *>(
                 value.property(QStringLiteral("request")).toQObject()))
-        linked = request->future();
+        linked.append(request->future());
     auto task = std::make_shared<JsTask>(self, linked);
     m_pending.insert(task.get(), task);
     const QFuture<QVariant> future = task->future();

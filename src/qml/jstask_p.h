@@ -10,11 +10,13 @@
 #include <QtCore/qfuture.h>
 #include <QtCore/qfuturewatcher.h>
 #include <QtCore/qhash.h>
+#include <QtCore/qlist.h>
 #include <QtCore/qpromise.h>
 #include <QtCore/qvariant.h>
 #include <QtQml/qjsvalue.h>
 
 #include <memory>
+#include <utility>
 
 QT_BEGIN_NAMESPACE
 class QJSEngine;
@@ -39,12 +41,33 @@ private:
     QByteArray m_what;
 };
 
+// The work a spawned function starts while it runs (its synchronous part): every Http.get()
+// request made meanwhile is adopted by the innermost collector of the thread, and is canceled with
+// the task. A scope object, on the stack of JsTaskHostCore::start().
+class JsTaskCollector
+{
+public:
+    JsTaskCollector();
+    ~JsTaskCollector();
+    JsTaskCollector(const JsTaskCollector &) = delete;
+    JsTaskCollector &operator=(const JsTaskCollector &) = delete;
+
+    // Gives `work` to the collector of the function running on this thread, if any.
+    static void adopt(const QFuture<void> &work);
+    void add(const QFuture<void> &work) { m_work.append(work); }
+    QList<QFuture<void>> take() { return std::exchange(m_work, {}); }
+
+private:
+    JsTaskCollector *const m_outer;
+    QList<QFuture<void>> m_work;
+};
+
 // A task whose function returned a thenable: its future is the one the group follows, settled
 // when the thenable settles, or canceled by the group first.
 class JsTask
 {
 public:
-    JsTask(const std::shared_ptr<JsTaskHostCore> &host, const QFuture<void> &linked);
+    JsTask(const std::shared_ptr<JsTaskHostCore> &host, const QList<QFuture<void>> &linked);
     ~JsTask();
     JsTask(const JsTask &) = delete;
     JsTask &operator=(const JsTask &) = delete;
@@ -60,11 +83,14 @@ public:
 
 private:
     void canceled();
+    void cancelLinked();
 
     std::weak_ptr<JsTaskHostCore> m_host;
     QPromise<QVariant> m_promise;
     QFutureWatcher<QVariant> m_cancelWatcher;
-    QFuture<void> m_linked; // an Http.get() request, canceled with the task
+    // The Http.get() requests the function started, and the one it returned: canceled with the
+    // task, left alone when it settles.
+    QList<QFuture<void>> m_linked;
     bool m_settled = false;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The AioUtils authors
 // SPDX-License-Identifier: Apache-2.0
 
+#include "jstask_p.h"
 #include "qmlhttp.h"
 #include "qmlhttprequest.h"
 
@@ -66,8 +67,13 @@ const char promiseMaker[] = R"js(
     Component.onCompleted: urls.forEach(url => pages.spawn(() => Http.get(url)))
     \endqml
 
-    When the task of a group that returned such a promise is canceled (\c cancel(),
-    \c CancelOnFailure, or the group destroyed), the request is aborted.
+    A request started while a spawned function runs (its synchronous part, before it returns)
+    belongs to that function's task: when the task is canceled (\c cancel(), \c CancelOnFailure,
+    or the group destroyed), the request is aborted. So is the request of an Http.get() promise
+    the function returns. This holds for a promise derived from it too, as in
+    \c{pool.spawn(() => Http.get(url).then(parse))}. Requests started later, in a promise
+    reaction, are not the task's; neither are those of a function that did not return a promise
+    (its task has ended). When the task settles, requests of its own still running go on.
 */
 
 QmlHttp::QmlHttp(QQmlEngine *engine, QObject *parent) : QObject(parent), m_engine(engine) { }
@@ -93,6 +99,8 @@ QJSValue QmlHttp::get(const QUrl &url)
     }
     auto *request =
             new QmlHttpRequest(fetch(m_engine->networkAccessManager(), QNetworkRequest(url)), url);
+    // Started by a spawned function: the request is its task's, and is aborted with it.
+    JsTaskCollector::adopt(request->future());
     // No parent: the JavaScript heap owns the request.
     return m_makePromise.call({ m_engine->newQObject(request) });
 }

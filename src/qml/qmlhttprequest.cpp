@@ -16,9 +16,9 @@ namespace AioUtils {
 
     \c url is the requested URL, \c finished tells whether the request ended, and \c abort()
     cancels it: the promise then rejects with "<url>: Operation canceled" (status 0). A task of a
-    group that returned the promise aborts its request when the task is canceled (Group.cancel(),
-    CancelOnFailure, or the group destroyed); this is how spawn() recognises an Http.get()
-    promise.
+    group aborts its requests when it is canceled (Group.cancel(), CancelOnFailure, or the group
+    destroyed): those its function started before returning, and the one behind an Http.get()
+    promise it returned, found through this property.
 */
 
 // Settles through the signals the JavaScript promise listens to (see QmlHttp::get()).

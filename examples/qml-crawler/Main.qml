@@ -1,0 +1,390 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import AioUtils
+
+// The crawler, in JavaScript on the AioUtils QML module. Every page is a task of a Bag (an
+// OrderedBag if "In spawn order" is checked) of N slots: Http.get(url), then, before the task
+// ends, a task for each new same-site link of the page. The ListView shows the bag's model, the
+// results as they arrive; Cancel (or closing the window) cancels the bag, and that aborts every
+// request in flight.
+ApplicationWindow {
+    id: window
+
+    // Set by main.cpp.
+    property string startUrl: "http://127.0.0.1/"
+    property int concurrency: 4
+    property int maxPages: 500
+    property bool ordered: false
+    property bool autoStart: false
+
+    // Read by main.cpp in test mode.
+    readonly property int rows: pageList.count
+    readonly property bool crawlDone: crawl.done
+    readonly property string statusText: statusLine.text
+
+    width: 960
+    height: 640
+    visible: true
+    title: qsTr("AioUtils QML crawler")
+
+    Component {
+        id: bagComponent
+        Bag {
+            onResultReady: (result) => crawl.pageArrived(result)
+            onFinished: crawl.ended()
+        }
+    }
+    Component {
+        id: orderedBagComponent
+        OrderedBag {
+            onResultReady: (result) => crawl.pageArrived(result)
+            onFinished: crawl.ended()
+        }
+    }
+
+    QtObject {
+        id: crawl
+
+        property var bag: null // the Bag of the current crawl, made by start()
+        property int generation: 0
+        property var seen: new Set()
+        property string origin: ""
+        property bool running: false
+        property bool done: false
+        property bool canceled: false
+        property int pages: 0
+        property int failures: 0
+        property real bytes: 0
+        property real startedAt: 0
+        property real elapsedMs: 0
+        property string problem: "" // why Start did nothing
+
+        function start() {
+            const url = resolve(urlField.text.trim(), "");
+            if (url === null) {
+                problem = qsTr("Not an http(s) URL: %1").arg(urlField.text);
+                return;
+            }
+            problem = "";
+            // A new crawl, a new bag; the old one goes, and its requests are aborted.
+            const old = bag;
+            bag = (orderedBox.checked ? orderedBagComponent : bagComponent).createObject(window, {
+                maxConcurrency: Qt.binding(() => concurrencyBox.value)
+            });
+            if (old)
+                old.destroy();
+            ++generation;
+            seen = new Set();
+            origin = url.origin;
+            pages = 0;
+            failures = 0;
+            bytes = 0;
+            done = false;
+            canceled = false;
+            running = true;
+            startedAt = Date.now();
+            elapsedMs = 0;
+            spawnPage(url.href);
+        }
+
+        function cancel() {
+            if (!running)
+                return;
+            canceled = true;
+            bag.cancel(); // aborts the requests in flight; the bag is idle at once
+            ended();
+        }
+
+        // A task for each page not seen yet, up to the limit.
+        function spawnPage(href) {
+            if (seen.has(href) || seen.size >= maxPagesBox.value || canceled)
+                return;
+            seen.add(href);
+            const generationNow = generation;
+            const started = Date.now();
+            bag.spawn(() => Http.get(href).then(body => {
+                // A late reaction of a crawl that was replaced spawns nothing.
+                if (generationNow === generation)
+                    linksOf(body, href).forEach(spawnPage);
+                return {
+                    url: href,
+                    status: 200,
+                    title: titleOf(body),
+                    bytes: body.length,
+                    ms: Date.now() - started,
+                    error: ""
+                };
+            }, error => ({
+                // A failed page is a row too, and the crawl goes on.
+                url: href,
+                status: error.status || 0,
+                title: "",
+                bytes: 0,
+                ms: Date.now() - started,
+                error: String(error.message)
+            })));
+        }
+
+        function titleOf(html) {
+            const match = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
+            return match ? decodeEntities(match[1]).replace(/\s+/g, " ").trim() : "";
+        }
+
+        // The page's same-site links, resolved and without their fragment.
+        function linksOf(html, base) {
+            const anchor = /<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
+            const links = [];
+            let match;
+            while ((match = anchor.exec(html)) !== null) {
+                const href = decodeEntities(match[1] || match[2] || match[3] || "").trim();
+                const link = resolve(href, base);
+                if (link !== null && link.origin === origin)
+                    links.push(link.href);
+            }
+            return links;
+        }
+
+        // Resolves `href` against `base` (an absolute http(s) URL, or "" for none) as a browser
+        // does, without the fragment: {origin, href}, or null if it is not http(s). (Qt 6.4's
+        // URL class gets relative references wrong.)
+        function resolve(href, base) {
+            const absolute = /^(https?:)(\/\/[^\/?#]*)([^?#]*)(\?[^#]*)?/i;
+            const parts = absolute.exec(href) || absolute.exec(base);
+            if (parts === null || /^[a-z][a-z0-9+.-]*:/i.test(href) && parts.input !== href)
+                return null; // no base, or another scheme (mailto:, javascript:, ...)
+            const scheme = parts[1].toLowerCase();
+            let authority = parts[2].toLowerCase();
+            let path = parts[3];
+            let query = parts[4] || "";
+            if (parts.input !== href) {
+                // Relative to the base.
+                const reference = /^([^?#]*)(\?[^#]*)?/.exec(href);
+                const refPath = reference[1];
+                const refQuery = reference[2] || "";
+                if (refPath.startsWith("//")) {
+                    const slash = refPath.indexOf("/", 2);
+                    authority = (slash < 0 ? refPath : refPath.slice(0, slash)).toLowerCase();
+                    path = slash < 0 ? "" : refPath.slice(slash);
+                    query = refQuery;
+                } else if (refPath.startsWith("/")) {
+                    path = refPath;
+                    query = refQuery;
+                } else if (refPath !== "") {
+                    path = path.replace(/[^\/]*$/, "") + refPath;
+                    query = refQuery;
+                } else if (refQuery !== "") {
+                    query = refQuery;
+                }
+            }
+            const origin = scheme + authority;
+            return { origin: origin, href: origin + removeDotSegments(path || "/") + query };
+        }
+
+        function removeDotSegments(path) {
+            const segments = path.split("/");
+            const out = [];
+            segments.forEach((segment, i) => {
+                const last = i === segments.length - 1;
+                if (segment === "..") {
+                    if (out.length > 1)
+                        out.pop();
+                    if (last)
+                        out.push("");
+                } else if (segment === ".") {
+                    if (last)
+                        out.push("");
+                } else {
+                    out.push(segment);
+                }
+            });
+            return out.join("/") || "/";
+        }
+
+        function decodeEntities(text) {
+            return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, "\"")
+                       .replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+        }
+
+        function pageArrived(page) {
+            ++pages;
+            if (page.error !== "")
+                ++failures;
+            bytes += page.bytes;
+        }
+
+        function ended() {
+            if (!running)
+                return;
+            running = false;
+            elapsedMs = Date.now() - startedAt;
+            done = true;
+        }
+    }
+
+    Timer {
+        interval: 100
+        repeat: true
+        running: crawl.running
+        onTriggered: crawl.elapsedMs = Date.now() - crawl.startedAt
+    }
+
+    Component.onCompleted: {
+        if (autoStart)
+            crawl.start();
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 12
+        spacing: 8
+
+        RowLayout {
+            Layout.fillWidth: true
+            Label { text: qsTr("URL") }
+            TextField {
+                id: urlField
+                Layout.fillWidth: true
+                text: window.startUrl
+                selectByMouse: true
+                onAccepted: crawl.start()
+            }
+        }
+
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: 12
+            Label { text: qsTr("Concurrency") }
+            SpinBox {
+                id: concurrencyBox
+                from: 1
+                to: 64
+                value: window.concurrency
+                editable: true
+            }
+            Label { text: qsTr("Max pages") }
+            SpinBox {
+                id: maxPagesBox
+                from: 1
+                to: 100000
+                value: window.maxPages
+                editable: true
+            }
+            CheckBox {
+                id: orderedBox
+                text: qsTr("In spawn order (OrderedBag)")
+                checked: window.ordered
+                enabled: !crawl.running
+            }
+            Item { Layout.fillWidth: true }
+            Button {
+                text: qsTr("Start")
+                enabled: !crawl.running
+                onClicked: crawl.start()
+            }
+            Button {
+                text: qsTr("Cancel")
+                enabled: crawl.running
+                onClicked: crawl.cancel()
+            }
+        }
+
+        ProgressBar {
+            Layout.fillWidth: true
+            from: 0
+            to: crawl.bag ? Math.max(1, crawl.bag.spawnedCount) : 1
+            value: crawl.bag ? crawl.bag.finishedCount : 0
+        }
+
+        Label {
+            Layout.fillWidth: true
+            text: crawl.bag
+                  ? qsTr("spawned %1 · queued %2 · running %3 · finished %4 · failed pages %5")
+                        .arg(crawl.bag.spawnedCount).arg(crawl.bag.queuedCount)
+                        .arg(crawl.bag.runningCount).arg(crawl.bag.finishedCount)
+                        .arg(crawl.failures)
+                  : qsTr("Press Start to crawl %1").arg(urlField.text)
+        }
+
+        Frame {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            padding: 1
+
+            ListView {
+                id: pageList
+                anchors.fill: parent
+                clip: true
+                model: crawl.bag ? crawl.bag.model : null
+                ScrollBar.vertical: ScrollBar {}
+
+                delegate: Rectangle {
+                    id: row
+                    required property int index
+                    required property var result
+
+                    width: ListView.view.width
+                    height: 24
+                    color: index % 2 ? window.palette.alternateBase : window.palette.base
+
+                    RowLayout {
+                        anchors.fill: parent
+                        anchors.leftMargin: 6
+                        anchors.rightMargin: 6
+                        spacing: 10
+                        Label {
+                            Layout.preferredWidth: 34
+                            text: row.result.status > 0 ? row.result.status : "ERR"
+                            color: row.result.error === "" ? "#2e7d32" : "#c62828"
+                            font.bold: true
+                        }
+                        Label {
+                            Layout.preferredWidth: 56
+                            horizontalAlignment: Text.AlignRight
+                            text: row.result.bytes
+                        }
+                        Label {
+                            Layout.preferredWidth: 50
+                            horizontalAlignment: Text.AlignRight
+                            text: row.result.ms + " ms"
+                            opacity: 0.7
+                        }
+                        Label {
+                            Layout.preferredWidth: 300
+                            text: row.result.url
+                            elide: Text.ElideMiddle
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            text: row.result.error === "" ? row.result.title : row.result.error
+                            color: row.result.error === "" ? window.palette.text : "#c62828"
+                            elide: Text.ElideRight
+                        }
+                    }
+                }
+            }
+        }
+
+        Label {
+            id: statusLine
+            Layout.fillWidth: true
+            font.bold: true
+            text: {
+                if (crawl.problem !== "")
+                    return crawl.problem;
+                if (!crawl.bag)
+                    return qsTr("Ready");
+                const summary = qsTr("%1 pages, %2 failed, %3 KB in %4 s")
+                                    .arg(crawl.pages).arg(crawl.failures)
+                                    .arg((crawl.bytes / 1024).toFixed(0))
+                                    .arg((crawl.elapsedMs / 1000).toFixed(2));
+                if (crawl.running)
+                    return qsTr("Crawling: %1").arg(summary);
+                return (crawl.canceled ? qsTr("Canceled: %1") : qsTr("Done: %1")).arg(summary);
+            }
+        }
+    }
+}
