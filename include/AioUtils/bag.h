@@ -16,7 +16,8 @@ namespace AioUtils {
 
 class BagPrivate;
 
-class AIOUTILS_CORE_EXPORT Bag : public Group
+// Bases are named in full for qmltyperegistrar (Qt 6.4), which describes the QML types.
+class AIOUTILS_CORE_EXPORT Bag : public AioUtils::Group
 {
     Q_OBJECT
     Q_PROPERTY(int bufferedCount READ bufferedCount NOTIFY bufferedCountChanged)

@@ -8,7 +8,8 @@
 
 namespace AioUtils {
 
-class AIOUTILS_CORE_EXPORT OrderedBag : public Bag
+// Bases are named in full for qmltyperegistrar (Qt 6.4), which describes the QML types.
+class AIOUTILS_CORE_EXPORT OrderedBag : public AioUtils::Bag
 {
     Q_OBJECT
 

@@ -8,7 +8,8 @@
 
 namespace AioUtils {
 
-class AIOUTILS_CORE_EXPORT Pool : public Group
+// Bases are named in full for qmltyperegistrar (Qt 6.4), which describes the QML types.
+class AIOUTILS_CORE_EXPORT Pool : public AioUtils::Group
 {
     Q_OBJECT
     Q_PROPERTY(int size READ size WRITE setSize NOTIFY maxConcurrencyChanged)

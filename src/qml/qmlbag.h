@@ -13,7 +13,8 @@
 
 namespace AioUtils {
 
-class QmlBag : public Bag
+// The base is named in full: qmltyperegistrar (Qt 6.4) resolves it by that name.
+class QmlBag : public AioUtils::Bag
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(Bag)

@@ -13,7 +13,8 @@
 
 namespace AioUtils {
 
-class QmlGroup : public Group
+// The base is named in full: qmltyperegistrar (Qt 6.4) resolves it by that name.
+class QmlGroup : public AioUtils::Group
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(Group)

@@ -13,7 +13,8 @@
 
 namespace AioUtils {
 
-class QmlOrderedBag : public OrderedBag
+// The base is named in full: qmltyperegistrar (Qt 6.4) resolves it by that name.
+class QmlOrderedBag : public AioUtils::OrderedBag
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(OrderedBag)

@@ -13,7 +13,8 @@
 
 namespace AioUtils {
 
-class QmlPool : public Pool
+// The base is named in full: qmltyperegistrar (Qt 6.4) resolves it by that name.
+class QmlPool : public AioUtils::Pool
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(Pool)
