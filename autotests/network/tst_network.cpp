@@ -149,6 +149,7 @@ private Q_SLOTS:
     void replyTakenAway();
     void toFutureOfFinishedReply_data();
     void toFutureOfFinishedReply();
+    void toFutureTwice();
     void toFutureFromOtherThread_data();
     void toFutureFromOtherThread();
 
@@ -735,6 +736,18 @@ void tst_Network::toFutureOfFinishedReply()
         QCOMPARE(failure->httpStatus(), status);
         QCOMPARE(failure->error(), QNetworkReply::ContentNotFoundError);
     }
+    QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
+}
+
+// toFuture() twice on one reply: one follower, one future, the whole body for both callers.
+void tst_Network::toFutureTwice()
+{
+    QNetworkReply *reply = m_nam->get(QNetworkRequest(url("/hello")));
+    QFuture<QByteArray> first = AioUtils::toFuture(reply);
+    QFuture<QByteArray> second = AioUtils::toFuture(reply);
+    QTRY_VERIFY_WITH_TIMEOUT(first.isFinished() && second.isFinished(), Patience);
+    QCOMPARE(first.result(), helloBody);
+    QCOMPARE(second.result(), helloBody);
     QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
 }
 

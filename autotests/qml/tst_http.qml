@@ -190,4 +190,30 @@ TestCase {
         verify(error.message.indexOf("canceled") >= 0, error.message);
         tryCompare(testServer, "abortedCount", aborted + 1);
     }
+
+    // cancel() while the task's promise has already settled and its reaction is queued: the
+    // request the function started is still aborted (or never reaches the server).
+    function test_cancelWithASettlementOnItsWay() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 1 });
+        let started = null;
+        pool.spawn(() => {
+            started = Http.get(testServerUrl + "/slow");
+            return Promise.resolve(2);
+        });
+        pool.cancel();
+        verify(pool.idle);
+        tryVerify(() => started.request.finished, 5000);
+        tryCompare(testServer, "inFlight", 0);
+        compare(pool.failedCount, 0);
+    }
+
+    // No local files, as with XMLHttpRequest in QML.
+    function test_onlyWebUrls() {
+        let message = "";
+        Http.get("file:///etc/hostname").then(() => { message = "fetched"; },
+                                              error => { message = error.message; });
+        tryVerify(() => message !== "");
+        verify(message.indexOf("only http and https") >= 0, message);
+    }
 }
+

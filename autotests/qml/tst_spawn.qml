@@ -235,4 +235,61 @@ TestCase {
         compare(bag.bufferLimit, 3);
         compare(bag.maxConcurrency, 0);
     }
+
+    // A QObject result is kept as the JavaScript value it is: the bag's reference keeps a
+    // JavaScript-owned object from the garbage collector, and one deleted meanwhile reads back
+    // as an empty wrapper, never as a dangling pointer.
+    Component { id: itemComponent; Item {} }
+    function test_objectResultsOutliveTheCollector() {
+        const bag = createTemporaryObject(bagComponent, testCase);
+        bag.spawn(() => itemComponent.createObject(null, { objectName: "made" }));
+        bag.spawn(() => ({ name: "plain", list: [1, 2] }));
+        tryCompare(bag, "idle", true);
+        gc();
+        wait(0);
+        gc();
+        const all = bag.takeAll();
+        compare(all.length, 2);
+        const made = all.find(v => v.objectName !== undefined);
+        compare(made.objectName, "made");
+        const plain = all.find(v => v.name === "plain");
+        compare(plain.list.length, 2);
+    }
+
+    function test_deletedObjectResult() {
+        const bag = createTemporaryObject(bagComponent, testCase);
+        const item = itemComponent.createObject(testCase, { objectName: "victim" });
+        bag.put(item);
+        bag.spawn(() => item);
+        tryCompare(bag, "idle", true);
+        item.destroy();
+        wait(0);
+        const all = bag.takeAll();
+        compare(all.length, 2);
+        for (const value of all)
+            verify(!value || value.objectName === undefined);
+    }
+
+    // Promises/A+: a `then` getter that throws rejects; here, the task fails with its message,
+    // whether the function runs inside spawn() or later from a pool's queue.
+    function test_thenGetterThrows_data() {
+        return [ { tag: "at once", size: 0 }, { tag: "queued", size: 1 } ];
+    }
+    function test_thenGetterThrows(data) {
+        const group = createTemporaryObject(groupComponent, testCase,
+                                            { maxConcurrency: data.size });
+        const messages = [];
+        group.taskFailed.connect(message => messages.push(message));
+        if (data.size > 0)
+            group.spawn(() => resolveLater(20, 1));
+        group.spawn(() => ({ get then() { throw new Error("getter boom"); } }));
+        let after = "";
+        later(60, () => { after = JSON.stringify({ a: 1 }); });
+        tryCompare(group, "idle", true);
+        compare(group.failedCount, 1);
+        compare(messages, ["getter boom"]);
+        // No exception was left on the engine: the next, unrelated JavaScript runs.
+        tryVerify(() => after === '{"a":1}');
+    }
 }
+

@@ -49,6 +49,8 @@ public:
                          [this](qint64 bytes) { noteProgress(m_sent, bytes); });
     }
 
+    QFuture<QByteArray> future() const { return m_promise.future(); }
+
 private:
     void noteProgress(qint64 &seen, qint64 bytes)
     {
@@ -137,8 +139,12 @@ QFuture<QByteArray> failed(QNetworkReply::NetworkError error, const QUrl &url,
     how long the transfer had been quiet, and makes the timeout a NetworkError (call toFuture()
     right after starting the request, so it sees the whole transfer).
 
-    Call it on any thread; the reply is followed on its own thread. A null \a reply gives a
-    failed future and a warning.
+    An abort by user code in the last tenth of a transfer timeout's quiet time cannot be told from
+    the timeout itself and is reported as the timeout.
+
+    Call it on any thread; the reply is followed on its own thread. Called again for the same
+    reply (on its thread), it returns the same future. A null \a reply gives a failed future and a
+    warning.
 */
 QFuture<QByteArray> toFuture(QNetworkReply *reply)
 {
@@ -146,6 +152,14 @@ QFuture<QByteArray> toFuture(QNetworkReply *reply)
         return failed(QNetworkReply::UnknownNetworkError, QUrl(),
                       QStringLiteral("toFuture(): the reply is null"));
 
+    if (reply->thread() == QThread::currentThread()) {
+        // A second toFuture() of the same reply shares the first one's future: two followers
+        // would each read the body, and the second would get it empty.
+        for (QObject *child : reply->children()) {
+            if (auto *follower = dynamic_cast<ReplyFollower *>(child))
+                return follower->future();
+        }
+    }
     QPromise<QByteArray> promise;
     promise.start();
     QFuture<QByteArray> future = promise.future();
@@ -176,6 +190,10 @@ QFuture<QByteArray> toFuture(QNetworkReply *reply)
     Future-returning work runs on the group's thread, so \a nam must live there. Called with a
     null \a nam or from another thread than the manager's, it returns a failed future naming the
     mistake, and warns.
+
+    A spawned fetch holds \a nam as a plain pointer until it starts, so the manager must outlive
+    the group's queued tasks: destroy (or cancel) the group first, or spawn a lambda that holds a
+    QPointer to the manager and passes \c{nam.data()}, which is null once it is gone.
 */
 QFuture<QByteArray> fetch(QNetworkAccessManager *nam, const QNetworkRequest &request)
 {

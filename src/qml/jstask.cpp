@@ -23,7 +23,7 @@ QFuture<QVariant> finishedFuture(const QJSValue &value)
     QPromise<QVariant> promise;
     promise.start();
     if (!value.isUndefined())
-        promise.addResult(value.toVariant());
+        promise.addResult(resultOf(value));
     promise.finish();
     return promise.future();
 }
@@ -65,6 +65,16 @@ JsError *JsError::clone() const
     return new JsError(*this);
 }
 
+QVariant resultOf(const QJSValue &value)
+{
+    // An object stays a JavaScript value: the bag's reference keeps it from the garbage collector
+    // (a QObject* in a QVariant would not, and would dangle), QML reads back the same object, and
+    // no user getter runs here (toVariant() would run them all, and one may throw).
+    if (value.isObject())
+        return QVariant::fromValue(value);
+    return value.toVariant();
+}
+
 QString messageOf(const QJSValue &reason)
 {
     if (reason.isError()) {
@@ -75,9 +85,13 @@ QString messageOf(const QJSValue &reason)
     return reason.toString();
 }
 
-bool isThenable(const QJSValue &value)
+bool isThenable(QJSEngine *engine, const QJSValue &value)
 {
-    return value.isObject() && value.property(QStringLiteral("then")).isCallable();
+    if (!value.isObject())
+        return false;
+    // Through QJSManagedValue: a `then` getter that throws leaves its exception on the engine
+    // (QJSValue::property() would swallow it), and the caller makes it the task's failure.
+    return QJSManagedValue(value, engine).property(QStringLiteral("then")).isCallable();
 }
 
 // A settler's method bound to its wrapper: the bound function keeps the wrapper, and with it the
@@ -151,14 +165,23 @@ void JsTask::resolve(QJSEngine *engine, const std::shared_ptr<JsTask> &self, con
 {
     if (m_settled)
         return;
-    if (engine && isThenable(value)) {
-        // A thenable resolving to a thenable: the task follows the inner one (Promises/A+).
-        subscribe(engine, value, self);
-        return;
+    if (engine) {
+        const bool thenable = isThenable(engine, value);
+        if (engine->hasError()) { // a `then` getter that threw
+            reject(engine->catchError());
+            return;
+        }
+        if (thenable) {
+            // A thenable resolving to a thenable: the task follows the inner one (Promises/A+).
+            subscribe(engine, value, self);
+            return;
+        }
     }
     m_settled = true;
-    if (!m_promise.isCanceled() && !value.isUndefined())
-        m_promise.addResult(value.toVariant());
+    if (m_promise.isCanceled())
+        cancelLinked(); // canceled while this settlement was on its way
+    else if (!value.isUndefined())
+        m_promise.addResult(resultOf(value));
     m_promise.finish();
     if (const std::shared_ptr<JsTaskHostCore> host = m_host.lock())
         host->forget(this); // may delete this; `self` keeps it alive until the caller returns
@@ -176,7 +199,9 @@ void JsTask::fail(const QString &message)
     if (m_settled)
         return;
     m_settled = true;
-    if (!m_promise.isCanceled())
+    if (m_promise.isCanceled())
+        cancelLinked(); // canceled while this settlement was on its way
+    else
         m_promise.setException(JsError(message));
     m_promise.finish();
     if (const std::shared_ptr<JsTaskHostCore> host = m_host.lock())
@@ -236,8 +261,11 @@ QFuture<QVariant> JsTaskHostCore::start(const QJSValue &fn,
     }
     if (engine->hasError())
         return failedFuture(messageOf(engine->catchError()));
+    const bool thenable = isThenable(engine, value);
+    if (engine->hasError()) // a `then` getter that threw
+        return failedFuture(messageOf(engine->catchError()));
     // A task that ended at once leaves its requests alone; it can no longer be canceled.
-    if (!isThenable(value))
+    if (!thenable)
         return finishedFuture(value);
 
     // An Http.get() promise carries its request, which may have been started before this
@@ -290,6 +318,13 @@ void JsTaskHost::spawn(const QJSValue &fn)
             engine->throwError(QJSValue::TypeError,
                                QStringLiteral("spawn(): the argument is not a function"));
         return;
+    }
+    // A group may outlive its engine (a root object held in C++). Then its queued functions can
+    // never run and its promises never settle: the engine's end cancels the group.
+    if (!std::exchange(m_followsEngine, true)) {
+        if (QJSEngine *engine = qjsEngine(m_group))
+            QObject::connect(engine, &QObject::destroyed, m_group,
+                             [group = m_group] { group->cancel(); });
     }
     // Future-returning work: called on the group's thread (the engine's) once a slot is free.
     m_group->Group::spawn([weakCore = std::weak_ptr<JsTaskHostCore>(m_core), fn] {

@@ -110,9 +110,12 @@ private:
     QHash<JsTask *, std::shared_ptr<JsTask>> m_pending;
 };
 
+// A JavaScript value as a task result or put() item: objects (QObjects included) as QJSValue,
+// everything else as QJSValue::toVariant() gives it.
+QVariant resultOf(const QJSValue &value);
 // Message of a thrown or rejected JavaScript value: an Error's message, else the value's string.
 QString messageOf(const QJSValue &reason);
-bool isThenable(const QJSValue &value);
+bool isThenable(QJSEngine *engine, const QJSValue &value);
 // Calls value.then(resolve, reject) with callbacks that settle `task`.
 void subscribe(QJSEngine *engine, const QJSValue &thenable, const std::shared_ptr<JsTask> &task);
 

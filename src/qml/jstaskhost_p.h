@@ -32,6 +32,7 @@ public:
 private:
     Group *const m_group;
     std::shared_ptr<JsTaskHostCore> m_core;
+    bool m_followsEngine = false;
 };
 
 } // namespace AioUtils

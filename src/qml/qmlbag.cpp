@@ -3,6 +3,8 @@
 
 #include "qmlbag.h"
 
+#include "jstask_p.h"
+
 namespace AioUtils {
 
 /*!
@@ -32,7 +34,9 @@ namespace AioUtils {
 /*!
     \qmlmethod void Bag::put(var value)
 
-    Adds \a value as a result of its own (converted as QJSValue::toVariant() does).
+    Adds \a value as a result of its own. An object (a QObject too) is kept as the JavaScript value
+    it is, which keeps it from the garbage collector until it is taken; other values are converted
+    as QJSValue::toVariant() does. Task results are kept the same way.
 */
 
 /*!
@@ -52,7 +56,7 @@ void QmlBag::spawn(const QJSValue &fn)
 
 void QmlBag::put(const QJSValue &value)
 {
-    Bag::put(value.toVariant());
+    Bag::put(resultOf(value));
 }
 
 QVariantList QmlBag::takeAll()

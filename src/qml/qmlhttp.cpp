@@ -44,6 +44,15 @@ const char promiseMaker[] = R"js(
 })
 )js";
 
+QFuture<QByteArray> refused(const QUrl &url, const QString &message)
+{
+    QPromise<QByteArray> promise;
+    promise.start();
+    promise.setException(NetworkError(QNetworkReply::ProtocolUnknownError, 0, url, message));
+    promise.finish();
+    return promise.future();
+}
+
 } // namespace
 
 /*!
@@ -89,7 +98,9 @@ QmlHttp *QmlHttp::create(QQmlEngine *qmlEngine, QJSEngine *jsEngine)
 /*!
     \qmlmethod Promise Http::get(url url)
 
-    Starts a GET of \a url and returns its promise (see above).
+    Starts a GET of \a url and returns its promise (see above). Only \c http and \c https URLs
+    are fetched; any other (\c file: included) gives a promise rejected with a message that says
+    so.
 */
 QJSValue QmlHttp::get(const QUrl &url)
 {
@@ -97,8 +108,16 @@ QJSValue QmlHttp::get(const QUrl &url)
         m_makePromise = m_engine->evaluate(QString::fromUtf8(promiseMaker),
                                            QStringLiteral("aioutils-http.js"));
     }
-    auto *request =
-            new QmlHttpRequest(fetch(m_engine->networkAccessManager(), QNetworkRequest(url)), url);
+    // Like XMLHttpRequest in QML, no local files: a QML page must not read the disk by URL.
+    const QString scheme = url.scheme();
+    const bool web = scheme == QLatin1String("http") || scheme == QLatin1String("https");
+    auto *request = new QmlHttpRequest(
+            web ? fetch(m_engine->networkAccessManager(), QNetworkRequest(url))
+                : refused(url,
+                          QStringLiteral("Http.get(): only http and https URLs are fetched, not "
+                                         "\"%1\"")
+                                  .arg(url.toDisplayString())),
+            url);
     // Started by a spawned function: the request is its task's, and is aborted with it.
     JsTaskCollector::adopt(request->future());
     // No parent: the JavaScript heap owns the request.

@@ -3,6 +3,8 @@
 
 #include "qmlorderedbag.h"
 
+#include "jstask_p.h"
+
 namespace AioUtils {
 
 /*!
@@ -26,7 +28,7 @@ void QmlOrderedBag::spawn(const QJSValue &fn)
 
 void QmlOrderedBag::put(const QJSValue &value)
 {
-    Bag::put(value.toVariant());
+    Bag::put(resultOf(value));
 }
 
 QVariantList QmlOrderedBag::takeAll()
