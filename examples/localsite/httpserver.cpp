@@ -323,6 +323,8 @@ int HttpServer::abortedCount() const
 void HttpServer::acceptConnections()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        // Answers go out at once, not after the peer's delayed ACK (Nagle's algorithm).
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         auto *connection = new Connection(socket);
         connect(socket, &QTcpSocket::readyRead, connection,
                 [this, connection] { readRequests(connection); });
