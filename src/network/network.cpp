@@ -126,8 +126,6 @@ QFuture<QByteArray> failed(QNetworkReply::NetworkError error, const QUrl &url,
 } // namespace
 
 /*!
-    \fn QFuture<QByteArray> AioUtils::toFuture(QNetworkReply *reply)
-
     Returns a future that finishes with the body of \a reply, or fails with a NetworkError when
     the reply reports an error (an HTTP status of 400 or more, a refused connection, a transfer
     timeout, …). Takes ownership: the reply is deleted (deleteLater) once it finished.
@@ -177,9 +175,6 @@ QFuture<QByteArray> toFuture(QNetworkReply *reply)
 }
 
 /*!
-    \fn QFuture<QByteArray> AioUtils::fetch(QNetworkAccessManager *nam, const QNetworkRequest
-   &request)
-
     Starts a GET of \a request with \a nam and returns toFuture() of the reply: the body, or a
     NetworkError. Not overloaded, so it can be spawned by name:
     \code

@@ -177,14 +177,11 @@ void JsTask::resolve(QJSEngine *engine, const std::shared_ptr<JsTask> &self, con
             return;
         }
     }
-    m_settled = true;
-    if (m_promise.isCanceled())
-        cancelLinked(); // canceled while this settlement was on its way
-    else if (!value.isUndefined())
-        m_promise.addResult(resultOf(value));
-    m_promise.finish();
-    if (const std::shared_ptr<JsTaskHostCore> host = m_host.lock())
-        host->forget(this); // may delete this; `self` keeps it alive until the caller returns
+    // forget() may delete this; `self` keeps it alive until the caller returns.
+    settle([&] {
+        if (!value.isUndefined())
+            m_promise.addResult(resultOf(value));
+    });
 }
 
 void JsTask::reject(const QJSValue &reason)
@@ -198,11 +195,16 @@ void JsTask::fail(const QString &message)
 {
     if (m_settled)
         return;
+    settle([&] { m_promise.setException(JsError(message)); });
+}
+
+void JsTask::settle(const std::function<void()> &report)
+{
     m_settled = true;
     if (m_promise.isCanceled())
-        cancelLinked(); // canceled while this settlement was on its way
+        cancelLinked(); // canceled while this settlement was on its way: report nothing
     else
-        m_promise.setException(JsError(message));
+        report();
     m_promise.finish();
     if (const std::shared_ptr<JsTaskHostCore> host = m_host.lock())
         host->forget(this);

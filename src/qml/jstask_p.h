@@ -15,6 +15,7 @@
 #include <QtCore/qvariant.h>
 #include <QtQml/qjsvalue.h>
 
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -84,6 +85,8 @@ public:
 private:
     void canceled();
     void cancelLinked();
+    // Ends the task with what `report` puts into the promise, unless it was canceled first.
+    void settle(const std::function<void()> &report);
 
     std::weak_ptr<JsTaskHostCore> m_host;
     QPromise<QVariant> m_promise;
