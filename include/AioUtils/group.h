@@ -60,6 +60,22 @@ public:
                      std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
     auto spawn(QThreadPool *pool, F &&f, Args &&...args);
 
+    // spawn() without a future for the caller: fire and forget. Failures are counted, signaled
+    // and rethrown by join() as for any task, and a Bag keeps the results; a queued posted task
+    // costs a few dozen bytes instead of a QFuture's state.
+    template<typename F, typename... Args,
+             typename =
+                     std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    void post(F &&f, Args &&...args)
+    {
+        post(static_cast<QThreadPool *>(nullptr), std::forward<F>(f), std::forward<Args>(args)...);
+    }
+
+    template<typename F, typename... Args,
+             typename =
+                     std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    void post(QThreadPool *pool, F &&f, Args &&...args);
+
     bool join(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
     QFuture<void> joined();
     std::exception_ptr firstFailure() const;
@@ -147,12 +163,39 @@ auto Group::spawn(QThreadPool *pool, F &&f, Args &&...args)
         using T = std::decay_t<R>;
         auto *job = new detail::PoolJob<T, Call>(pool, std::move(call));
         QFuture<T> future = job->future();
-        const QFuture<void> handle = job->cancelHandle();
+        const QFuture<void> handle(job->future());
         if (detail::TaskLink link = reserve(false, &handle))
             job->start(std::move(link));
         else
             enqueue(job);
         return future;
+    }
+}
+
+template<typename F, typename... Args, typename>
+void Group::post(QThreadPool *pool, F &&f, Args &&...args)
+{
+    using Call = detail::Call<std::decay_t<F>, std::decay_t<Args>...>;
+    using R = typename Call::Result;
+    Call call(std::forward<F>(f), std::forward<Args>(args)...);
+    if constexpr (detail::FutureValue<R>::isFuture) {
+        using T = typename detail::FutureValue<R>::Type;
+        if (detail::TaskLink link = reserve(true, nullptr)) {
+            QFuture<T> future;
+            {
+                detail::TaskScope scope(link);
+                future = detail::invokeForFuture<T>(call);
+            }
+            detail::follow(future, std::move(link));
+            return;
+        }
+        enqueue(new detail::PostedFutureJob<T, Call>(std::move(call)));
+    } else {
+        auto *job = new detail::PostedPoolJob<R, Call>(pool, std::move(call));
+        if (detail::TaskLink link = reserve(false, nullptr))
+            job->start(std::move(link));
+        else
+            enqueue(job);
     }
 }
 

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 #include "group_p.h"
+#include "threadpoolfeed_p.h"
 #include "tsan_p.h"
 
 #include <QtCore/qcoreapplication.h>
@@ -101,6 +102,14 @@ void TaskLink::setCancelHandle(const QFuture<void> &handle)
         core->registerHandle(*this, handle);
 }
 
+bool TaskLink::isCurrent() const
+{
+    if (!m_armed)
+        return false;
+    const auto core = m_core.lock();
+    return core && core->epoch.load(std::memory_order_relaxed) == m_epoch;
+}
+
 void TaskLink::report(Outcome outcome, std::exception_ptr failure, QVariantList results)
 {
     if (!std::exchange(m_armed, false))
@@ -149,14 +158,14 @@ void Follower::follow(std::unique_ptr<Follower> follower)
 void PoolJobBase::start(TaskLink link)
 {
     m_link = std::move(link);
-    QThreadPool *pool = m_pool ? m_pool : QThreadPool::globalInstance();
-    AIOUTILS_HANDOVER_RELEASE(this); // from here on, this job belongs to the pool's thread
-    pool->start(this);
+    if (const std::shared_ptr<ThreadPoolFeed> feed = ThreadPoolFeed::of(m_pool))
+        feed->push(this); // from here on, the job belongs to the pool's threads
+    else
+        delete this; // Qt's global pool is gone (the program is exiting): the task is canceled
 }
 
 void PoolJobBase::run()
 {
-    AIOUTILS_HANDOVER_ACQUIRE(this);
     std::exception_ptr failure;
     QVariantList results;
     Outcome outcome;
@@ -414,8 +423,8 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
         }
         queue.pop_front();
         --queued;
-        const QFuture<void> handle = job->cancelHandle();
-        link = linkLocked(&handle, job->sequence());
+        const std::optional<QFuture<void>> handle = job->cancelHandle();
+        link = linkLocked(handle ? &*handle : nullptr, job->sequence());
         changedLocked();
         return job;
     }

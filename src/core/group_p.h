@@ -8,6 +8,7 @@
 
 #include <AioUtils/group.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -157,7 +158,8 @@ public:
     std::exception_ptr firstFailure; // until join() takes it or the next round begins
     std::optional<QPromise<void>> roundPromise;
     // Bumped by cancel(): reports carrying an older epoch belong to tasks already accounted for.
-    quint64 epoch = 1;
+    // Written under the lock; posted work reads it without, to skip work canceled before it ran.
+    std::atomic<quint64> epoch = 1;
 
     std::deque<Job *> queue;
     // Futures of running tasks, for cancel(); a finished task's slot is reused.

@@ -11,7 +11,6 @@
 
 #include <QtCore/qfuture.h>
 #include <QtCore/qpromise.h>
-#include <QtCore/qrunnable.h>
 #include <QtCore/qvariant.h>
 
 #include <exception>
@@ -52,6 +51,9 @@ public:
     // Whether the group keeps results (a Bag): only then are they converted to QVariant.
     bool wantsResults() const noexcept { return m_wantsResults; }
 
+    // Whether the task still belongs to a live group's current round: false once the group
+    // was canceled or destroyed. Posted work, which has no future to cancel, asks this.
+    bool isCurrent() const;
     // While the task runs, the group's cancel() reaches it through this future.
     void setCancelHandle(const QFuture<void> &handle);
     void report(Outcome outcome, std::exception_ptr failure = {}, QVariantList results = {});
@@ -232,7 +234,8 @@ public:
     virtual bool isCanceled() const = 0;
     // The caller's future: the group's cancel() reaches the started task through it (and, for
     // future-returning work, through the work's own future too once the work has made it).
-    virtual QFuture<void> cancelHandle() const = 0;
+    // Posted work has none.
+    virtual std::optional<QFuture<void>> cancelHandle() const = 0;
     // Starts the work; the job owns itself from here on.
     virtual void start(TaskLink link) = 0;
 
@@ -268,17 +271,20 @@ template<typename T> struct FutureValue<QFuture<T>>
 };
 
 // Callable work that runs on a thread pool; its result fills the future the caller holds.
-class AIOUTILS_CORE_EXPORT PoolJobBase : public Job, public QRunnable
+// Started, it waits in the pool's feed (not as a QRunnable of its own) until a thread runs it.
+class AIOUTILS_CORE_EXPORT PoolJobBase : public Job
 {
 public:
     explicit PoolJobBase(QThreadPool *pool) noexcept : Job(false), m_pool(pool) { }
     void start(TaskLink link) override;
-    void run() final;
+    // On a thread of the pool: runs the work and reports the task's end.
+    void run();
 
 protected:
     // Runs the work, fills the promise; returns how the task ended. `results`, when not null,
     // receives the result as a QVariant too.
     virtual Outcome execute(std::exception_ptr *failure, QVariantList *results) = 0;
+    bool isCurrent() const { return m_link.isCurrent(); }
 
 private:
     TaskLink m_link; // declared first: destroyed after the promise of the derived class is final
@@ -294,7 +300,10 @@ public:
     }
     QFuture<R> future() const { return m_promise.future(); }
     bool isCanceled() const override { return m_promise.isCanceled(); }
-    QFuture<void> cancelHandle() const override { return QFuture<void>(m_promise.future()); }
+    std::optional<QFuture<void>> cancelHandle() const override
+    {
+        return QFuture<void>(m_promise.future());
+    }
 
 protected:
     Outcome execute(std::exception_ptr *failure, QVariantList *results) override
@@ -353,7 +362,10 @@ public:
     explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { m_promise.start(); }
     QFuture<T> future() const { return m_promise.future(); }
     bool isCanceled() const override { return m_promise.isCanceled(); }
-    QFuture<void> cancelHandle() const override { return QFuture<void>(m_promise.future()); }
+    std::optional<QFuture<void>> cancelHandle() const override
+    {
+        return QFuture<void>(m_promise.future());
+    }
 
     void start(TaskLink link) override
     {
@@ -375,6 +387,66 @@ public:
 
 private:
     QPromise<T> m_promise;
+    C m_call;
+};
+
+// Posted callable work (Group::post()): like PoolJob, without a future for a caller. A queued
+// posted task is a few dozen bytes, where a QFuture's shared state alone is about 450.
+template<typename R, typename C> class PostedPoolJob final : public PoolJobBase
+{
+public:
+    PostedPoolJob(QThreadPool *pool, C &&call) : PoolJobBase(pool), m_call(std::move(call)) { }
+    bool isCanceled() const override { return false; }
+    std::optional<QFuture<void>> cancelHandle() const override { return std::nullopt; }
+
+protected:
+    Outcome execute(std::exception_ptr *failure, QVariantList *results) override
+    {
+        // Nothing reaches running work that has no future; what has not begun yet is skipped.
+        if (!isCurrent())
+            return Outcome::Canceled;
+        try {
+            if constexpr (std::is_void_v<R>) {
+                m_call();
+            } else if constexpr (std::is_copy_constructible_v<R>) {
+                R value = m_call();
+                if (results)
+                    results->append(QVariant::fromValue(std::move(value)));
+            } else {
+                m_call();
+            }
+        } catch (...) {
+            *failure = std::current_exception();
+            return Outcome::Failed;
+        }
+        return Outcome::Succeeded;
+    }
+
+private:
+    C m_call;
+};
+
+// Posted work that returns QFuture<T>: called on the group's thread once a slot is free; the task
+// ends when that future does.
+template<typename T, typename C> class PostedFutureJob final : public Job
+{
+public:
+    explicit PostedFutureJob(C &&call) : Job(true), m_call(std::move(call)) { }
+    bool isCanceled() const override { return false; }
+    std::optional<QFuture<void>> cancelHandle() const override { return std::nullopt; }
+
+    void start(TaskLink link) override
+    {
+        std::unique_ptr<PostedFutureJob> self(this);
+        QFuture<T> future;
+        {
+            TaskScope scope(link);
+            future = invokeForFuture<T>(m_call);
+        }
+        follow(future, std::move(link));
+    }
+
+private:
     C m_call;
 };
 

@@ -1,0 +1,180 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include "threadpoolfeed_p.h"
+#include "tsan_p.h"
+
+#include <QtCore/qrunnable.h>
+#include <QtCore/qthreadpool.h>
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+namespace AioUtils {
+namespace detail {
+
+namespace {
+// How long a runner keeps its pool thread before it goes to the back of the pool's queue.
+constexpr std::chrono::milliseconds Slice(10);
+
+// Feeds of pools other than the global one, until their pool is destroyed. Never freed: a pool
+// may be destroyed during static destruction.
+struct Registry
+{
+    std::mutex mutex;
+    std::vector<std::pair<QThreadPool *, std::shared_ptr<ThreadPoolFeed>>> feeds;
+};
+Registry &registry()
+{
+    static Registry *const instance = new Registry;
+    return *instance;
+}
+} // namespace
+
+class ThreadPoolFeed::Runner final : public QRunnable
+{
+public:
+    explicit Runner(std::shared_ptr<ThreadPoolFeed> feed) : m_feed(std::move(feed)) { }
+    ~Runner() override
+    {
+        if (!m_ran)
+            m_feed->dropped();
+    }
+    Runner(const Runner &) = delete;
+    Runner &operator=(const Runner &) = delete;
+
+    void run() override
+    {
+        AIOUTILS_HANDOVER_ACQUIRE(this);
+        m_ran = true;
+        m_feed->work();
+    }
+
+private:
+    std::shared_ptr<ThreadPoolFeed> m_feed;
+    bool m_ran = false;
+};
+
+std::shared_ptr<ThreadPoolFeed> ThreadPoolFeed::of(QThreadPool *pool)
+{
+    QThreadPool *const global = QThreadPool::globalInstance();
+    if (!pool || pool == global) {
+        if (!global)
+            return nullptr;
+        // Shared with the runners, which may outlive this static during exit.
+        static const std::shared_ptr<ThreadPoolFeed> feed =
+                std::make_shared<ThreadPoolFeed>(global);
+        return feed;
+    }
+    Registry &r = registry();
+    std::lock_guard lock(r.mutex);
+    for (const auto &entry : r.feeds) {
+        if (entry.first == pool)
+            return entry.second;
+    }
+    auto feed = std::make_shared<ThreadPoolFeed>(pool);
+    r.feeds.emplace_back(pool, feed);
+    // Emitted after ~QThreadPool has waited for its runnables, so the feed is empty by then; a
+    // later pool at the same address gets a feed of its own.
+    QObject::connect(pool, &QObject::destroyed, [pool] {
+        std::shared_ptr<ThreadPoolFeed> gone; // freed after the registry's lock is released
+        Registry &feeds = registry();
+        std::lock_guard registryLock(feeds.mutex);
+        for (auto it = feeds.feeds.begin(); it != feeds.feeds.end(); ++it) {
+            if (it->first == pool) {
+                gone = std::move(it->second);
+                feeds.feeds.erase(it);
+                break;
+            }
+        }
+    });
+    return feed;
+}
+
+ThreadPoolFeed::ThreadPoolFeed(QThreadPool *pool)
+    : m_pool(pool), m_maxRunners(qMax(1, pool->maxThreadCount()))
+{
+}
+
+void ThreadPoolFeed::push(PoolJobBase *job)
+{
+    bool start = false;
+    {
+        std::lock_guard lock(m_mutex);
+        m_ready.push_back(job);
+        // Enough runners are on their way when the ones that have not taken a job yet cover what
+        // waits; otherwise one more, up to the pool's thread count.
+        if (m_ready.size() > size_t(m_pending)
+            && m_runners < m_maxRunners.load(std::memory_order_relaxed)) {
+            ++m_runners;
+            ++m_pending;
+            start = true;
+        }
+    }
+    if (start)
+        startRunner();
+}
+
+void ThreadPoolFeed::startRunner()
+{
+    auto *runner = new Runner(shared_from_this());
+    AIOUTILS_HANDOVER_RELEASE(runner);
+    m_pool->start(runner);
+}
+
+void ThreadPoolFeed::work()
+{
+    const auto sliceEnd = std::chrono::steady_clock::now() + Slice;
+    bool first = true;
+    for (;;) {
+        PoolJobBase *job;
+        {
+            std::lock_guard lock(m_mutex);
+            if (std::exchange(first, false))
+                --m_pending;
+            if (m_ready.empty()) {
+                --m_runners;
+                return;
+            }
+            job = m_ready.front();
+            m_ready.pop_front();
+        }
+        job->run();
+        delete job;
+        if (std::chrono::steady_clock::now() < sliceEnd)
+            continue;
+        // The slice is over: the pool's other work goes first, then this runner goes on.
+        m_maxRunners.store(qMax(1, m_pool->maxThreadCount()), std::memory_order_relaxed);
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_ready.empty()) {
+                --m_runners;
+                return;
+            }
+            ++m_pending;
+        }
+        startRunner();
+        return;
+    }
+}
+
+void ThreadPoolFeed::dropped()
+{
+    std::deque<PoolJobBase *> orphans;
+    {
+        std::lock_guard lock(m_mutex);
+        --m_runners;
+        --m_pending;
+        // The runners still working take care of what waits; with none left, nobody would.
+        if (m_runners == 0)
+            orphans.swap(m_ready);
+    }
+    // Destroyed unstarted, a job cancels its caller's future and reports Canceled: what
+    // QThreadPool::clear() did to the tasks themselves when each was a runnable of its own.
+    for (PoolJobBase *job : orphans)
+        delete job;
+}
+
+} // namespace detail
+} // namespace AioUtils
