@@ -117,7 +117,8 @@ private:
     detail::TaskLink adopt();
     detail::TaskLink reserve(bool needsGroupThread, const QFuture<void> *cancelHandle);
     void enqueue(detail::Job *job);
-    void adoptFinished(detail::Outcome outcome, std::exception_ptr failure, QVariantList results);
+    void adoptFinished(detail::Outcome outcome, std::exception_ptr failure,
+                       detail::TaskResults results);
     bool collectsResults() const noexcept;
 };
 
@@ -126,7 +127,7 @@ template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
     if (future.isFinished()) {
         std::exception_ptr failure;
         const detail::Outcome outcome = detail::outcomeOf(future, &failure);
-        QVariantList results;
+        detail::TaskResults results;
         if (outcome == detail::Outcome::Succeeded && collectsResults())
             results = detail::resultsOf(future);
         adoptFinished(outcome, std::move(failure), std::move(results));

@@ -57,10 +57,27 @@ void BagPrivate::deliver()
     const QPointer<Bag> alive(q);
     QVariantList values;
     qsizetype first;
+    bool bufferedChanged = false;
+    const bool emissionsOwed = !toEmit.empty();
     {
         std::lock_guard lock(core->mutex);
         core->takeDeliverableLocked(values);
         first = qsizetype(core->results->retained.size());
+        if (values.isEmpty() && !emissionsOwed) {
+            // Nothing to deliver or emit (the common case in next()): one lock, not three.
+            bufferedChanged = bufferedChangedLocked();
+        } else if (!model && !values.isEmpty()) {
+            // No view to tell first: retained at once, under this lock.
+            toEmit.insert(toEmit.end(), values.cbegin(), values.cend());
+            auto &retained = core->results->retained;
+            std::move(values.begin(), values.end(), std::back_inserter(retained));
+            values.clear();
+        }
+    }
+    if (values.isEmpty() && !emissionsOwed && toEmit.empty()) {
+        if (bufferedChanged)
+            Q_EMIT q->bufferedCountChanged();
+        return;
     }
     if (!values.isEmpty()) {
         // Only this thread adds or removes rows, so `first` still holds. The model's signals go
@@ -141,18 +158,66 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     return taken;
 }
 
+bool BagPrivate::bufferedChangedLocked()
+{
+    const int buffered = core->bufferedLocked();
+    return std::exchange(core->results->bufferedSignaled, buffered) != buffered;
+}
+
 void BagPrivate::signalBuffered()
 {
     Q_Q(Bag);
     bool changed;
     {
         std::lock_guard lock(core->mutex);
-        const int buffered = core->bufferedLocked();
-        changed = buffered != core->results->bufferedSignaled;
-        core->results->bufferedSignaled = buffered;
+        changed = bufferedChangedLocked();
     }
     if (changed)
         Q_EMIT q->bufferedCountChanged();
+}
+
+std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *failure)
+{
+    Q_Q(Bag);
+    if (model) {
+        // The view is told before the row goes: the general path.
+        QVariantList taken = takeFront(1);
+        if (!taken.isEmpty())
+            return std::move(taken.first());
+        std::lock_guard lock(core->mutex);
+        if (core->results->retained.empty() && !core->roundActive
+            && core->results->undelivered == 0) {
+            *over = true;
+            *failure = std::exchange(core->firstFailure, nullptr);
+        }
+        return std::nullopt;
+    }
+    const std::shared_ptr<detail::GroupCore> core = this->core;
+    std::optional<QVariant> value;
+    bool queuedWork = false;
+    bool changed = false;
+    {
+        std::lock_guard lock(core->mutex);
+        auto &retained = core->results->retained;
+        if (!retained.empty()) {
+            value = std::move(retained.front());
+            retained.pop_front();
+            queuedWork = !core->queue.empty();
+            changed = bufferedChangedLocked();
+        } else if (!core->roundActive && core->results->undelivered == 0) {
+            *over = true;
+            *failure = std::exchange(core->firstFailure, nullptr);
+        }
+    }
+    if (!value)
+        return value;
+    const QPointer<Bag> alive(q);
+    // Room in the buffer: queued tasks held back by bufferLimit may start now.
+    if (queuedWork)
+        core->pump();
+    if (alive && changed)
+        Q_EMIT q->bufferedCountChanged();
+    return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,7 +259,9 @@ void Bag::put(const QVariant &item)
     Q_D(Bag);
     std::lock_guard lock(d->core->mutex);
     const qint64 sequence = d->core->takeSequenceLocked();
-    d->core->resolveLocked(sequence, QVariantList { item });
+    detail::TaskResults one;
+    one.append(item);
+    d->core->resolveLocked(sequence, std::move(one));
     d->core->wakeLocked();
 }
 
@@ -226,17 +293,8 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
             return std::nullopt;
         bool over = false;
         std::exception_ptr failure;
-        {
-            std::lock_guard lock(core->mutex);
-            if (core->results->retained.empty() && !core->roundActive
-                && core->results->undelivered == 0) {
-                over = true;
-                failure = std::exchange(core->firstFailure, nullptr);
-            }
-        }
-        QVariantList taken = d->takeFront(1);
-        if (!taken.isEmpty())
-            return std::move(taken.first());
+        if (std::optional<QVariant> taken = d->takeFirst(&over, &failure))
+            return taken;
         if (!alive)
             return std::nullopt;
         if (over) {

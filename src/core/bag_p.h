@@ -14,6 +14,8 @@
 #include <QtCore/qpointer.h>
 
 #include <deque>
+#include <exception>
+#include <optional>
 
 namespace AioUtils {
 
@@ -55,6 +57,11 @@ public:
     // Takes up to `count` retained results from the front (all with -1), keeping the model in
     // step; then lets backpressure go and tells of the new buffered count.
     QVariantList takeFront(qsizetype count);
+    // next()'s step: the first retained result, if any; else whether the round is over (then
+    // `failure` gets the round's first failure, which is cleared).
+    std::optional<QVariant> takeFirst(bool *over, std::exception_ptr *failure);
+    // Whether the buffered count moved since it was last told; it counts as told from here.
+    bool bufferedChangedLocked();
     void signalBuffered();
 
     mutable QPointer<ResultModel> model;

@@ -110,7 +110,7 @@ bool TaskLink::isCurrent() const
     return core && core->epoch.load(std::memory_order_relaxed) == m_epoch;
 }
 
-void TaskLink::report(Outcome outcome, std::exception_ptr failure, QVariantList results)
+void TaskLink::report(Outcome outcome, std::exception_ptr failure, TaskResults results)
 {
     if (!std::exchange(m_armed, false))
         return;
@@ -167,14 +167,14 @@ void PoolJobBase::start(TaskLink link)
 void PoolJobBase::run()
 {
     std::exception_ptr failure;
-    QVariantList results;
+    TaskResults results;
     Outcome outcome;
     {
         TaskScope scope(m_link);
         outcome = execute(&failure, m_link.wantsResults() ? &results : nullptr);
     }
     if (outcome != Outcome::Succeeded)
-        results.clear();
+        results = {};
     m_link.report(outcome, std::move(failure), std::move(results));
 }
 
@@ -275,7 +275,7 @@ qint64 GroupCore::takeSequenceLocked()
     return results->nextSequence++;
 }
 
-void GroupCore::resolveLocked(qint64 sequence, QVariantList &&values)
+void GroupCore::resolveLocked(qint64 sequence, TaskResults &&values)
 {
     if (!results)
         return;
@@ -289,7 +289,7 @@ void GroupCore::resolveLocked(qint64 sequence, QVariantList &&values)
             wakeLocked();
     } else if (!values.isEmpty()) {
         results->undelivered += int(values.size());
-        results->incoming.append(std::move(values));
+        values.moveTo(results->incoming);
         wakeLocked();
     }
 }
@@ -301,7 +301,7 @@ void GroupCore::takeDeliverableLocked(QVariantList &out)
     if (results->ordered) {
         auto &window = results->window;
         while (!window.empty() && window.front()) {
-            out.append(std::move(*window.front()));
+            window.front()->moveTo(out);
             window.pop_front();
             ++results->deliverSequence;
         }
@@ -355,7 +355,7 @@ void GroupCore::cancelLocked(Aftermath &after)
     // Places of tasks that will never report are given up, so an OrderedBag does not stall; what
     // put() filled stays.
     if (results && results->ordered) {
-        for (std::optional<QVariantList> &place : results->window) {
+        for (std::optional<TaskResults> &place : results->window) {
             if (!place)
                 place.emplace();
         }
@@ -461,7 +461,7 @@ void GroupCore::pump()
 }
 
 void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome outcome,
-                       std::exception_ptr failure, QVariantList values)
+                       std::exception_ptr failure, TaskResults values)
 {
     Aftermath after;
     bool queuedWork;
@@ -729,7 +729,8 @@ detail::TaskLink Group::adopt()
     return d->core->linkLocked(nullptr, sequence);
 }
 
-void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure, QVariantList results)
+void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure,
+                          detail::TaskResults results)
 {
     Q_D(Group);
     detail::GroupCore::Aftermath after;

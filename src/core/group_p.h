@@ -70,12 +70,12 @@ public:
     // future is finished already ends at once), it leaves the work to the outer loop.
     void pump();
     void report(int slot, quint64 epoch, qint64 sequence, Outcome outcome,
-                std::exception_ptr failure, QVariantList results);
+                std::exception_ptr failure, TaskResults results);
 
     // Results (a Bag): `sequence` is the task's place (-1 unordered); no values means the task
     // gave none (void, failed, canceled), which in order still fills its place.
     qint64 takeSequenceLocked();
-    void resolveLocked(qint64 sequence, QVariantList &&values);
+    void resolveLocked(qint64 sequence, TaskResults &&values);
     // Moves what may be delivered now, in delivery order, out of the arrival buffers.
     void takeDeliverableLocked(QVariantList &out);
     bool deliverableLocked() const
@@ -129,7 +129,7 @@ public:
         qint64 deliverSequence = 0; // ordered: the next place to deliver
         // Ordered: the places [deliverSequence, nextSequence); empty optional = not ended yet.
         // Its length is the out-of-order window, not the number of results.
-        std::deque<std::optional<QVariantList>> window;
+        std::deque<std::optional<TaskResults>> window;
         QVariantList incoming;         // unordered: arrived, not yet delivered
         int undelivered = 0;           // values in window and incoming
         std::deque<QVariant> retained; // delivered, not yet taken: the model's rows

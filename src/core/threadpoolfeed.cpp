@@ -17,6 +17,15 @@ namespace detail {
 namespace {
 // How long a runner keeps its pool thread before it goes to the back of the pool's queue.
 constexpr std::chrono::milliseconds Slice(10);
+// Finished jobs a push() frees at once, and the most a runner lets wait before it frees them.
+constexpr std::size_t SweepBatch = 64;
+constexpr std::size_t MaxFinished = 1024;
+
+void freeJobs(const std::vector<PoolJobBase *> &jobs)
+{
+    for (PoolJobBase *job : jobs)
+        delete job;
+}
 
 // Feeds of pools other than the global one, until their pool is destroyed. Never freed: a pool
 // may be destroyed during static destruction.
@@ -97,12 +106,21 @@ ThreadPoolFeed::ThreadPoolFeed(QThreadPool *pool)
 {
 }
 
+ThreadPoolFeed::~ThreadPoolFeed()
+{
+    // Runners hold the feed: with the last one gone, nothing is waiting to run.
+    freeJobs(m_finished);
+}
+
 void ThreadPoolFeed::push(PoolJobBase *job)
 {
     bool start = false;
+    std::vector<PoolJobBase *> finished;
     {
         std::lock_guard lock(m_mutex);
         m_ready.push_back(job);
+        if (m_finished.size() >= SweepBatch)
+            finished.swap(m_finished);
         // Enough runners are on their way when the ones that have not taken a job yet cover what
         // waits; otherwise one more, up to the pool's thread count.
         if (m_ready.size() > size_t(m_pending)
@@ -114,6 +132,7 @@ void ThreadPoolFeed::push(PoolJobBase *job)
     }
     if (start)
         startRunner();
+    freeJobs(finished);
 }
 
 void ThreadPoolFeed::startRunner()
@@ -127,35 +146,42 @@ void ThreadPoolFeed::work()
 {
     const auto sliceEnd = std::chrono::steady_clock::now() + Slice;
     bool first = true;
+    PoolJobBase *done = nullptr;
     for (;;) {
-        PoolJobBase *job;
+        PoolJobBase *job = nullptr;
+        bool sliceOver = false;
+        std::vector<PoolJobBase *> finished;
         {
             std::lock_guard lock(m_mutex);
             if (std::exchange(first, false))
                 --m_pending;
+            if (done)
+                m_finished.push_back(std::exchange(done, nullptr));
             if (m_ready.empty()) {
+                // Retiring: nobody may push again soon to free what waits.
                 --m_runners;
-                return;
+                finished.swap(m_finished);
+            } else if (std::chrono::steady_clock::now() >= sliceEnd) {
+                // The slice is over: the pool's other work goes first, then this runner goes on.
+                ++m_pending;
+                sliceOver = true;
+            } else {
+                job = m_ready.front();
+                m_ready.pop_front();
+                if (m_finished.size() >= MaxFinished)
+                    finished.swap(m_finished);
             }
-            job = m_ready.front();
-            m_ready.pop_front();
         }
+        freeJobs(finished);
+        if (sliceOver) {
+            m_maxRunners.store(qMax(1, m_pool->maxThreadCount()), std::memory_order_relaxed);
+            startRunner();
+            return;
+        }
+        if (!job)
+            return;
         job->run();
-        delete job;
-        if (std::chrono::steady_clock::now() < sliceEnd)
-            continue;
-        // The slice is over: the pool's other work goes first, then this runner goes on.
-        m_maxRunners.store(qMax(1, m_pool->maxThreadCount()), std::memory_order_relaxed);
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_ready.empty()) {
-                --m_runners;
-                return;
-            }
-            ++m_pending;
-        }
-        startRunner();
-        return;
+        done = job;
     }
 }
 

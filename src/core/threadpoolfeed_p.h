@@ -12,6 +12,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QThreadPool;
@@ -26,6 +27,12 @@ namespace detail {
 // push and a pop on a deque. At most maxThreadCount() runners exist per pool, and each gives its
 // thread back to the pool after a time slice (it goes to the back of the pool's queue), so other
 // users of the same pool still get their turn.
+//
+// A job that has run is not freed by the pool thread: it waits in `m_finished` until the next
+// push() frees a batch, on the thread that spawns, which is the one that allocated it. Freed
+// across threads, every job's memory would go back to another thread's malloc arena, and in a
+// burst the spawning thread's malloc then spends its time consolidating what the workers gave
+// back. A runner that retires, or finds the batch over a bound, frees it itself.
 class ThreadPoolFeed final : public std::enable_shared_from_this<ThreadPoolFeed>
 {
 public:
@@ -33,6 +40,7 @@ public:
     static std::shared_ptr<ThreadPoolFeed> of(QThreadPool *pool);
 
     explicit ThreadPoolFeed(QThreadPool *pool);
+    ~ThreadPoolFeed();
     ThreadPoolFeed(const ThreadPoolFeed &) = delete;
     ThreadPoolFeed &operator=(const ThreadPoolFeed &) = delete;
 
@@ -53,7 +61,8 @@ private:
     std::atomic<int> m_maxRunners;
     std::mutex m_mutex;
     std::deque<PoolJobBase *> m_ready;
-    int m_runners = 0; // started and not yet retired
+    std::vector<PoolJobBase *> m_finished; // run and reported, not yet freed
+    int m_runners = 0;                     // started and not yet retired
     int m_pending = 0; // of those, the ones that have not taken their first job yet
 };
 

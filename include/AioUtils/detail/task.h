@@ -32,6 +32,48 @@ class GroupCore;
 
 enum class Outcome : quint8 { Succeeded, Failed, Canceled };
 
+// A task's results on their way to its Bag, in order. The one result most tasks have is kept
+// inline: nothing to allocate on the thread that makes it, nothing to free on the one that takes
+// it.
+class TaskResults
+{
+public:
+    TaskResults() noexcept = default;
+    TaskResults(TaskResults &&) noexcept = default;
+    TaskResults &operator=(TaskResults &&) noexcept = default;
+
+    void append(QVariant value)
+    {
+        if (m_count++ == 0) {
+            m_first = std::move(value);
+            return;
+        }
+        if (!m_more)
+            m_more = std::make_unique<QVariantList>();
+        m_more->append(std::move(value));
+    }
+    qsizetype size() const noexcept { return m_count; }
+    bool isEmpty() const noexcept { return m_count == 0; }
+    // Moves the results to the end of `out` (a QVariantList or a std::deque<QVariant>).
+    template<typename Out> void moveTo(Out &out)
+    {
+        if (m_count == 0)
+            return;
+        out.push_back(std::move(m_first));
+        if (m_more) {
+            for (QVariant &value : *m_more)
+                out.push_back(std::move(value));
+            m_more.reset();
+        }
+        m_count = 0;
+    }
+
+private:
+    QVariant m_first;
+    std::unique_ptr<QVariantList> m_more; // the rare second and later results
+    qsizetype m_count = 0;
+};
+
 // The one report a started task owes its group. Move-only: the task ends exactly once, and a
 // link destroyed without reporting (work dropped by a thread pool, a continuation that never
 // runs) reports Canceled, so a group never waits for a task nobody will finish.
@@ -56,7 +98,7 @@ public:
     bool isCurrent() const;
     // While the task runs, the group's cancel() reaches it through this future.
     void setCancelHandle(const QFuture<void> &handle);
-    void report(Outcome outcome, std::exception_ptr failure = {}, QVariantList results = {});
+    void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
 
 private:
     friend class TaskScope;
@@ -103,12 +145,11 @@ template<typename T> inline Outcome outcomeOf(const QFuture<T> &future, std::exc
 
 // A finished future's results, each one a result of the task, as QVariants. A type QVariant
 // cannot hold (not copyable) gives none.
-template<typename T> QVariantList resultsOf(const QFuture<T> &future)
+template<typename T> TaskResults resultsOf(const QFuture<T> &future)
 {
-    QVariantList results;
+    TaskResults results;
     if constexpr (!std::is_void_v<T> && std::is_copy_constructible_v<T>) {
         const int count = future.resultCount();
-        results.reserve(count);
         for (int i = 0; i < count; ++i)
             results.append(QVariant::fromValue(future.resultAt(i)));
     }
@@ -120,7 +161,7 @@ template<typename T> void reportFinished(const QFuture<T> &future, TaskLink &lin
 {
     std::exception_ptr failure;
     const Outcome outcome = outcomeOf(future, &failure);
-    QVariantList results;
+    TaskResults results;
     if (outcome == Outcome::Succeeded && link.wantsResults())
         results = resultsOf(future);
     link.report(outcome, std::move(failure), std::move(results));
@@ -206,7 +247,7 @@ public:
             }
             m_outer.finish();
         }
-        QVariantList results;
+        TaskResults results;
         if (outcome == Outcome::Succeeded && m_link.wantsResults())
             results = resultsOf(m_inner);
         m_link.report(outcome, std::move(failure), std::move(results));
@@ -283,7 +324,7 @@ public:
 protected:
     // Runs the work, fills the promise; returns how the task ended. `results`, when not null,
     // receives the result as a QVariant too.
-    virtual Outcome execute(std::exception_ptr *failure, QVariantList *results) = 0;
+    virtual Outcome execute(std::exception_ptr *failure, TaskResults *results) = 0;
     bool isCurrent() const { return m_link.isCurrent(); }
 
 private:
@@ -306,7 +347,7 @@ public:
     }
 
 protected:
-    Outcome execute(std::exception_ptr *failure, QVariantList *results) override
+    Outcome execute(std::exception_ptr *failure, TaskResults *results) override
     {
         Outcome outcome = Outcome::Succeeded;
         if (!m_promise.isCanceled()) {
@@ -395,35 +436,42 @@ private:
 template<typename R, typename C> class PostedPoolJob final : public PoolJobBase
 {
 public:
-    PostedPoolJob(QThreadPool *pool, C &&call) : PoolJobBase(pool), m_call(std::move(call)) { }
+    PostedPoolJob(QThreadPool *pool, C &&call)
+        : PoolJobBase(pool), m_call(std::in_place, std::move(call))
+    {
+    }
     bool isCanceled() const override { return false; }
     std::optional<QFuture<void>> cancelHandle() const override { return std::nullopt; }
 
 protected:
-    Outcome execute(std::exception_ptr *failure, QVariantList *results) override
+    Outcome execute(std::exception_ptr *failure, TaskResults *results) override
     {
         // Nothing reaches running work that has no future; what has not begun yet is skipped.
-        if (!isCurrent())
-            return Outcome::Canceled;
-        try {
-            if constexpr (std::is_void_v<R>) {
-                m_call();
-            } else if constexpr (std::is_copy_constructible_v<R>) {
-                R value = m_call();
-                if (results)
-                    results->append(QVariant::fromValue(std::move(value)));
-            } else {
-                m_call();
+        Outcome outcome = Outcome::Canceled;
+        if (isCurrent()) {
+            outcome = Outcome::Succeeded;
+            try {
+                if constexpr (std::is_void_v<R>) {
+                    (*m_call)();
+                } else if constexpr (std::is_copy_constructible_v<R>) {
+                    R value = (*m_call)();
+                    if (results)
+                        results->append(QVariant::fromValue(std::move(value)));
+                } else {
+                    (*m_call)();
+                }
+            } catch (...) {
+                *failure = std::current_exception();
+                outcome = Outcome::Failed;
             }
-        } catch (...) {
-            *failure = std::current_exception();
-            return Outcome::Failed;
         }
-        return Outcome::Succeeded;
+        // The work's captures go now, on this thread, not when the job is freed.
+        m_call.reset();
+        return outcome;
     }
 
 private:
-    C m_call;
+    std::optional<C> m_call;
 };
 
 // Posted work that returns QFuture<T>: called on the group's thread once a slot is free; the task
