@@ -721,6 +721,16 @@ Group::~Group()
     it before the task started means the task never starts. Thread-safe.
 */
 
+/*!
+    \fn template <typename F, typename... Args> void AioUtils::Group::post(F &&f, Args &&...args)
+    Like spawn(), without a future for the caller: fire and forget. The task is queued, limited,
+    counted and joined like any other; a failure is counted, signaled with taskFailed() and
+    rethrown by join(); a Bag keeps its result. cancel() drops it while it is queued, and skips it
+    if it has not begun to run; work already running cannot be interrupted, and its end no longer
+    counts. A queued posted task costs about 140 bytes, where a spawned one holds its QFuture's
+    shared state from the start (about 600 bytes in all). Thread-safe.
+*/
+
 detail::TaskLink Group::adopt()
 {
     Q_D(Group);
