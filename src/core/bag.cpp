@@ -68,9 +68,11 @@ void BagPrivate::deliver()
             bufferedChanged = bufferedChangedLocked();
         } else if (!model && !values.isEmpty()) {
             // No view to tell first: retained at once, under this lock.
-            toEmit.insert(toEmit.end(), values.cbegin(), values.cend());
             auto &retained = core->results->retained;
-            std::move(values.begin(), values.end(), std::back_inserter(retained));
+            for (QVariant &value : values) {
+                toEmit.push_back(value);
+                retained.push_back(std::move(value));
+            }
             values.clear();
         }
     }
@@ -86,12 +88,13 @@ void BagPrivate::deliver()
             model->beginAppend(int(first), int(values.size()));
         {
             std::lock_guard lock(core->mutex);
-            core->results->retained.insert(core->results->retained.end(), values.cbegin(),
-                                           values.cend());
+            for (const QVariant &value : std::as_const(values))
+                core->results->retained.push_back(value);
         }
         if (model)
             model->endAppend();
-        toEmit.insert(toEmit.end(), values.cbegin(), values.cend());
+        for (QVariant &value : values)
+            toEmit.push_back(std::move(value));
     }
     if (!alive)
         return;
@@ -142,8 +145,10 @@ QVariantList BagPrivate::takeFront(qsizetype count)
         std::lock_guard lock(core->mutex);
         auto &retained = core->results->retained;
         taken.reserve(count);
-        std::move(retained.begin(), retained.begin() + count, std::back_inserter(taken));
-        retained.erase(retained.begin(), retained.begin() + count);
+        for (qsizetype i = 0; i < count; ++i) {
+            taken.append(std::move(retained.front()));
+            retained.pop_front();
+        }
         queuedWork = !core->queue.empty();
     }
     if (model)

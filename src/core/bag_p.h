@@ -65,7 +65,7 @@ public:
     void signalBuffered();
 
     mutable QPointer<ResultModel> model;
-    std::deque<QVariant> toEmit; // delivered, resultReady not yet emitted
+    detail::Ring<QVariant> toEmit; // delivered, resultReady not yet emitted
 };
 
 } // namespace AioUtils

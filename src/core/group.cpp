@@ -281,10 +281,11 @@ void GroupCore::resolveLocked(qint64 sequence, TaskResults &&values)
         return;
     if (results->ordered) {
         const qint64 index = sequence - results->deliverSequence;
-        if (index < 0 || index >= qint64(results->window.size()) || results->window[index])
+        if (index < 0 || index >= qint64(results->window.size())
+            || results->window[std::size_t(index)])
             return; // its place was given up already (the round was canceled)
         results->undelivered += int(values.size());
-        results->window[index] = std::move(values);
+        results->window[std::size_t(index)] = std::move(values);
         if (index == 0)
             wakeLocked();
     } else if (!values.isEmpty()) {
@@ -355,9 +356,9 @@ void GroupCore::cancelLocked(Aftermath &after)
     // Places of tasks that will never report are given up, so an OrderedBag does not stall; what
     // put() filled stays.
     if (results && results->ordered) {
-        for (std::optional<TaskResults> &place : results->window) {
-            if (!place)
-                place.emplace();
+        for (std::size_t i = 0; i < results->window.size(); ++i) {
+            if (!results->window[i])
+                results->window[i].emplace();
         }
     }
     changedLocked();

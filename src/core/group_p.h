@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,56 @@ QT_END_NAMESPACE
 
 namespace AioUtils {
 namespace detail {
+
+// A FIFO in one block that doubles as it fills: a Bag's buffers and an OrderedBag's window of
+// places. A std::deque allocates a small chunk every few entries, interleaved with the tasks' own
+// short-lived allocations, which in a long burst fragments the heap of the bag's thread until
+// its malloc spends its time consolidating.
+template<typename T> class Ring
+{
+public:
+    bool empty() const noexcept { return m_size == 0; }
+    std::size_t size() const noexcept { return m_size; }
+    T &operator[](std::size_t i) noexcept { return m_items[(m_head + i) & (m_items.size() - 1)]; }
+    const T &operator[](std::size_t i) const noexcept
+    {
+        return m_items[(m_head + i) & (m_items.size() - 1)];
+    }
+    T &front() noexcept { return (*this)[0]; }
+    const T &front() const noexcept { return m_items[m_head]; }
+    void emplace_back() { push_back(T()); }
+    void push_back(T value)
+    {
+        if (m_size == m_items.size())
+            grow();
+        (*this)[m_size] = std::move(value);
+        ++m_size;
+    }
+    void pop_front()
+    {
+        m_items[m_head] = T();
+        m_head = (m_head + 1) & (m_items.size() - 1);
+        --m_size;
+        // Memory follows what is held, not the largest burst so far.
+        if (m_items.size() > 256 && m_size <= m_items.size() / 4)
+            reallocate(m_items.size() / 2);
+    }
+
+private:
+    void grow() { reallocate(std::max<std::size_t>(16, m_items.size() * 2)); }
+    void reallocate(std::size_t capacity)
+    {
+        std::vector<T> items(capacity);
+        for (std::size_t i = 0; i < m_size; ++i)
+            items[i] = std::move((*this)[i]);
+        m_items.swap(items);
+        m_head = 0;
+    }
+
+    std::vector<T> m_items; // the size is a power of two
+    std::size_t m_head = 0;
+    std::size_t m_size = 0;
+};
 
 // Everything a task may touch after it started, from any thread. The Group owns it; tasks keep a
 // weak reference, so a task ending after its group died finds nothing and does nothing.
@@ -129,10 +180,10 @@ public:
         qint64 deliverSequence = 0; // ordered: the next place to deliver
         // Ordered: the places [deliverSequence, nextSequence); empty optional = not ended yet.
         // Its length is the out-of-order window, not the number of results.
-        std::deque<std::optional<TaskResults>> window;
-        QVariantList incoming;         // unordered: arrived, not yet delivered
-        int undelivered = 0;           // values in window and incoming
-        std::deque<QVariant> retained; // delivered, not yet taken: the model's rows
+        Ring<std::optional<TaskResults>> window;
+        QVariantList incoming;   // unordered: arrived, not yet delivered
+        int undelivered = 0;     // values in window and incoming
+        Ring<QVariant> retained; // delivered, not yet taken: the model's rows
         int bufferedSignaled = 0;
     };
     std::unique_ptr<Results> results; // null for a plain Group or Pool
