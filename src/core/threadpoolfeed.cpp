@@ -47,6 +47,9 @@ public:
     explicit Runner(std::shared_ptr<ThreadPoolFeed> feed) : m_feed(std::move(feed)) { }
     ~Runner() override
     {
+        // Dropped unrun by QThreadPool::clear(), the runner reaches this thread through the pool's
+        // queue, maybe from the pool thread that started it at the end of its slice.
+        AIOUTILS_HANDOVER_ACQUIRE(this);
         if (!m_ran)
             m_feed->dropped();
     }
@@ -115,6 +118,7 @@ ThreadPoolFeed::~ThreadPoolFeed()
 void ThreadPoolFeed::push(PoolJobBase *job)
 {
     bool start = false;
+    bool capped = false;
     std::vector<PoolJobBase *> finished;
     {
         std::lock_guard lock(m_mutex);
@@ -123,8 +127,26 @@ void ThreadPoolFeed::push(PoolJobBase *job)
             finished.swap(m_finished);
         // Enough runners are on their way when the ones that have not taken a job yet cover what
         // waits; otherwise one more, up to the pool's thread count.
-        if (m_ready.size() > size_t(m_pending)
-            && m_runners < m_maxRunners.load(std::memory_order_relaxed)) {
+        if (m_ready.size() > size_t(m_pending)) {
+            if (m_runners < m_maxRunners.load(std::memory_order_relaxed)) {
+                ++m_runners;
+                ++m_pending;
+                start = true;
+            } else {
+                capped = true;
+            }
+        }
+    }
+    if (capped) {
+        // Every runner is taken and work waits: the pool may have more threads than when the
+        // count was last read (setMaxThreadCount() after first use). The runners read it again
+        // only at the end of a slice, which a runner blocked in a long task, maybe waiting for
+        // this very job, never reaches. Read outside the feed's lock: in some Qt versions
+        // maxThreadCount() takes the pool's mutex.
+        const int threads = qMax(1, m_pool->maxThreadCount());
+        m_maxRunners.store(threads, std::memory_order_relaxed);
+        std::lock_guard lock(m_mutex);
+        if (m_ready.size() > size_t(m_pending) && m_runners < threads) {
             ++m_runners;
             ++m_pending;
             start = true;
