@@ -158,13 +158,13 @@ void Follower::follow(std::unique_ptr<Follower> follower)
 void PoolJobBase::start(TaskLink link)
 {
     m_link = std::move(link);
-    if (const std::shared_ptr<ThreadPoolFeed> feed = ThreadPoolFeed::of(m_pool))
+    if (ThreadPoolFeed *const feed = ThreadPoolFeed::of(m_pool))
         feed->push(this); // from here on, the job belongs to the pool's threads
     else
         delete this; // Qt's global pool is gone (the program is exiting): the task is canceled
 }
 
-void PoolJobBase::run()
+PoolJobBase *PoolJobBase::run()
 {
     std::exception_ptr failure;
     TaskResults results;
@@ -175,7 +175,19 @@ void PoolJobBase::run()
     }
     if (outcome != Outcome::Succeeded)
         results = {};
-    m_link.report(outcome, std::move(failure), std::move(results));
+    TaskLink link = std::move(m_link);
+    PoolJobBase *ran = this;
+    if (outcome == Outcome::Failed) {
+        // The job's promise holds the exception too. Freed now, before the report hands the
+        // failure to the group's thread, the job leaves the last reference to whoever drops it
+        // after reading what(). Freed later from the feed, on this or another pool thread, it
+        // could free the exception after that read with no order ThreadSanitizer can see (the
+        // reference count lives in libsupc++).
+        delete this;
+        ran = nullptr;
+    }
+    link.report(outcome, std::move(failure), std::move(results));
+    return ran;
 }
 
 // ---------------------------------------------------------------------------------------------

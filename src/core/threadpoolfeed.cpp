@@ -33,6 +33,8 @@ struct Registry
 {
     std::mutex mutex;
     std::vector<std::pair<QThreadPool *, std::shared_ptr<ThreadPoolFeed>>> feeds;
+    // Every feed the global pool has had: one per QCoreApplication that used it.
+    std::vector<std::shared_ptr<ThreadPoolFeed>> globalFeeds;
 };
 Registry &registry()
 {
@@ -68,26 +70,41 @@ private:
     bool m_ran = false;
 };
 
-std::shared_ptr<ThreadPoolFeed> ThreadPoolFeed::of(QThreadPool *pool)
+ThreadPoolFeed *ThreadPoolFeed::of(QThreadPool *pool)
 {
     QThreadPool *const global = QThreadPool::globalInstance();
-    if (!pool || pool == global) {
-        if (!global)
-            return nullptr;
-        // Shared with the runners, which may outlive this static during exit.
-        static const std::shared_ptr<ThreadPoolFeed> feed =
-                std::make_shared<ThreadPoolFeed>(global);
+    if (!pool)
+        pool = global;
+    if (!pool)
+        return nullptr; // Qt's global pool is gone (the program is exiting)
+    Registry &r = registry();
+    if (pool == global) {
+        // The hot path, without a lock. Qt deletes its global pool with the QCoreApplication and
+        // makes a new one for a later application: a feed whose pool is not the current one is
+        // replaced. (One made for a deleted pool is idle: ~QThreadPool waited for its runners.
+        // A new pool at the same address may take it over as it is.)
+        static std::atomic<ThreadPoolFeed *> current { nullptr };
+        ThreadPoolFeed *feed = current.load(std::memory_order_acquire);
+        if (feed && feed->m_pool == global)
+            return feed;
+        std::lock_guard lock(r.mutex);
+        feed = current.load(std::memory_order_relaxed);
+        if (!feed || feed->m_pool != global) {
+            // Kept for good: a raw pointer to it may be in use on another thread right now.
+            r.globalFeeds.push_back(std::make_shared<ThreadPoolFeed>(global));
+            feed = r.globalFeeds.back().get();
+            current.store(feed, std::memory_order_release);
+        }
         return feed;
     }
-    Registry &r = registry();
     std::lock_guard lock(r.mutex);
     for (const auto &entry : r.feeds) {
         if (entry.first == pool)
-            return entry.second;
+            return entry.second.get();
     }
     auto feed = std::make_shared<ThreadPoolFeed>(pool);
     r.feeds.emplace_back(pool, feed);
-    // Emitted after ~QThreadPool has waited for its runnables, so the feed is empty by then; a
+    // Emitted after ~QThreadPool has waited for its runnables, so the feed is idle by then; a
     // later pool at the same address gets a feed of its own.
     QObject::connect(pool, &QObject::destroyed, [pool] {
         std::shared_ptr<ThreadPoolFeed> gone; // freed after the registry's lock is released
@@ -101,7 +118,7 @@ std::shared_ptr<ThreadPoolFeed> ThreadPoolFeed::of(QThreadPool *pool)
             }
         }
     });
-    return feed;
+    return feed.get();
 }
 
 ThreadPoolFeed::ThreadPoolFeed(QThreadPool *pool)
@@ -126,9 +143,12 @@ void ThreadPoolFeed::push(PoolJobBase *job)
         if (m_finished.size() >= SweepBatch)
             finished.swap(m_finished);
         // Enough runners are on their way when the ones that have not taken a job yet cover what
-        // waits; otherwise one more, up to the pool's thread count.
+        // waits; otherwise one more, up to the pool's thread count. Past it, one spare: with
+        // every runner busy, a runner queued in the pool is what lets the pool give this job a
+        // thread it frees for other work (QThreadPool::releaseThread() in a task that is about
+        // to block, a raised maxThreadCount()), as it would for a runnable of its own.
         if (m_ready.size() > size_t(m_pending)) {
-            if (m_runners < m_maxRunners.load(std::memory_order_relaxed)) {
+            if (m_runners < m_maxRunners.load(std::memory_order_relaxed) || m_pending == 0) {
                 ++m_runners;
                 ++m_pending;
                 start = true;
@@ -172,6 +192,7 @@ void ThreadPoolFeed::work()
     for (;;) {
         PoolJobBase *job = nullptr;
         bool sliceOver = false;
+        bool spare = false;
         std::vector<PoolJobBase *> finished;
         {
             std::lock_guard lock(m_mutex);
@@ -190,11 +211,19 @@ void ThreadPoolFeed::work()
             } else {
                 job = m_ready.front();
                 m_ready.pop_front();
+                // Work still waits and no runner is on its way: queue a spare (see push()).
+                if (!m_ready.empty() && m_pending == 0) {
+                    ++m_runners;
+                    ++m_pending;
+                    spare = true;
+                }
                 if (m_finished.size() >= MaxFinished)
                     finished.swap(m_finished);
             }
         }
         freeJobs(finished);
+        if (spare)
+            startRunner();
         if (sliceOver) {
             m_maxRunners.store(qMax(1, m_pool->maxThreadCount()), std::memory_order_relaxed);
             startRunner();
@@ -202,8 +231,7 @@ void ThreadPoolFeed::work()
         }
         if (!job)
             return;
-        job->run();
-        done = job;
+        done = job->run();
     }
 }
 
@@ -214,9 +242,13 @@ void ThreadPoolFeed::dropped()
         std::lock_guard lock(m_mutex);
         --m_runners;
         --m_pending;
-        // The runners still working take care of what waits; with none left, nobody would.
-        if (m_runners == 0)
+        // The runners still working take care of what waits, even though the pool was cleared;
+        // with none left, nobody would: what waits is canceled.
+        if (m_runners == 0) {
             orphans.swap(m_ready);
+            orphans.insert(orphans.end(), m_finished.begin(), m_finished.end());
+            m_finished.clear();
+        }
     }
     // Destroyed unstarted, a job cancels its caller's future and reports Canceled: what
     // QThreadPool::clear() did to the tasks themselves when each was a runnable of its own.

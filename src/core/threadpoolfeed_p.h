@@ -24,9 +24,10 @@ namespace detail {
 // Carries thread-pool work to one QThreadPool through a few runnables of its own, instead of one
 // QRunnable per task. Qt 6.4's QThreadPool::start() takes the pool's mutex and walks the pool's
 // queue pages on every call, so a burst of N tasks costs O(N^2 / 256) there; here a task costs a
-// push and a pop on a deque. At most maxThreadCount() runners exist per pool, and each gives its
-// thread back to the pool after a time slice (it goes to the back of the pool's queue), so other
-// users of the same pool still get their turn.
+// push and a pop on a deque. At most maxThreadCount() runners work at once, with one more queued
+// in the pool as a spare while all of them are busy and work waits; each gives its thread back to
+// the pool after a time slice (it goes to the back of the pool's queue), so other users of the
+// same pool still get their turn.
 //
 // A job that has run is not freed by the pool thread: it waits in `m_finished` until the next
 // push() frees a batch, on the thread that spawns, which is the one that allocated it. Freed
@@ -36,8 +37,9 @@ namespace detail {
 class ThreadPoolFeed final : public std::enable_shared_from_this<ThreadPoolFeed>
 {
 public:
-    // The feed of `pool` (null: the global instance); null once Qt's global pool is gone.
-    static std::shared_ptr<ThreadPoolFeed> of(QThreadPool *pool);
+    // The feed of `pool` (null: the global instance), valid while that pool lives; null once
+    // Qt's global pool is gone.
+    static ThreadPoolFeed *of(QThreadPool *pool);
 
     explicit ThreadPoolFeed(QThreadPool *pool);
     ~ThreadPoolFeed();

@@ -318,8 +318,9 @@ class AIOUTILS_CORE_EXPORT PoolJobBase : public Job
 public:
     explicit PoolJobBase(QThreadPool *pool) noexcept : Job(false), m_pool(pool) { }
     void start(TaskLink link) override;
-    // On a thread of the pool: runs the work and reports the task's end.
-    void run();
+    // On a thread of the pool: runs the work and reports the task's end. Returns the job, for
+    // the feed to free later, or null when it freed itself.
+    PoolJobBase *run();
 
 protected:
     // Runs the work, fills the promise; returns how the task ended. `results`, when not null,
