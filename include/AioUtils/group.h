@@ -146,16 +146,9 @@ auto Group::spawn(QThreadPool *pool, F &&f, Args &&...args)
     Call call(std::forward<F>(f), std::forward<Args>(args)...);
     if constexpr (detail::FutureValue<R>::isFuture) {
         using T = typename detail::FutureValue<R>::Type;
-        if (detail::TaskLink link = reserve(true, nullptr)) {
-            // A free slot on the group's thread: the work's own future is the task's future.
-            QFuture<T> future;
-            {
-                detail::TaskScope scope(link);
-                future = detail::invokeForFuture<T>(call);
-            }
-            detail::follow(future, std::move(link));
-            return future;
-        }
+        // A free slot on the group's thread: the work's own future is the task's future.
+        if (detail::TaskLink link = reserve(true, nullptr))
+            return detail::startFutureWork<T>(call, std::move(link));
         auto *job = new detail::FutureJob<T, Call>(std::move(call));
         QFuture<T> future = job->future();
         enqueue(job);
@@ -182,12 +175,7 @@ void Group::post(QThreadPool *pool, F &&f, Args &&...args)
     if constexpr (detail::FutureValue<R>::isFuture) {
         using T = typename detail::FutureValue<R>::Type;
         if (detail::TaskLink link = reserve(true, nullptr)) {
-            QFuture<T> future;
-            {
-                detail::TaskScope scope(link);
-                future = detail::invokeForFuture<T>(call);
-            }
-            detail::follow(future, std::move(link));
+            detail::startFutureWork<T>(call, std::move(link));
             return;
         }
         enqueue(new detail::PostedFutureJob<T, Call>(std::move(call)));

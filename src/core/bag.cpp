@@ -163,6 +163,14 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     return taken;
 }
 
+bool BagPrivate::overLocked(std::exception_ptr *failure)
+{
+    if (!core->results->retained.empty() || core->roundActive || core->results->undelivered > 0)
+        return false;
+    *failure = std::exchange(core->firstFailure, nullptr);
+    return true;
+}
+
 bool BagPrivate::bufferedChangedLocked()
 {
     const int buffered = core->bufferedLocked();
@@ -190,11 +198,7 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
         if (!taken.isEmpty())
             return std::move(taken.first());
         std::lock_guard lock(core->mutex);
-        if (core->results->retained.empty() && !core->roundActive
-            && core->results->undelivered == 0) {
-            *over = true;
-            *failure = std::exchange(core->firstFailure, nullptr);
-        }
+        *over = overLocked(failure);
         return std::nullopt;
     }
     const std::shared_ptr<detail::GroupCore> core = this->core;
@@ -209,9 +213,8 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
             retained.pop_front();
             queuedWork = !core->queue.empty();
             changed = bufferedChangedLocked();
-        } else if (!core->roundActive && core->results->undelivered == 0) {
-            *over = true;
-            *failure = std::exchange(core->firstFailure, nullptr);
+        } else {
+            *over = overLocked(failure);
         }
     }
     if (!value)

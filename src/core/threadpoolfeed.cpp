@@ -135,7 +135,6 @@ ThreadPoolFeed::~ThreadPoolFeed()
 void ThreadPoolFeed::push(PoolJobBase *job)
 {
     bool start = false;
-    bool capped = false;
     std::vector<PoolJobBase *> finished;
     {
         std::lock_guard lock(m_mutex);
@@ -147,26 +146,8 @@ void ThreadPoolFeed::push(PoolJobBase *job)
         // every runner busy, a runner queued in the pool is what lets the pool give this job a
         // thread it frees for other work (QThreadPool::releaseThread() in a task that is about
         // to block, a raised maxThreadCount()), as it would for a runnable of its own.
-        if (m_ready.size() > size_t(m_pending)) {
-            if (m_runners < m_maxRunners.load(std::memory_order_relaxed) || m_pending == 0) {
-                ++m_runners;
-                ++m_pending;
-                start = true;
-            } else {
-                capped = true;
-            }
-        }
-    }
-    if (capped) {
-        // Every runner is taken and work waits: the pool may have more threads than when the
-        // count was last read (setMaxThreadCount() after first use). The runners read it again
-        // only at the end of a slice, which a runner blocked in a long task, maybe waiting for
-        // this very job, never reaches. Read outside the feed's lock: in some Qt versions
-        // maxThreadCount() takes the pool's mutex.
-        const int threads = qMax(1, m_pool->maxThreadCount());
-        m_maxRunners.store(threads, std::memory_order_relaxed);
-        std::lock_guard lock(m_mutex);
-        if (m_ready.size() > size_t(m_pending) && m_runners < threads) {
+        if (m_ready.size() > size_t(m_pending)
+            && (m_runners < m_maxRunners.load(std::memory_order_relaxed) || m_pending == 0)) {
             ++m_runners;
             ++m_pending;
             start = true;

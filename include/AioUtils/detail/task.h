@@ -333,6 +333,36 @@ private:
     QThreadPool *m_pool;
 };
 
+// Calls thread-pool work: its value, if it has one and `results` is given, becomes the task's
+// result, and then goes to `take` (nullptr: nowhere, so the result may have it); a throw becomes
+// `*failure`.
+template<typename R, typename C, typename Take>
+Outcome callWork(C &call, std::exception_ptr *failure, TaskResults *results, Take &&take)
+{
+    constexpr bool keep = !std::is_null_pointer_v<std::decay_t<Take>>;
+    try {
+        if constexpr (std::is_void_v<R>) {
+            call();
+        } else {
+            R value = call();
+            if constexpr (std::is_copy_constructible_v<R>) {
+                if (results) {
+                    if constexpr (keep)
+                        results->append(QVariant::fromValue(value));
+                    else
+                        results->append(QVariant::fromValue(std::move(value)));
+                }
+            }
+            if constexpr (keep)
+                take(std::move(value));
+        }
+    } catch (...) {
+        *failure = std::current_exception();
+        return Outcome::Failed;
+    }
+    return Outcome::Succeeded;
+}
+
 template<typename R, typename C> class PoolJob final : public PoolJobBase
 {
 public:
@@ -352,22 +382,10 @@ protected:
     {
         Outcome outcome = Outcome::Succeeded;
         if (!m_promise.isCanceled()) {
-            try {
-                if constexpr (std::is_void_v<R>) {
-                    (*m_call)();
-                } else {
-                    R value = (*m_call)();
-                    if constexpr (std::is_copy_constructible_v<R>) {
-                        if (results)
-                            results->append(QVariant::fromValue(value));
-                    }
-                    m_promise.addResult(std::move(value));
-                }
-            } catch (...) {
-                *failure = std::current_exception();
+            outcome = callWork<R>(*m_call, failure, results,
+                                  [this](auto &&value) { m_promise.addResult(std::move(value)); });
+            if (outcome == Outcome::Failed)
                 m_promise.setException(*failure);
-                outcome = Outcome::Failed;
-            }
         }
         // The work's captures go now, on this thread, not after the group has seen the end.
         m_call.reset();
@@ -394,6 +412,19 @@ template<typename T, typename C> QFuture<T> invokeForFuture(C &call)
         failed.reportFinished();
         return failed.future();
     }
+}
+
+// Calls future-returning work as the task of `link`, which then ends when the future it returned
+// does; returns that future.
+template<typename T, typename C> QFuture<T> startFutureWork(C &call, TaskLink link)
+{
+    QFuture<T> future;
+    {
+        TaskScope scope(link);
+        future = invokeForFuture<T>(call);
+    }
+    follow(future, std::move(link));
+    return future;
 }
 
 // Queued work that returns QFuture<T>: called on the group's thread once a slot is free; its
@@ -449,23 +480,8 @@ protected:
     {
         // Nothing reaches running work that has no future; what has not begun yet is skipped.
         Outcome outcome = Outcome::Canceled;
-        if (isCurrent()) {
-            outcome = Outcome::Succeeded;
-            try {
-                if constexpr (std::is_void_v<R>) {
-                    (*m_call)();
-                } else if constexpr (std::is_copy_constructible_v<R>) {
-                    R value = (*m_call)();
-                    if (results)
-                        results->append(QVariant::fromValue(std::move(value)));
-                } else {
-                    (*m_call)();
-                }
-            } catch (...) {
-                *failure = std::current_exception();
-                outcome = Outcome::Failed;
-            }
-        }
+        if (isCurrent())
+            outcome = callWork<R>(*m_call, failure, results, nullptr);
         // The work's captures go now, on this thread, not when the job is freed.
         m_call.reset();
         return outcome;
@@ -487,12 +503,7 @@ public:
     void start(TaskLink link) override
     {
         std::unique_ptr<PostedFutureJob> self(this);
-        QFuture<T> future;
-        {
-            TaskScope scope(link);
-            future = invokeForFuture<T>(m_call);
-        }
-        follow(future, std::move(link));
+        startFutureWork<T>(m_call, std::move(link));
     }
 
 private:
