@@ -7,6 +7,7 @@
 //   bench_engine [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
 
 #include "benchutil.h"
+#include "readyfuture.h"
 
 #include <AioUtils/Bag>
 #include <AioUtils/Group>
@@ -75,7 +76,7 @@ void readyFutures(int n, int reps)
                 QObject ctx;
                 int counter = 0;
                 for (int i = 0; i < n; ++i)
-                    QtFuture::makeReadyFuture(i).then(&ctx, [&counter](int) { ++counter; });
+                    TestUtil::readyFuture(i).then(&ctx, [&counter](int) { ++counter; });
                 spinUntil([&] { return counter == n; });
             },
             reps);
@@ -83,7 +84,7 @@ void readyFutures(int n, int reps)
             [n] {
                 AioUtils::Group group;
                 for (int i = 0; i < n; ++i)
-                    group.spawn(QtFuture::makeReadyFuture(i));
+                    group.spawn(TestUtil::readyFuture(i));
                 group.join();
                 Q_ASSERT(group.finishedCount() == n);
             },

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Installs what building and testing AioUtils needs on Debian 12 (bookworm). Uses sudo when not
-# run as root; does nothing if everything is installed already.
+# Installs what building and testing AioUtils needs on Debian 12 (bookworm, Qt 6.4) or Debian 13
+# (trixie, Qt 6.8: scripts/test-debian13.sh runs it inside its Debian 13 root); the package names
+# are the same on both. Uses sudo when not run as root; does nothing if everything is installed
+# already.
 set -euo pipefail
 
 packages=(

@@ -3,6 +3,7 @@
 
 #include <AioUtils/Bag>
 
+#include "readyfuture.h"
 #include "testutil.h"
 
 #include <QtCore/qcoreapplication.h>
@@ -246,7 +247,7 @@ void tst_Bag::voidTaskYieldsNothing()
         bag.spawn([] {});
         break;
     case Kind::Ready:
-        bag.spawn(QtFuture::makeReadyFuture());
+        bag.spawn(TestUtil::readyFuture());
         break;
     }
     int iterations = 0;
@@ -661,7 +662,7 @@ void tst_Bag::takeAllNeverBlocks()
     Bag bag;
     QVERIFY(bag.takeAll().isEmpty());
     bag.spawn([] { return delayed(60000, 1); });
-    bag.spawn(QtFuture::makeReadyFuture(2));
+    bag.spawn(TestUtil::readyFuture(2));
     bag.put(3);
     QElapsedTimer clock;
     clock.start();
@@ -729,7 +730,7 @@ void tst_Bag::backpressure()
     for (int i = 0; i < 10; ++i) {
         switch (kind) {
         case Kind::Ready:
-            bag.spawn([i] { return QtFuture::makeReadyFuture(i); });
+            bag.spawn([i] { return TestUtil::readyFuture(i); });
             break;
         case Kind::Future:
             bag.spawn([i] { return delayed(1, i); });
@@ -769,7 +770,7 @@ void tst_Bag::liftingBufferLimitStartsQueued()
     Bag bag;
     bag.setBufferLimit(2);
     for (int i = 0; i < 6; ++i)
-        bag.spawn([i] { return QtFuture::makeReadyFuture(i); });
+        bag.spawn([i] { return TestUtil::readyFuture(i); });
     QCOMPARE(bag.queuedCount(), 4);
     QSignalSpy limitChanged(&bag, &Bag::bufferLimitChanged);
     bag.setBufferLimit(2); // unchanged: no signal

@@ -4,6 +4,7 @@
 #include <AioUtils/Group>
 #include <AioUtils/Pool>
 
+#include "readyfuture.h"
 #include "testutil.h"
 
 #include <QtConcurrent/qtconcurrentrun.h>
@@ -97,7 +98,7 @@ void tst_Group::adoptReadyFuture()
 {
     Group group;
     QSignalSpy finished(&group, &Group::finished);
-    const QFuture<int> ready = QtFuture::makeReadyFuture(42);
+    const QFuture<int> ready = TestUtil::readyFuture(42);
     const QFuture<int> returned = group.spawn(ready);
     QCOMPARE(returned.result(), 42);
     QVERIFY(!group.isIdle()); // the round ends on the group's thread, not inside spawn()
@@ -485,7 +486,7 @@ void tst_Group::roundsResetCounters()
     // idleChanged pairs up (a round that starts and ends between two drains is coalesced).
     QCOMPARE(idle.count() % 2, 0);
     for (int i = 0; i < 2; ++i)
-        group.spawn(QtFuture::makeReadyFuture(i));
+        group.spawn(TestUtil::readyFuture(i));
     QVERIFY(group.join());
     QCOMPARE(group.spawnedCount(), 2);
     QCOMPARE(group.finishedCount(), 2);
@@ -630,7 +631,7 @@ void tst_Group::groupsInFourThreads()
                 for (int i = 0; i < 10; ++i) {
                     group.spawn([&sum, i] { sum += i; });
                     group.spawn([i] { return delayed(5, i); });
-                    group.spawn(QtFuture::makeReadyFuture(i));
+                    group.spawn(TestUtil::readyFuture(i));
                 }
                 if (!group.join(QDeadlineTimer(20000)) || sum != 45 || group.finishedCount() != 30
                     || group.spawnedCount() != 30) {
@@ -664,7 +665,7 @@ void tst_Group::spawnsFromFourThreads()
                 else
                     group.spawn([&ran] {
                         ++ran;
-                        return QtFuture::makeReadyFuture(1);
+                        return TestUtil::readyFuture(1);
                     });
             }
         });
@@ -688,7 +689,7 @@ void tst_Group::destroyFromContinuationOfQueuedTask()
     QPointer<Group> group = new Group;
     group->setMaxConcurrency(1);
     group->spawn(&pool, [&gate] { gate.acquire(); });
-    QFuture<int> queued = group->spawn([] { return QtFuture::makeReadyFuture(42); });
+    QFuture<int> queued = group->spawn([] { return TestUtil::readyFuture(42); });
     bool ran = false;
     queued.then(QtFuture::Launch::Sync, [&](int) {
         ran = true;

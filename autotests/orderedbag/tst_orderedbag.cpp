@@ -3,6 +3,7 @@
 
 #include <AioUtils/OrderedBag>
 
+#include "readyfuture.h"
 #include "testutil.h"
 
 #include <QtCore/qcoreapplication.h>
@@ -233,7 +234,7 @@ void tst_OrderedBag::twoLevelSpawning()
     const auto g = [spawnChildren](int count, int wait) {
         if (wait < 0) {
             spawnChildren(count);
-            return QtFuture::makeReadyFuture();
+            return TestUtil::readyFuture();
         }
         return delayed(wait).then(QtFuture::Launch::Sync,
                                   [spawnChildren, count] { spawnChildren(count); });
@@ -422,9 +423,9 @@ void tst_OrderedBag::resultReadyInOrderWhenSlotTakes()
         }
     });
     // Finished already: all three are delivered in one go, a first.
-    bag.spawn(QtFuture::makeReadyFuture(QStringLiteral("a")));
-    bag.spawn(QtFuture::makeReadyFuture(QStringLiteral("b")));
-    bag.spawn(QtFuture::makeReadyFuture(QStringLiteral("c")));
+    bag.spawn(TestUtil::readyFuture(QStringLiteral("a")));
+    bag.spawn(TestUtil::readyFuture(QStringLiteral("b")));
+    bag.spawn(TestUtil::readyFuture(QStringLiteral("c")));
     QVERIFY(bag.join(QDeadlineTimer(5000)));
     const QVariantList rest = bag.takeAll();
     for (const QVariant &t : rest)

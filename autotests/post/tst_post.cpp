@@ -9,6 +9,7 @@
 #include <AioUtils/OrderedBag>
 #include <AioUtils/Pool>
 
+#include "readyfuture.h"
 #include "testutil.h"
 
 #include <QtCore/qmutex.h>
@@ -674,7 +675,7 @@ void tst_Post::cancelFromAnotherThreadWhilePosting()
                 if (i % 10 == 9)
                     group.post([&ran] {
                         ++ran;
-                        return QtFuture::makeReadyFuture(1);
+                        return TestUtil::readyFuture(1);
                     });
                 else
                     group.post(&pool, [&ran] { ++ran; });
@@ -876,7 +877,7 @@ void tst_Post::postFromSeveralThreads()
                     if (i % 2)
                         bag.post([value] { return value; });
                     else
-                        bag.post([value] { return QtFuture::makeReadyFuture(value); });
+                        bag.post([value] { return TestUtil::readyFuture(value); });
                 }
             });
         }

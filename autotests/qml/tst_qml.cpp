@@ -65,7 +65,10 @@ public:
                 &TestServer::countsChanged);
     }
 
-    QString url() const { return m_server.url().toString(QUrl::StripTrailingSlash); }
+    // "http://127.0.0.1:<port>", no path: the tests append "/hello". (StripTrailingSlash keeps
+    // the "/" of a root path, and Qt 6.8 sends the "//hello" that makes as it is, where Qt 6.4
+    // collapsed it to "/hello" on the wire.)
+    QString url() const { return m_server.url().adjusted(QUrl::RemovePath).toString(); }
     int requestCount() const { return m_server.requestCount(); }
     int abortedCount() const { return m_server.abortedCount(); }
     int inFlight() const { return m_server.inFlight(); }

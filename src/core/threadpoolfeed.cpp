@@ -41,6 +41,21 @@ Registry &registry()
     static Registry *const instance = new Registry;
     return *instance;
 }
+
+// Drops the feed of a pool that is being destroyed.
+void forget(QThreadPool *pool)
+{
+    std::shared_ptr<ThreadPoolFeed> gone; // freed after the registry's lock is released
+    Registry &feeds = registry();
+    std::lock_guard registryLock(feeds.mutex);
+    for (auto it = feeds.feeds.begin(); it != feeds.feeds.end(); ++it) {
+        if (it->first == pool) {
+            gone = std::move(it->second);
+            feeds.feeds.erase(it);
+            break;
+        }
+    }
+}
 } // namespace
 
 class ThreadPoolFeed::Runner final : public QRunnable
@@ -105,19 +120,11 @@ ThreadPoolFeed *ThreadPoolFeed::of(QThreadPool *pool)
     auto feed = std::make_shared<ThreadPoolFeed>(pool);
     r.feeds.emplace_back(pool, feed);
     // Emitted after ~QThreadPool has waited for its runnables, so the feed is idle by then; a
-    // later pool at the same address gets a feed of its own.
-    QObject::connect(pool, &QObject::destroyed, [pool] {
-        std::shared_ptr<ThreadPoolFeed> gone; // freed after the registry's lock is released
-        Registry &feeds = registry();
-        std::lock_guard registryLock(feeds.mutex);
-        for (auto it = feeds.feeds.begin(); it != feeds.feeds.end(); ++it) {
-            if (it->first == pool) {
-                gone = std::move(it->second);
-                feeds.feeds.erase(it);
-                break;
-            }
-        }
-    });
+    // later pool at the same address gets a feed of its own. The pool is its own context (Qt 6.7
+    // and later refuse a connection without one) and the call is direct: whichever thread
+    // deletes the pool runs it, while the pool is still there.
+    QObject::connect(
+            pool, &QObject::destroyed, pool, [pool] { forget(pool); }, Qt::DirectConnection);
     return feed.get();
 }
 
