@@ -88,6 +88,7 @@ private Q_SLOTS:
     void resultsInBeforeBreakAreKept();
     void negativePoolSizeWarns();
     void bufferLimitDoesNotStallBehindQueuedPlace();
+    void bufferLimitHoldsWithoutConsumer();
 };
 
 void tst_OrderedBag::init()
@@ -520,6 +521,35 @@ void tst_OrderedBag::bufferLimitDoesNotStallBehindQueuedPlace()
         got << value->toInt();
     }
     QCOMPARE(got, QList<int>({ 1, 2, 3 }));
+}
+
+// Started in order, every task is "next to deliver" when it starts: that alone must not let it
+// past the limit. Spawned one after another and nobody taking, the bag holds at 2 results and 8
+// tasks wait, as a Bag(2) does.
+void tst_OrderedBag::bufferLimitHoldsWithoutConsumer()
+{
+    OrderedBag bag(2);
+    bag.setBufferLimit(2);
+    int most = 0;
+    connect(&bag, &Bag::bufferedCountChanged, &bag,
+            [&bag, &most] { most = std::max(most, bag.bufferedCount()); });
+    for (int i = 0; i < 10; ++i) {
+        bag.spawn([i] { return i; });
+        // Until the task has ended, or waits in the queue.
+        QTRY_COMPARE(bag.runningCount(), 0);
+        TestUtil::settle();
+    }
+    QCOMPARE(bag.bufferedCount(), 2);
+    QCOMPARE(bag.queuedCount(), 8); // the first two ran in rounds of their own
+
+    QList<int> got;
+    while (const std::optional<QVariant> value = bag.next(QDeadlineTimer(10000))) {
+        got << value->toInt();
+        QVERIFY2(bag.bufferedCount() <= 2, qPrintable(QString::number(bag.bufferedCount())));
+    }
+    QCOMPARE(got, TestUtil::range(10));
+    QVERIFY(bag.isIdle());
+    QCOMPARE(most, 2);
 }
 
 QTEST_GUILESS_MAIN(tst_OrderedBag)

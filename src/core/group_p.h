@@ -144,12 +144,15 @@ public:
         return !results || results->bufferLimit == 0
                 || bufferedLocked() + running < results->bufferLimit;
     }
-    // In an OrderedBag, the task whose place is next to deliver always may start: the results
-    // after it can only be delivered once it ends, so holding it back would stall the bag.
+    // In an OrderedBag, the task whose place is next to deliver may start over the limit when
+    // results after it have arrived (a put(), say): they can only be delivered, and so taken,
+    // once it ends, so holding it back would stall the bag. With nothing held back behind it,
+    // it waits like any other task (started in order, every task would be "next to deliver").
     bool startAllowedLocked(const Job *job) const
     {
         return startAllowedLocked()
-                || (results->ordered && job->sequence() == results->deliverSequence);
+                || (results->ordered && job->sequence() == results->deliverSequence
+                    && results->undelivered > 0);
     }
     int bufferedLocked() const
     {
