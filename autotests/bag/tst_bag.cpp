@@ -100,6 +100,8 @@ private Q_SLOTS:
     void resultReadyOncePerResultOnBagThread();
     void finishedAfterLastResultReady();
     void nextTimesOut();
+    void nextKeepsFailureWhenNextRoundFollows();
+    void nextWaitsOnWhenAnotherConsumerTakesFirst();
     void nextOnIdleEmptyBag();
     void takeAllNeverBlocks();
     void putFromAnotherThread();
@@ -634,6 +636,84 @@ void tst_Bag::nextTimesOut()
     bag.cancel();
     QVERIFY(bag.isIdle());
     QVERIFY(!bag.next(QDeadlineTimer(0)));
+}
+
+// A round ends with a failure and nothing left while next() waits, and a spawn posted behind the
+// wake-up that reports the failure begins the next round in the same pass of the event loop.
+// next() rethrows the failure of the round it waited for; it used to give std::nullopt at once,
+// and the next round cleared the failure.
+void tst_Bag::nextKeepsFailureWhenNextRoundFollows()
+{
+    Bag bag;
+    bool again = false;
+    QSemaphore go;
+    bag.spawn([&go]() -> int {
+        go.acquire();
+        throw std::runtime_error("boom");
+    });
+    // Inside next()'s loop: the failure is counted, and the wake-up that reports it posted, under
+    // one lock; the spawn is posted after it.
+    QTimer::singleShot(0, &bag, [&bag, &go, &again] {
+        go.release();
+        while (bag.failedCount() == 0)
+            std::this_thread::yield();
+        QMetaObject::invokeMethod(
+                &bag,
+                [&bag, &again] {
+                    again = true;
+                    bag.spawn([] { return delayed(50, 2); });
+                },
+                Qt::QueuedConnection);
+    });
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, bag.next(QDeadlineTimer(5000)));
+    QVERIFY(clock.elapsed() < 4000);
+    QTRY_VERIFY(again);
+    const std::optional<QVariant> next = bag.next(QDeadlineTimer(5000));
+    QVERIFY(next);
+    QCOMPARE(next->toInt(), 2);
+    QVERIFY(!bag.next(QDeadlineTimer(5000)));
+    QVERIFY(bag.isIdle());
+}
+
+// Another consumer (a view refreshing from a timer) takes the result next() was woken for, in the
+// same pass of the event loop. next() without a deadline, and so yielding(), waits on for the
+// next result: it used to end with std::nullopt while a task still ran.
+void tst_Bag::nextWaitsOnWhenAnotherConsumerTakesFirst()
+{
+    Bag bag;
+    QSemaphore first;
+    QSemaphore second;
+    bag.spawn([&first] {
+        first.acquire();
+        return 1;
+    });
+    bag.spawn([&second] {
+        second.acquire();
+        return 2;
+    });
+    QVariantList taken;
+    // Inside next()'s loop: the result is counted, and the wake-up that delivers it posted, under
+    // one lock; the takeAll() is posted after it.
+    QTimer::singleShot(0, &bag, [&bag, &first, &second, &taken] {
+        first.release();
+        while (bag.bufferedCount() == 0)
+            std::this_thread::yield();
+        QMetaObject::invokeMethod(
+                &bag,
+                [&bag, &second, &taken] {
+                    taken = bag.takeAll();
+                    second.release();
+                },
+                Qt::QueuedConnection);
+    });
+    const std::optional<QVariant> next = bag.next();
+    QCOMPARE(taken, QVariantList({ 1 }));
+    QVERIFY(next);
+    QCOMPARE(next->toInt(), 2);
+    QVERIFY(!bag.next());
+    QVERIFY(bag.isIdle());
 }
 
 // An idle bag with nothing retained has nothing to give: next() says so at once, even without a

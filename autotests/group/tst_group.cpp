@@ -52,6 +52,8 @@ private Q_SLOTS:
     void seedNested();
     void nestedSpawnsFromWorkerThreads();
     void joinRethrowsFirstFailure();
+    void joinKeepsFailureWhenNextRoundFollows_data();
+    void joinKeepsFailureWhenNextRoundFollows();
     void failureMessages_data();
     void failureMessages();
     void continueOnFailure();
@@ -284,6 +286,55 @@ void tst_Group::joinRethrowsFirstFailure()
     // Rethrown once: the next join() is clean.
     QVERIFY(!group.firstFailure());
     QVERIFY(group.join());
+}
+
+// A round ends with a failure while join() waits, and the next round begins in the same pass of
+// the event loop: from a slot of finished() (direct, inside the drain that ended the round), or
+// from work posted behind the wake-up that reports the failure (a queued spawn). join() returns
+// for the round it waited for and rethrows its failure; it used to return false at once, and the
+// next round cleared the failure.
+void tst_Group::joinKeepsFailureWhenNextRoundFollows_data()
+{
+    QTest::addColumn<bool>("fromFinishedSlot");
+    QTest::newRow("direct slot of finished()") << true;
+    QTest::newRow("spawn posted behind the end") << false;
+}
+
+void tst_Group::joinKeepsFailureWhenNextRoundFollows()
+{
+    QFETCH(bool, fromFinishedSlot);
+    Group group;
+    bool again = false;
+    const auto spawnAgain = [&group, &again] {
+        if (!std::exchange(again, true))
+            group.spawn([] { return delayed(50, 2); });
+    };
+    QSemaphore go;
+    group.spawn([&go]() -> int {
+        go.acquire();
+        throw std::runtime_error("boom");
+    });
+    if (fromFinishedSlot) {
+        connect(&group, &Group::finished, &group, spawnAgain, Qt::DirectConnection);
+        go.release();
+    } else {
+        // Inside join()'s loop: the failure is counted, and the wake-up that reports it posted,
+        // under one lock; the spawn is posted after it, so one pass of the loop handles both.
+        QTimer::singleShot(0, &group, [&group, &go, spawnAgain] {
+            go.release();
+            while (group.failedCount() == 0)
+                std::this_thread::yield();
+            QMetaObject::invokeMethod(&group, spawnAgain, Qt::QueuedConnection);
+        });
+    }
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, group.join(QDeadlineTimer(5000)));
+    QVERIFY(clock.elapsed() < 4000);
+    // The next round runs on, without the failure of the one before.
+    QTRY_VERIFY(again);
+    QVERIFY(group.join(QDeadlineTimer(5000)));
+    QCOMPARE(group.failedCount(), 0);
 }
 
 void tst_Group::failureMessages_data()

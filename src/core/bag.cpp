@@ -163,11 +163,11 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     return taken;
 }
 
-bool BagPrivate::overLocked(std::exception_ptr *failure)
+bool BagPrivate::overLocked(detail::GroupCore &core, std::exception_ptr *failure)
 {
-    if (!core->results->retained.empty() || core->roundActive || core->results->undelivered > 0)
+    if (!core.results->retained.empty() || core.roundActive || core.results->undelivered > 0)
         return false;
-    *failure = std::exchange(core->firstFailure, nullptr);
+    *failure = std::exchange(core.firstFailure, nullptr);
     return true;
 }
 
@@ -198,7 +198,7 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
         if (!taken.isEmpty())
             return std::move(taken.first());
         std::lock_guard lock(core->mutex);
-        *over = overLocked(failure);
+        *over = overLocked(*core, failure);
         return std::nullopt;
     }
     const std::shared_ptr<detail::GroupCore> core = this->core;
@@ -214,7 +214,7 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
             queuedWork = !core->queue.empty();
             changed = bufferedChangedLocked();
         } else {
-            *over = overLocked(failure);
+            *over = overLocked(*core, failure);
         }
     }
     if (!value)
@@ -310,12 +310,27 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
                 std::rethrow_exception(failure);
             return std::nullopt;
         }
+        // Done when there is something to take or the round ended. Then the loop takes it; but
+        // the end of the round with nothing left is taken here, with its failure, at the moment
+        // it is seen: a next round that begins right after would clear the failure. A result
+        // that another consumer (a takeAll() in a slot) takes first only means waiting again.
+        bool ended = false;
         const bool ready = d->waitUntil(
-                [](const detail::GroupCore &c) {
-                    return !c.results->retained.empty() || c.deliverableLocked() || !c.roundActive;
+                [&ended, &failure](detail::GroupCore &c) {
+                    if (BagPrivate::overLocked(c, &failure))
+                        ended = true;
+                    return ended || !c.results->retained.empty() || c.deliverableLocked()
+                            || !c.roundActive;
                 },
                 deadline);
-        if (!ready || !alive)
+        if (!alive)
+            return std::nullopt;
+        if (ended) {
+            if (failure)
+                std::rethrow_exception(failure);
+            return std::nullopt;
+        }
+        if (!ready)
             return std::nullopt;
     }
 }

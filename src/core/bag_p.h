@@ -61,8 +61,8 @@ public:
     // `failure` gets the round's first failure, which is cleared).
     std::optional<QVariant> takeFirst(bool *over, std::exception_ptr *failure);
     // Nothing retained, nothing on its way, the round ended: then `failure` takes the round's
-    // first failure.
-    bool overLocked(std::exception_ptr *failure);
+    // first failure. Static: a wait in next() may call it after the bag is gone.
+    static bool overLocked(detail::GroupCore &core, std::exception_ptr *failure);
     // Whether the buffered count moved since it was last told; it counts as told from here.
     bool bufferedChangedLocked();
     void signalBuffered();

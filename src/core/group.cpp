@@ -260,9 +260,21 @@ void GroupCore::wakeLocked()
 void GroupCore::changedLocked()
 {
     countsDirty = true;
-    if (waiters > 0)
+    if (!waiters.empty())
         changed.notify_all();
     wakeLocked();
+}
+
+bool GroupCore::offerLocked()
+{
+    bool any = false;
+    for (Waiter *waiter : waiters) {
+        if (!waiter->done && waiter->take(*this)) {
+            waiter->done = true;
+            any = true;
+        }
+    }
+    return any;
 }
 
 qint64 GroupCore::beginTaskLocked()
@@ -577,9 +589,10 @@ void GroupPrivate::drain()
             promise.swap(core->roundPromise);
             failure = core->firstFailure;
             canceled = core->roundCanceled;
-            if (core->waiters > 0)
-                core->changed.notify_all();
         }
+        // Waiters see the round end now, before a slot of the signals below can begin the next.
+        if (core->offerLocked())
+            core->changed.notify_all();
         failures.swap(core->failures);
         countsDirty = std::exchange(core->countsDirty, false);
         const bool idle = !core->roundActive;
@@ -609,6 +622,12 @@ void GroupPrivate::drain()
     if (alive && roundEnded)
         Q_EMIT q->finished();
     if (alive) {
+        {
+            // What the slots changed.
+            std::lock_guard lock(core->mutex);
+            if (core->offerLocked())
+                core->changed.notify_all();
+        }
         // Copied: a watcher's loop may end and unregister while we call the others.
         const std::vector<std::function<void()> *> watchers = drainWatchers;
         for (std::function<void()> *watcher : watchers) {
@@ -619,48 +638,50 @@ void GroupPrivate::drain()
     }
 }
 
-bool GroupPrivate::waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineTimer deadline)
+bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDeadlineTimer deadline)
 {
     Q_Q(Group);
     const std::shared_ptr<detail::GroupCore> c = core;
+    detail::GroupCore::Waiter waiter { std::move(take) };
+    const auto unregister = [&c, &waiter] {
+        c->waiters.erase(std::find(c->waiters.begin(), c->waiters.end(), &waiter));
+    };
     if (!c->onGroupThread()) {
         std::unique_lock lock(c->mutex);
-        ++c->waiters;
-        const auto predicate = [&c, done] { return done(*c); };
-        bool ok;
-        if (deadline.isForever()) {
+        c->waiters.push_back(&waiter);
+        // A drain on the group's thread may have made it done meanwhile.
+        const auto predicate = [&c, &waiter] {
+            if (!waiter.done)
+                waiter.done = waiter.take(*c);
+            return waiter.done;
+        };
+        if (deadline.isForever())
             c->changed.wait(lock, predicate);
-            ok = true;
-        } else {
-            ok = c->changed.wait_until(lock, deadline.deadline<std::chrono::steady_clock>(),
-                                       predicate);
-        }
-        --c->waiters;
-        return ok;
+        else
+            c->changed.wait_until(lock, deadline.deadline<std::chrono::steady_clock>(), predicate);
+        unregister();
+        return waiter.done;
     }
 
-    const auto check = [&c, done] {
-        std::lock_guard lock(c->mutex);
-        return done(*c);
-    };
-    if (check())
-        return true;
-    if (deadline.hasExpired())
-        return false;
-
-    QEventLoop loop;
-    std::function<void()> recheck = [&loop, &check] {
-        if (check())
-            loop.quit();
-    };
-    drainWatchers.push_back(&recheck);
-    QObject::connect(q, &QObject::destroyed, &loop, &QEventLoop::quit);
     {
+        std::lock_guard lock(c->mutex);
+        if (waiter.take(*c))
+            return true;
+        if (deadline.hasExpired())
+            return false;
+        c->waiters.push_back(&waiter);
         // We may be inside a drain (a slot of resultReady or countsChanged) that has not yet
         // ended a round that is over: a fresh drain must come to decide it.
-        std::lock_guard lock(c->mutex);
         c->wakeLocked();
     }
+
+    QEventLoop loop;
+    std::function<void()> quitWhenDone = [&loop, &waiter] {
+        if (waiter.done) // written by a drain, on this thread
+            loop.quit();
+    };
+    drainWatchers.push_back(&quitWhenDone);
+    QObject::connect(q, &QObject::destroyed, &loop, &QEventLoop::quit);
     QTimer timer;
     if (!deadline.isForever()) {
         timer.setSingleShot(true);
@@ -672,8 +693,13 @@ bool GroupPrivate::waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineT
     loop.exec();
     // The group may have been destroyed by a task while the loop ran; `c` kept the state alive.
     if (alive)
-        drainWatchers.erase(std::find(drainWatchers.begin(), drainWatchers.end(), &recheck));
-    return check();
+        drainWatchers.erase(std::find(drainWatchers.begin(), drainWatchers.end(), &quitWhenDone));
+    std::lock_guard lock(c->mutex);
+    unregister();
+    // The deadline, or the group's end, came first: the state as it is now decides.
+    if (!waiter.done)
+        waiter.done = waiter.take(*c);
+    return waiter.done;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -713,7 +739,7 @@ Group::~Group()
         d->core->cancelLocked(after);
         d->core->roundActive = false;
         promise.swap(d->core->roundPromise);
-        if (d->core->waiters > 0)
+        if (!d->core->waiters.empty())
             d->core->changed.notify_all();
     }
     after.run();
@@ -817,14 +843,17 @@ bool Group::join(QDeadlineTimer deadline)
                  "would wait for itself; returning false");
         return false;
     }
-    const std::shared_ptr<detail::GroupCore> core = d->core;
-    if (!d->waitUntil([](const detail::GroupCore &c) { return !c.roundActive; }, deadline))
-        return false;
+    // The failure is taken at the moment the round is seen to end: a next round that begins
+    // right after (a queued slot of finished() spawning) would clear it.
     std::exception_ptr failure;
-    {
-        std::lock_guard lock(core->mutex);
-        failure = std::exchange(core->firstFailure, nullptr);
-    }
+    const auto roundEnded = [&failure](detail::GroupCore &c) {
+        if (c.roundActive)
+            return false;
+        failure = std::exchange(c.firstFailure, nullptr);
+        return true;
+    };
+    if (!d->waitUntil(roundEnded, deadline))
+        return false;
     if (failure)
         std::rethrow_exception(failure);
     return true;

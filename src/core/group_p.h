@@ -171,7 +171,19 @@ public:
     // not (they happen inside QtCore).
     mutable std::mutex mutex;
     std::condition_variable changed; // for waiters off the group's thread
-    int waiters = 0;
+
+    // A wait of join(), Bag::next() or Pool::waitAvailable(), registered while it lasts.
+    struct Waiter
+    {
+        // Called under the lock; true ends the wait. It may take what it waited for in the same
+        // critical section (join() takes the round's failure), so that nothing running after it
+        // (a slot that spawns the next round, a takeAll()) can take it away.
+        std::function<bool(GroupCore &)> take;
+        bool done = false;
+    };
+    std::vector<Waiter *> waiters;
+    // Offers the state as it is now to every waiter still waiting; true if one is done now.
+    bool offerLocked();
 
     // What a Bag keeps. Values arrive from any thread (under the lock) and are delivered, on the
     // group's thread, into `retained`, where they wait to be taken.
@@ -248,17 +260,19 @@ public:
     void drain();
     void startQueued();
 
-    // Blocks until done(core) holds (checked under the lock) or the deadline passes. On the
-    // group's thread it spins a local event loop, re-checking after every drain; elsewhere it
-    // waits on a condition.
-    bool waitUntil(bool (*done)(const detail::GroupCore &), QDeadlineTimer deadline);
+    // Blocks until take(core) returns true (called under the lock: see GroupCore::Waiter) or the
+    // deadline passes; returns whether it did. On the group's thread it spins a local event loop
+    // and every drain offers the state (at the moment a round ends, before any signal, and after
+    // the signals); elsewhere it waits on a condition.
+    bool waitUntil(std::function<bool(detail::GroupCore &)> take, QDeadlineTimer deadline);
 
     // Bag: hands arrived results to the retained buffer and emits them. On the group's thread.
     virtual void deliver() { }
     // Bag: false while resultReady emissions are still owed; the round may not end before.
     virtual bool emissionsDone() const { return true; }
 
-    // Callbacks of the local event loops waiting in waitUntil(), run after every drain.
+    // Callbacks of the local event loops waiting in waitUntil(), run after every drain: each
+    // quits its loop once its waiter is done.
     std::vector<std::function<void()> *> drainWatchers;
 
     Group *q_ptr;

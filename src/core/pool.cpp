@@ -79,8 +79,7 @@ bool Pool::isFull() const
 */
 bool Pool::waitAvailable(QDeadlineTimer deadline)
 {
-    return d_ptr->waitUntil([](const detail::GroupCore &c) { return c.slotFreeLocked(); },
-                            deadline);
+    return d_ptr->waitUntil([](detail::GroupCore &c) { return c.slotFreeLocked(); }, deadline);
 }
 
 } // namespace AioUtils
