@@ -10,6 +10,7 @@
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qrandom.h>
+#include <QtCore/qscopeguard.h>
 #include <QtCore/qsemaphore.h>
 #include <QtCore/qset.h>
 #include <QtCore/qthread.h>
@@ -655,7 +656,8 @@ void tst_Bag::nextKeepsFailureWhenNextRoundFollows()
     // one lock; the spawn is posted after it.
     QTimer::singleShot(0, &bag, [&bag, &go, &again] {
         go.release();
-        while (bag.failedCount() == 0)
+        const QDeadlineTimer limit(10000);
+        while (bag.failedCount() == 0 && !limit.hasExpired())
             std::this_thread::yield();
         QMetaObject::invokeMethod(
                 &bag,
@@ -678,7 +680,7 @@ void tst_Bag::nextKeepsFailureWhenNextRoundFollows()
 }
 
 // Another consumer (a view refreshing from a timer) takes the result next() was woken for, in the
-// same pass of the event loop. next() without a deadline, and so yielding(), waits on for the
+// same pass of the event loop. next(), and so yielding(), waits on for the
 // next result: it used to end with std::nullopt while a task still ran.
 void tst_Bag::nextWaitsOnWhenAnotherConsumerTakesFirst()
 {
@@ -693,12 +695,19 @@ void tst_Bag::nextWaitsOnWhenAnotherConsumerTakesFirst()
         second.acquire();
         return 2;
     });
+    // Whatever fails below, the tasks end before their semaphores go.
+    const auto release = qScopeGuard([&first, &second] {
+        first.release();
+        second.release();
+        QThreadPool::globalInstance()->waitForDone();
+    });
     QVariantList taken;
     // Inside next()'s loop: the result is counted, and the wake-up that delivers it posted, under
     // one lock; the takeAll() is posted after it.
     QTimer::singleShot(0, &bag, [&bag, &first, &second, &taken] {
         first.release();
-        while (bag.bufferedCount() == 0)
+        const QDeadlineTimer limit(10000);
+        while (bag.bufferedCount() == 0 && !limit.hasExpired())
             std::this_thread::yield();
         QMetaObject::invokeMethod(
                 &bag,
@@ -708,11 +717,11 @@ void tst_Bag::nextWaitsOnWhenAnotherConsumerTakesFirst()
                 },
                 Qt::QueuedConnection);
     });
-    const std::optional<QVariant> next = bag.next();
+    const std::optional<QVariant> next = bag.next(QDeadlineTimer(10000));
     QCOMPARE(taken, QVariantList({ 1 }));
     QVERIFY(next);
     QCOMPARE(next->toInt(), 2);
-    QVERIFY(!bag.next());
+    QVERIFY(!bag.next(QDeadlineTimer(10000)));
     QVERIFY(bag.isIdle());
 }
 

@@ -314,11 +314,12 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
         // the end of the round with nothing left is taken here, with its failure, at the moment
         // it is seen: a next round that begins right after would clear the failure. A result
         // that another consumer (a takeAll() in a slot) takes first only means waiting again.
-        bool ended = false;
+        std::optional<detail::GroupCore::RoundEnd> ended;
         const bool ready = d->waitUntil(
-                [&ended, &failure](detail::GroupCore &c) {
-                    if (BagPrivate::overLocked(c, &failure))
-                        ended = true;
+                [&ended](detail::GroupCore &c) {
+                    if (c.results->retained.empty() && !c.roundActive
+                        && c.results->undelivered == 0)
+                        ended = c.roundEndLocked();
                     return ended || !c.results->retained.empty() || c.deliverableLocked()
                             || !c.roundActive;
                 },
@@ -326,6 +327,10 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
         if (!alive)
             return std::nullopt;
         if (ended) {
+            {
+                std::lock_guard lock(core->mutex);
+                failure = core->claimLocked(*ended);
+            }
             if (failure)
                 std::rethrow_exception(failure);
             return std::nullopt;

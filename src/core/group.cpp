@@ -11,6 +11,7 @@
 #include <QtCore/qfuturewatcher.h>
 #include <QtCore/qlogging.h>
 #include <QtCore/qpointer.h>
+#include <QtCore/qscopeguard.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qthreadpool.h>
 #include <QtCore/qtimer.h>
@@ -281,6 +282,7 @@ qint64 GroupCore::beginTaskLocked()
 {
     if (!roundActive) {
         roundActive = true;
+        ++roundNumber;
         roundCanceled = false;
         roundFailed = false;
         spawned = queued = running = finished = failed = 0;
@@ -589,10 +591,11 @@ void GroupPrivate::drain()
             promise.swap(core->roundPromise);
             failure = core->firstFailure;
             canceled = core->roundCanceled;
+            // Waiters see the round end now, before a slot of the signals below can begin the
+            // next round.
+            if (core->offerLocked())
+                core->changed.notify_all();
         }
-        // Waiters see the round end now, before a slot of the signals below can begin the next.
-        if (core->offerLocked())
-            core->changed.notify_all();
         failures.swap(core->failures);
         countsDirty = std::exchange(core->countsDirty, false);
         const bool idle = !core->roundActive;
@@ -681,6 +684,16 @@ bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDea
             loop.quit();
     };
     drainWatchers.push_back(&quitWhenDone);
+    // Unregistered however the loop ends: an exception thrown by a slot passes through exec().
+    const auto unregisterAll =
+            qScopeGuard([this, &c, &quitWhenDone, &unregister, alive = QPointer<Group>(q)] {
+                // A task may have destroyed the group while the loop ran.
+                if (alive)
+                    drainWatchers.erase(
+                            std::find(drainWatchers.begin(), drainWatchers.end(), &quitWhenDone));
+                std::lock_guard lock(c->mutex);
+                unregister();
+            });
     QObject::connect(q, &QObject::destroyed, &loop, &QEventLoop::quit);
     QTimer timer;
     if (!deadline.isForever()) {
@@ -689,14 +702,10 @@ bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDea
         QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
         timer.start(std::max<qint64>(0, deadline.remainingTime()));
     }
-    QPointer<Group> alive(q);
     loop.exec();
-    // The group may have been destroyed by a task while the loop ran; `c` kept the state alive.
-    if (alive)
-        drainWatchers.erase(std::find(drainWatchers.begin(), drainWatchers.end(), &quitWhenDone));
+    // The deadline, or the group's end, came first: the state as it is now decides. (`c` kept
+    // the state alive.)
     std::lock_guard lock(c->mutex);
-    unregister();
-    // The deadline, or the group's end, came first: the state as it is now decides.
     if (!waiter.done)
         waiter.done = waiter.take(*c);
     return waiter.done;
@@ -843,17 +852,23 @@ bool Group::join(QDeadlineTimer deadline)
                  "would wait for itself; returning false");
         return false;
     }
-    // The failure is taken at the moment the round is seen to end: a next round that begins
-    // right after (a queued slot of finished() spawning) would clear it.
-    std::exception_ptr failure;
-    const auto roundEnded = [&failure](detail::GroupCore &c) {
+    // The round's failure is noted at the moment the round is seen to end: a next round that
+    // begins right after (a slot of finished() spawning) clears firstFailure.
+    const std::shared_ptr<detail::GroupCore> core = d->core;
+    detail::GroupCore::RoundEnd end;
+    const auto roundEnded = [&end](detail::GroupCore &c) {
         if (c.roundActive)
             return false;
-        failure = std::exchange(c.firstFailure, nullptr);
+        end = c.roundEndLocked();
         return true;
     };
     if (!d->waitUntil(roundEnded, deadline))
         return false;
+    std::exception_ptr failure;
+    {
+        std::lock_guard lock(core->mutex);
+        failure = core->claimLocked(end);
+    }
     if (failure)
         std::rethrow_exception(failure);
     return true;

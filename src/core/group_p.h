@@ -185,6 +185,25 @@ public:
     // Offers the state as it is now to every waiter still waiting; true if one is done now.
     bool offerLocked();
 
+    // What a wait saw when it saw the round end: which round, and its failure (a copy, so that
+    // the slots of the round's end still see firstFailure).
+    struct RoundEnd
+    {
+        quint64 round = 0;
+        std::exception_ptr failure;
+    };
+    RoundEnd roundEndLocked() const { return { roundNumber, firstFailure }; }
+    // After the wait: the failure the waiter is to rethrow, cleared from firstFailure. Null when
+    // another waiter took it first. A next round begun since has cleared it already.
+    std::exception_ptr claimLocked(const RoundEnd &end)
+    {
+        if (end.round != roundNumber)
+            return end.failure;
+        if (!end.failure || firstFailure != end.failure)
+            return nullptr;
+        return std::exchange(firstFailure, nullptr);
+    }
+
     // What a Bag keeps. Values arrive from any thread (under the lock) and are delivered, on the
     // group's thread, into `retained`, where they wait to be taken.
     struct Results
@@ -213,6 +232,7 @@ public:
 
     // The current round. running counts started tasks that have not reported yet.
     bool roundActive = false;
+    quint64 roundNumber = 0; // counts the rounds begun
     bool roundCanceled = false;
     bool roundFailed = false;
     int spawned = 0;
