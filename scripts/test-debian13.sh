@@ -12,7 +12,7 @@
 # scripts/install-deps.sh in it (2-4 minutes, about 1.5 GB); later runs reuse both and only
 # install what is missing. The working tree, as it is (uncommitted changes included, build/
 # and .git left out), is copied to /src in the root; the build trees stay in the root's
-# /src/build/<preset>, so a later run builds only what changed.
+# /src/build/<preset>, so a later run builds only the files whose content changed.
 #
 # Needs root (debootstrap, chroot, mounting /proc); uses sudo when not run as root.
 # Environment:
@@ -62,10 +62,33 @@ if ! mountpoint -q "$root/proc"; then
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
+# Only files whose content changed are replaced, and they get the time of the copy: the build
+# trees in the root then rebuild exactly what changed. (Keeping the working tree's times would
+# not do: a file edited before the root's last build, from another checkout, would look older
+# than its object file.)
 say "copying the working tree to $root/src"
-mkdir -p "$root/src"
-find "$root/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
-tar --exclude='./build*' --exclude=./.git -cf - . | tar -C "$root/src" -xf -
+staging="$root/src.new"
+rm -rf "$staging"
+mkdir -p "$staging" "$root/src"
+tar --exclude='./build*' --exclude=./.git -cf - . | tar -C "$staging" -xf - --touch
+(
+    cd "$staging"
+    find . -type f -print0 | while IFS= read -r -d '' file; do
+        if ! cmp -s "$file" "$root/src/$file"; then
+            mkdir -p "$root/src/$(dirname "$file")"
+            mv -f "$file" "$root/src/$file"
+        fi
+    done
+)
+# Files gone from the working tree go from the copy too (the build trees stay).
+tree="$PWD"
+(
+    cd "$root/src"
+    find . -path ./build -prune -o -type f -print0 | while IFS= read -r -d '' file; do
+        [ -e "$tree/$file" ] || rm -f "$file"
+    done
+)
+rm -rf "$staging"
 
 # A clean environment: nothing of the host's (QT_*, CMAKE_*, sanitizer options) leaks in.
 in_root() {
