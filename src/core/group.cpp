@@ -842,7 +842,9 @@ void Group::enqueue(detail::Job *job)
     Waits until the group is idle: nothing queued or running, including tasks spawned by tasks.
     On the group's thread it spins a local event loop; on another thread it blocks. Returns false
     if \a deadline passes first. If a task failed in the round, rethrows its first failure and
-    clears it. Called from inside one of the group's own tasks, it warns and returns false.
+    clears it. The round that ends is the one join() waited for: a next round that begins right
+    after (a slot of finished() that spawns) does not keep it waiting, nor take that failure away.
+    Called from inside one of the group's own tasks, it warns and returns false.
 */
 bool Group::join(QDeadlineTimer deadline)
 {
