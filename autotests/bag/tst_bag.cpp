@@ -652,20 +652,15 @@ void tst_Bag::nextKeepsFailureWhenNextRoundFollows()
         go.acquire();
         throw std::runtime_error("boom");
     });
-    // Inside next()'s loop: the failure is counted, and the wake-up that reports it posted, under
-    // one lock; the spawn is posted after it.
+    // Inside next()'s loop.
     QTimer::singleShot(0, &bag, [&bag, &go, &again] {
         go.release();
-        const QDeadlineTimer limit(10000);
-        while (bag.failedCount() == 0 && !limit.hasExpired())
-            std::this_thread::yield();
-        QMetaObject::invokeMethod(
-                &bag,
+        TestUtil::postBehindReport(
+                &bag, [&bag] { return bag.failedCount() > 0; },
                 [&bag, &again] {
                     again = true;
                     bag.spawn([] { return delayed(50, 2); });
-                },
-                Qt::QueuedConnection);
+                });
     });
     QElapsedTimer clock;
     clock.start();
@@ -680,8 +675,8 @@ void tst_Bag::nextKeepsFailureWhenNextRoundFollows()
 }
 
 // Another consumer (a view refreshing from a timer) takes the result next() was woken for, in the
-// same pass of the event loop. next(), and so yielding(), waits on for the
-// next result: it used to end with std::nullopt while a task still ran.
+// same pass of the event loop. next(), and so yielding(), waits on for the next result: it used
+// to end with std::nullopt while a task still ran.
 void tst_Bag::nextWaitsOnWhenAnotherConsumerTakesFirst()
 {
     Bag bag;
@@ -702,20 +697,15 @@ void tst_Bag::nextWaitsOnWhenAnotherConsumerTakesFirst()
         QThreadPool::globalInstance()->waitForDone();
     });
     QVariantList taken;
-    // Inside next()'s loop: the result is counted, and the wake-up that delivers it posted, under
-    // one lock; the takeAll() is posted after it.
+    // Inside next()'s loop.
     QTimer::singleShot(0, &bag, [&bag, &first, &second, &taken] {
         first.release();
-        const QDeadlineTimer limit(10000);
-        while (bag.bufferedCount() == 0 && !limit.hasExpired())
-            std::this_thread::yield();
-        QMetaObject::invokeMethod(
-                &bag,
+        TestUtil::postBehindReport(
+                &bag, [&bag] { return bag.bufferedCount() > 0; },
                 [&bag, &second, &taken] {
                     taken = bag.takeAll();
                     second.release();
-                },
-                Qt::QueuedConnection);
+                });
     });
     const std::optional<QVariant> next = bag.next(QDeadlineTimer(10000));
     QCOMPARE(taken, QVariantList({ 1 }));

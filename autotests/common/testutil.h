@@ -7,6 +7,7 @@
 #define AIOUTILS_TESTUTIL_H
 
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qpromise.h>
@@ -109,6 +110,20 @@ inline void settle()
         QCoreApplication::sendPostedEvents();
         QCoreApplication::processEvents();
     }
+}
+
+// For a test that runs inside a loop spinning on the group's thread (a join() or next()): waits
+// until `reported()` says a worker thread has reported a task's end to the group (its counters
+// change, and the wake-up that hands the end to the group's thread is posted, under one lock),
+// then posts `work` to `context` behind that wake-up, so that one pass of the event loop handles
+// both, in that order.
+template<typename Reported, typename Work>
+void postBehindReport(QObject *context, Reported reported, Work work)
+{
+    const QDeadlineTimer limit(10000);
+    while (!reported() && !limit.hasExpired())
+        std::this_thread::yield();
+    QMetaObject::invokeMethod(context, std::move(work), Qt::QueuedConnection);
 }
 
 // 0, 1, ..., count - 1.

@@ -322,14 +322,11 @@ void tst_Group::joinKeepsFailureWhenNextRoundFollows()
         connect(&group, &Group::finished, &group, spawnAgain, Qt::DirectConnection);
         go.release();
     } else {
-        // Inside join()'s loop: the failure is counted, and the wake-up that reports it posted,
-        // under one lock; the spawn is posted after it, so one pass of the loop handles both.
+        // Inside join()'s loop.
         QTimer::singleShot(0, &group, [&group, &go, spawnAgain] {
             go.release();
-            const QDeadlineTimer limit(10000);
-            while (group.failedCount() == 0 && !limit.hasExpired())
-                std::this_thread::yield();
-            QMetaObject::invokeMethod(&group, spawnAgain, Qt::QueuedConnection);
+            TestUtil::postBehindReport(
+                    &group, [&group] { return group.failedCount() > 0; }, spawnAgain);
         });
     }
     QElapsedTimer clock;
