@@ -41,6 +41,10 @@ fi
 # The marker is written last: a root whose debootstrap was interrupted is made again.
 if [ ! -e "$root/.aioutils-debootstrap-done" ]; then
     say "creating the Debian 13 root in $root"
+    # A run killed before its clean-up may have left /proc mounted there.
+    if mountpoint -q "$root/proc" 2> /dev/null; then
+        umount "$root/proc" || umount -l "$root/proc"
+    fi
     rm -rf "$root"
     mkdir -p "$root"
     debootstrap --variant=minbase trixie "$root" "$mirror"
