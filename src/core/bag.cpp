@@ -163,11 +163,16 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     return taken;
 }
 
-bool BagPrivate::overLocked(detail::GroupCore &core, std::exception_ptr *failure)
+bool BagPrivate::drainedLocked(const detail::GroupCore &core)
 {
-    if (!core.results->retained.empty() || core.roundActive || core.results->undelivered > 0)
+    return core.results->retained.empty() && !core.roundActive && core.results->undelivered == 0;
+}
+
+bool BagPrivate::overLocked(std::exception_ptr *failure)
+{
+    if (!drainedLocked(*core))
         return false;
-    *failure = std::exchange(core.firstFailure, nullptr);
+    *failure = std::exchange(core->firstFailure, nullptr);
     return true;
 }
 
@@ -198,7 +203,7 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
         if (!taken.isEmpty())
             return std::move(taken.first());
         std::lock_guard lock(core->mutex);
-        *over = overLocked(*core, failure);
+        *over = overLocked(failure);
         return std::nullopt;
     }
     const std::shared_ptr<detail::GroupCore> core = this->core;
@@ -214,7 +219,7 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
             queuedWork = !core->queue.empty();
             changed = bufferedChangedLocked();
         } else {
-            *over = overLocked(*core, failure);
+            *over = overLocked(failure);
         }
     }
     if (!value)
@@ -317,8 +322,7 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
         std::optional<detail::GroupCore::RoundEnd> ended;
         const bool ready = d->waitUntil(
                 [&ended](detail::GroupCore &c) {
-                    if (c.results->retained.empty() && !c.roundActive
-                        && c.results->undelivered == 0)
+                    if (BagPrivate::drainedLocked(c))
                         ended = c.roundEndLocked();
                     return ended || !c.results->retained.empty() || c.deliverableLocked()
                             || !c.roundActive;

@@ -60,9 +60,11 @@ public:
     // next()'s step: the first retained result, if any; else whether the round is over (then
     // `failure` gets the round's first failure, which is cleared).
     std::optional<QVariant> takeFirst(bool *over, std::exception_ptr *failure);
-    // Nothing retained, nothing on its way, the round ended: then `failure` takes the round's
-    // first failure. Static: a wait in next() may call it after the bag is gone.
-    static bool overLocked(detail::GroupCore &core, std::exception_ptr *failure);
+    // Nothing retained, nothing on its way, the round ended. Static: the wait in next() asks it
+    // with the core alone, which outlives the bag.
+    static bool drainedLocked(const detail::GroupCore &core);
+    // drainedLocked(); then `failure` takes the round's first failure.
+    bool overLocked(std::exception_ptr *failure);
     // Whether the buffered count moved since it was last told; it counts as told from here.
     bool bufferedChangedLocked();
     void signalBuffered();

@@ -624,9 +624,10 @@ void GroupPrivate::drain()
     }
     if (alive && roundEnded)
         Q_EMIT q->finished();
-    if (alive) {
+    if (alive && !drainWatchers.empty()) {
         {
-            // What the slots changed.
+            // What the slots changed, for the waits on this thread. (Those on other threads
+            // check for themselves whenever a change notifies them; one the offer ends wakes.)
             std::lock_guard lock(core->mutex);
             if (core->offerLocked())
                 core->changed.notify_all();

@@ -175,9 +175,9 @@ public:
     // A wait of join(), Bag::next() or Pool::waitAvailable(), registered while it lasts.
     struct Waiter
     {
-        // Called under the lock; true ends the wait. It may take what it waited for in the same
-        // critical section (join() takes the round's failure), so that nothing running after it
-        // (a slot that spawns the next round, a takeAll()) can take it away.
+        // Called under the lock; true ends the wait. It may note what it saw in the same
+        // critical section (join() notes the round's end and failure, see RoundEnd), so that
+        // nothing running after it (a slot that begins the next round) can change that.
         std::function<bool(GroupCore &)> take;
         bool done = false;
     };
