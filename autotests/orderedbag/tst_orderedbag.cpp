@@ -89,6 +89,8 @@ private Q_SLOTS:
     void negativePoolSizeWarns();
     void bufferLimitDoesNotStallBehindQueuedPlace();
     void bufferLimitHoldsWithoutConsumer();
+    void bufferLimitStartsPlaceMadeNextByEmptyPlace();
+    void bufferLimitExemptionOnlyWhenNothingToTake();
 };
 
 void tst_OrderedBag::init()
@@ -550,6 +552,61 @@ void tst_OrderedBag::bufferLimitHoldsWithoutConsumer()
     QCOMPARE(got, TestUtil::range(10));
     QVERIFY(bag.isIdle());
     QCOMPARE(most, 2);
+}
+
+// Found by tst_stress: a place that ends empty (void, failed, canceled; here an adopted void
+// future) and is delivered makes the queued place behind it next to deliver. With put() items
+// behind that place filling the buffer, only the exemption for the next place can start it, so
+// delivering the empty place must look at the queue again, or nothing ever does and join() waits
+// for ever.
+void tst_OrderedBag::bufferLimitStartsPlaceMadeNextByEmptyPlace()
+{
+    OrderedBag bag;
+    bag.setBufferLimit(1);
+    QPromise<void> gate;
+    gate.start();
+    bag.spawn(gate.future());    // place 0, running: the buffer is full
+    bag.spawn([] { return 1; }); // place 1, queued
+    bag.put(2);                  // place 2
+    bag.put(3);                  // place 3
+    QCOMPARE(bag.queuedCount(), 1);
+    gate.finish(); // place 0 ends empty; only place 1 can free the buffer
+    QVERIFY(bag.join(QDeadlineTimer(10000)));
+    QCOMPARE(bag.takeAll(), QVariantList({ 1, 2, 3 }));
+}
+
+// Found by tst_stress: the next place may start over the limit only so that the put() items
+// behind it can be delivered. While results that can be taken already fill the buffer, it waits
+// like any other task; otherwise, with a put() behind every task and nobody taking, each task in
+// turn was "next" and the bag grew without bound.
+void tst_OrderedBag::bufferLimitExemptionOnlyWhenNothingToTake()
+{
+    OrderedBag bag;
+    bag.setBufferLimit(1);
+    int most = 0;
+    connect(&bag, &Bag::bufferedCountChanged, &bag,
+            [&bag, &most] { most = std::max(most, bag.bufferedCount()); });
+    QPromise<void> gate;
+    gate.start();
+    bag.spawn(gate.future()); // place 0, running: the buffer is full
+    for (int i = 1; i <= 3; ++i) {
+        bag.spawn([i] { return i; });
+        bag.put(-i);
+    }
+    QCOMPARE(bag.queuedCount(), 3);
+    gate.finish();
+    // Task 1 starts (only it can let -1 out), then the bag holds 1 and -1 to be taken, and -2
+    // and -3 behind the two tasks that wait.
+    QTRY_COMPARE(bag.bufferedCount(), 4);
+    TestUtil::settle();
+    QCOMPARE(bag.queuedCount(), 2);
+    QCOMPARE(bag.runningCount(), 0);
+
+    QList<int> got;
+    while (const std::optional<QVariant> value = bag.next(QDeadlineTimer(10000)))
+        got << value->toInt();
+    QCOMPARE(got, QList<int>({ 1, -1, 2, -2, 3, -3 }));
+    QCOMPARE(most, 4); // the limit and the three put() items, never more
 }
 
 QTEST_GUILESS_MAIN(tst_OrderedBag)

@@ -58,10 +58,13 @@ void BagPrivate::deliver()
     QVariantList values;
     qsizetype first;
     bool bufferedChanged = false;
+    bool queuedMayStart = false;
     const bool emissionsOwed = !toEmit.empty();
     {
         std::lock_guard lock(core->mutex);
-        core->takeDeliverableLocked(values);
+        // A place that ended empty and is delivered now can make a queued task the next to
+        // deliver, which may start over the buffer limit: nothing else would look at the queue.
+        queuedMayStart = core->takeDeliverableLocked(values) && !core->queue.empty();
         first = qsizetype(core->results->retained.size());
         if (values.isEmpty() && !emissionsOwed) {
             // Nothing to deliver or emit (the common case in next()): one lock, not three.
@@ -79,6 +82,8 @@ void BagPrivate::deliver()
     if (values.isEmpty() && !emissionsOwed && toEmit.empty()) {
         if (bufferedChanged)
             Q_EMIT q->bufferedCountChanged();
+        if (queuedMayStart && alive)
+            core->pump();
         return;
     }
     if (!values.isEmpty()) {
@@ -110,6 +115,11 @@ void BagPrivate::deliver()
     signalBuffered();
     if (!alive)
         return;
+    if (queuedMayStart) {
+        core->pump();
+        if (!alive)
+            return;
+    }
     // A drain that ran while emissions were owed left the round open; end it now.
     std::lock_guard lock(core->mutex);
     if (core->roundActive && core->roundOverLocked())

@@ -321,22 +321,25 @@ void GroupCore::resolveLocked(qint64 sequence, TaskResults &&values)
     }
 }
 
-void GroupCore::takeDeliverableLocked(QVariantList &out)
+bool GroupCore::takeDeliverableLocked(QVariantList &out)
 {
     if (!results)
-        return;
+        return false;
+    bool moved = false;
     if (results->ordered) {
         auto &window = results->window;
         while (!window.empty() && window.front()) {
             window.front()->moveTo(out);
             window.pop_front();
             ++results->deliverSequence;
+            moved = true;
         }
     } else {
         out.append(std::move(results->incoming));
         results->incoming.clear();
     }
     results->undelivered -= int(out.size());
+    return moved;
 }
 
 void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after)

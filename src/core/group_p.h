@@ -127,8 +127,10 @@ public:
     // gave none (void, failed, canceled), which in order still fills its place.
     qint64 takeSequenceLocked();
     void resolveLocked(qint64 sequence, TaskResults &&values);
-    // Moves what may be delivered now, in delivery order, out of the arrival buffers.
-    void takeDeliverableLocked(QVariantList &out);
+    // Moves what may be delivered now, in delivery order, out of the arrival buffers. Returns
+    // whether an OrderedBag's next place to deliver moved: a queued task may now be the one
+    // startAllowedLocked(job) lets past the buffer limit.
+    bool takeDeliverableLocked(QVariantList &out);
     bool deliverableLocked() const
     {
         if (!results)
@@ -146,13 +148,15 @@ public:
     }
     // In an OrderedBag, the task whose place is next to deliver may start over the limit when
     // results after it have arrived (a put(), say): they can only be delivered, and so taken,
-    // once it ends, so holding it back would stall the bag. With nothing held back behind it,
-    // it waits like any other task (started in order, every task would be "next to deliver").
+    // once it ends, so holding it back would stall the bag. Only then, though: with nothing
+    // held back behind it (started in order, every task would be "next to deliver"), or with
+    // results to take that fill the buffer without those behind it, it waits like any other.
     bool startAllowedLocked(const Job *job) const
     {
         return startAllowedLocked()
                 || (results->ordered && job->sequence() == results->deliverSequence
-                    && results->undelivered > 0);
+                    && results->undelivered > 0
+                    && int(results->retained.size()) + running < results->bufferLimit);
     }
     int bufferedLocked() const
     {
