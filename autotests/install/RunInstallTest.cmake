@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 
 # Run by tst_install (cmake -P, see CMakeLists.txt). Proves the installed package stands alone:
-#  1. cmake --install <AIOUTILS_BUILD_DIR> --prefix <WORK_DIR>/prefix
+#  1. cmake --install <AIOUTILS_BUILD_DIR> --prefix <WORK_DIR>/prefix, which must hold the TSan
+#     suppressions (share/AioUtils/tsan.supp)
 #  2. configures, builds and runs autotests/install/consumer (C++17) against that prefix
 #  3. the same for examples/nested-loops, examples/generator and examples/crawler (on its embedded
 #     site), with tiny workloads
@@ -74,6 +75,10 @@ function(build_and_run name sourceDir executable)
 endfunction()
 
 run("install" "${AIOUTILS_CMAKE}" --install "${AIOUTILS_BUILD_DIR}" --prefix "${prefix}" ${configArgs})
+file(GLOB installedSupp "${prefix}/*/AioUtils/tsan.supp")
+if(NOT installedSupp)
+    message(FATAL_ERROR "tst_install: no <datadir>/AioUtils/tsan.supp in '${prefix}'")
+endif()
 set(extraArgs "-DCONSUMER_WERROR=${WERROR}")
 build_and_run(consumer "${AIOUTILS_SOURCE_DIR}/autotests/install/consumer" consumer)
 set(extraArgs)
