@@ -3,9 +3,44 @@
 
 #include "model.h"
 
+#include <QtCore/QByteArray>
+#include <QtCore/QException>
+#include <QtCore/QRegularExpression>
+
 #include <algorithm>
 
 namespace Stress {
+
+int idOf(const QString &message)
+{
+    static const QRegularExpression pattern(QStringLiteral("(?:#|/fail/)(\\d+)"));
+    const QRegularExpressionMatch match = pattern.match(message);
+    return match.hasMatch() ? match.captured(1).toInt() : -1;
+}
+
+int idOf(const QVariant &value)
+{
+    bool ok = false;
+    int id = -1;
+    if (value.typeId() == QMetaType::QByteArray)
+        id = value.toByteArray().toInt(&ok);
+    else
+        id = value.toInt(&ok);
+    return ok ? id : -1;
+}
+
+QString messageOf(const std::exception_ptr &failure)
+{
+    try {
+        std::rethrow_exception(failure);
+    } catch (const QUnhandledException &e) {
+        return e.exception() ? messageOf(e.exception()) : QStringLiteral("QUnhandledException");
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    } catch (...) {
+        return QStringLiteral("an exception of unknown type");
+    }
+}
 
 int Model::add(const char *how, int stream, int seq, bool givesValue, bool limited, bool isPut)
 {

@@ -11,9 +11,11 @@
 
 #include <QtCore/QString>
 #include <QtCore/QStringList>
+#include <QtCore/QVariant>
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <set>
@@ -41,6 +43,15 @@ public:
 private:
     std::uint64_t m_state;
 };
+
+// A task's failure names its task: "stress failure #<id>" (its own exceptions, JavaScript errors)
+// or ".../fail/<id>" (a GET the server failed). Returns -1 for anything else.
+int idOf(const QString &message);
+// A task's value is its id: an int, a JavaScript number, or a GET's body.
+int idOf(const QVariant &value);
+// What a rethrown failure says; QtConcurrent::run wraps what its work threw in a
+// QUnhandledException, whose what() is only "std::exception".
+QString messageOf(const std::exception_ptr &failure);
 
 // What the model knows about one task or put() item. `stream` is the spawning context (the owner
 // thread, one spawner thread, one task body): its spawns are sequential, so an OrderedBag must

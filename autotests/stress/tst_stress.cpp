@@ -59,21 +59,6 @@ public:
     explicit StressFailure(int id) : std::runtime_error("stress failure #" + std::to_string(id)) { }
 };
 
-int idOf(const QString &message)
-{
-    static const QRegularExpression pattern(QStringLiteral("(?:#|/fail/)(\\d+)"));
-    const QRegularExpressionMatch match = pattern.match(message);
-    return match.hasMatch() ? match.captured(1).toInt() : -1;
-}
-
-int idOf(const QVariant &value)
-{
-    bool ok = false;
-    const int id = value.typeId() == QMetaType::QByteArray ? value.toByteArray().toInt(&ok)
-                                                           : value.toInt(&ok);
-    return ok ? id : -1;
-}
-
 std::uint64_t mix(std::uint64_t a, std::uint64_t b)
 {
     Rng rng(a * 0x100000001b3ULL ^ b);
@@ -379,12 +364,8 @@ void spawnRandom(const std::shared_ptr<Context> &c, Rng &rng, Stream &stream, in
         }
     } else { // a GET from the local server: its answer (or its error) comes later
         const int id = c->model.add("fetch", stream.id, seq, !plan.fail, false);
-        QUrl url = c->site;
-        url.setPath(QStringLiteral("/e%1/%2/%3")
-                            .arg(c->episode)
-                            .arg(QLatin1String(plan.fail ? "fail" : "v"))
-                            .arg(id));
-        url.setQuery(QStringLiteral("d=%1").arg(plan.delayUs / 200));
+        const QUrl url =
+                StressServer::urlFor(c->site, c->episode, id, plan.fail, plan.delayUs / 200);
         if (rng.chance(50))
             keep(c, id, group.spawn(AioUtils::fetch, c->nam, QNetworkRequest(url)));
         else
@@ -399,19 +380,7 @@ std::shared_ptr<Context> g_current;
 
 LocalSite::HttpResponse answer(const LocalSite::HttpRequest &request)
 {
-    static const QRegularExpression pattern(
-            QStringLiteral("^/e(\\d+)/(v|fail)/(\\d+)\\?d=(\\d+)$"));
-    const QRegularExpressionMatch match = pattern.match(QString::fromLatin1(request.path));
-    LocalSite::HttpResponse response;
-    if (!match.hasMatch()) {
-        response.status = 400;
-        return response;
-    }
-    const int episode = match.captured(1).toInt();
-    const bool fail = match.captured(2) == QLatin1String("fail");
-    const int id = match.captured(3).toInt();
-    response.delayMs = match.captured(4).toInt();
-    {
+    return StressServer::answer(request, [](int episode, bool fail, int id) {
         std::lock_guard lock(g_currentMutex);
         if (g_current && g_current->episode == episode) {
             if (fail)
@@ -419,11 +388,7 @@ LocalSite::HttpResponse answer(const LocalSite::HttpRequest &request)
             else
                 g_current->model.produced(id);
         }
-    }
-    response.status = fail ? (id % 2 ? 404 : 500) : 200;
-    response.contentType = "text/plain";
-    response.body = QByteArray::number(id);
-    return response;
+    });
 }
 
 // Spins the current thread's event loop for about `ms` milliseconds.
@@ -673,21 +638,6 @@ void Episode::create()
 void Episode::consume(const QVariant &value)
 {
     m_c->model.taken(idOf(value));
-}
-
-// What a rethrown failure says; QtConcurrent::run wraps what its work threw in a
-// QUnhandledException, whose what() is only "std::exception".
-QString messageOf(const std::exception_ptr &failure)
-{
-    try {
-        std::rethrow_exception(failure);
-    } catch (const QUnhandledException &e) {
-        return e.exception() ? messageOf(e.exception()) : QStringLiteral("QUnhandledException");
-    } catch (const std::exception &e) {
-        return QString::fromUtf8(e.what());
-    } catch (...) {
-        return QStringLiteral("an exception of unknown type");
-    }
 }
 
 void Episode::rethrown(const std::exception_ptr &failure, const char *where)
