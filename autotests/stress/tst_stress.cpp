@@ -29,6 +29,9 @@
 #include <QtNetwork/QNetworkRequest>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -117,6 +120,69 @@ const char *kindName(Kind kind)
     return "?";
 }
 
+// Two threads that run what is posted to them: the test's own hand-overs go through std::mutex,
+// which ThreadSanitizer sees (a QThreadPool's queue it would not).
+class Finisher
+{
+public:
+    Finisher()
+    {
+        for (std::thread &thread : m_threads)
+            thread = std::thread([this] { work(); });
+    }
+    ~Finisher()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_changed.notify_all();
+        for (std::thread &thread : m_threads)
+            thread.join();
+    }
+    void post(std::function<void()> job)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_jobs.push_back(std::move(job));
+            ++m_pending;
+        }
+        m_changed.notify_all();
+    }
+    bool waitForDone(int ms)
+    {
+        std::unique_lock lock(m_mutex);
+        return m_changed.wait_for(lock, std::chrono::milliseconds(ms),
+                                  [this] { return m_pending == 0; });
+    }
+
+private:
+    void work()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_changed.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+            if (m_jobs.empty())
+                return;
+            std::function<void()> job = std::move(m_jobs.front());
+            m_jobs.pop_front();
+            lock.unlock();
+            job();
+            job = nullptr; // what it holds goes before the job counts as done
+            lock.lock();
+            --m_pending;
+            m_changed.notify_all();
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<std::function<void()>> m_jobs;
+    int m_pending = 0;
+    bool m_stopping = false;
+    std::thread m_threads[2];
+};
+
 struct Context
 {
     Model model;
@@ -126,8 +192,9 @@ struct Context
     AioUtils::Bag *bag = nullptr;
     // Owned by the episode, which waits for them before it destroys them.
     QThreadPool *customPool = nullptr;
-    QThreadPool *finisher = nullptr;
-    QObject *timerContext = nullptr; // on the owner thread
+    Finisher *finisher = nullptr;          // settles promises from other threads
+    QThreadPool *concurrentPool = nullptr; // runs the QtConcurrent::run work that is adopted
+    QObject *timerContext = nullptr;       // on the owner thread
     QNetworkAccessManager *nam = nullptr;
     QUrl site;
     std::atomic<int> nextStream { 1 };
@@ -264,7 +331,7 @@ void settleLater(const std::shared_ptr<Context> &c, std::shared_ptr<QPromise<T>>
         QTimer::singleShot(plan.delayUs / 1000, c->timerContext, settle);
         break;
     default:
-        c->finisher->start([settle, delayUs = plan.delayUs] {
+        c->finisher->post([settle, delayUs = plan.delayUs] {
             QThread::usleep(ulong(delayUs));
             settle();
         });
@@ -330,7 +397,8 @@ void spawnRandom(const std::shared_ptr<Context> &c, Rng &rng, Stream &stream, in
         group.post(futureCallable<int>(c, id, plan));
     } else if (choice < 78) { // adopt QtConcurrent::run
         const int id = c->model.add("adopt QtConcurrent::run", stream.id, seq, true, false);
-        keep(c, id, group.spawn(QtConcurrent::run(c->finisher, callable<int>(c, id, plan, false))));
+        keep(c, id,
+             group.spawn(QtConcurrent::run(c->concurrentPool, callable<int>(c, id, plan, false))));
     } else if (choice < 84) { // adopt a promise's future, settled elsewhere
         const int id = c->model.add("adopt promise", stream.id, seq, true, false);
         auto promise = std::make_shared<QPromise<int>>();
@@ -539,7 +607,8 @@ private:
 
     std::shared_ptr<Context> m_c;
     std::unique_ptr<QThreadPool> m_customPool;
-    std::unique_ptr<QThreadPool> m_finisher;
+    std::unique_ptr<Finisher> m_finisher;
+    std::unique_ptr<QThreadPool> m_concurrentPool;
     std::unique_ptr<QObject> m_timerContext;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     QObject *m_dialog = nullptr; // the group's parent, like a window
@@ -556,11 +625,13 @@ void Episode::create()
     m_c->episode = m_index;
     m_customPool = std::make_unique<QThreadPool>();
     m_customPool->setMaxThreadCount(2);
-    m_finisher = std::make_unique<QThreadPool>();
-    m_finisher->setMaxThreadCount(2);
+    m_finisher = std::make_unique<Finisher>();
+    m_concurrentPool = std::make_unique<QThreadPool>();
+    m_concurrentPool->setMaxThreadCount(2);
     m_timerContext = std::make_unique<QObject>();
     m_c->customPool = m_customPool.get();
     m_c->finisher = m_finisher.get();
+    m_c->concurrentPool = m_concurrentPool.get();
     m_c->timerContext = m_timerContext.get();
     if (m_network) {
         m_nam = std::make_unique<QNetworkAccessManager>();
@@ -1024,7 +1095,8 @@ bool Episode::run(Totals &totals)
             break;
         }
     }
-    if (!m_finisher->waitForDone(patience) || !m_customPool->waitForDone(patience)
+    if (!m_finisher->waitForDone(patience) || !m_concurrentPool->waitForDone(patience)
+        || !m_customPool->waitForDone(patience)
         || !QThreadPool::globalInstance()->waitForDone(patience))
         m_c->model.fail(QStringLiteral("thread-pool work still running after %1 ms").arg(patience));
     QCoreApplication::sendPostedEvents();
@@ -1078,6 +1150,7 @@ bool Episode::run(Totals &totals)
     m_timerContext.reset();
     m_customPool.reset();
     m_finisher.reset();
+    m_concurrentPool.reset();
     if (m_gateHeld)
         m_gate.finish();
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
