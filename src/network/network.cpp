@@ -62,7 +62,11 @@ private:
 
     void abort()
     {
-        if (!m_settled)
+        // A reply that has failed already finishes on its own, in an event of its own (QtNetwork
+        // reports an HTTP error and the end of the download separately); aborting it in between
+        // made QtNetwork warn "this method must only be called once". settle() then sees the
+        // canceled future.
+        if (!m_settled && m_reply->error() == QNetworkReply::NoError)
             m_reply->abort(); // emits finished(), which settles
     }
 
