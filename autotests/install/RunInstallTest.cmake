@@ -3,10 +3,13 @@
 # Run by tst_install (cmake -P, see CMakeLists.txt). Proves the installed package stands alone:
 #  1. cmake --install <AIOUTILS_BUILD_DIR> --prefix <WORK_DIR>/prefix, which must hold the TSan
 #     suppressions (share/AioUtils/tsan.supp)
-#  2. configures, builds and runs autotests/install/consumer (C++17) against that prefix
-#  3. the same for examples/nested-loops, examples/generator and examples/crawler (on its embedded
-#     site), with tiny workloads
-#  4. if the build installed the QML module: examples/qml-crawler (headless, QT_QPA_PLATFORM is
+#  2. configures, builds and runs autotests/install/consumer (C++17) against that prefix, which
+#     asks for the package's components (Core, and Network if the build has it)
+#  3. checks that a REQUIRED component the package lacks, and another 0.y version, fail to
+#     configure
+#  4. builds and runs examples/nested-loops, examples/generator and (with Network)
+#     examples/crawler (on its embedded site), with tiny workloads
+#  5. if the build installed the QML module: examples/qml-crawler (headless, QT_QPA_PLATFORM is
 #     offscreen), whose `import AioUtils` must come from <prefix>/<libdir>/qml
 # Every sub-project must find AioUtils in the prefix, not in the build tree or the system. They use
 # the parent build's generator, compiler and flags: sanitizer builds need one runtime throughout.
@@ -79,15 +82,49 @@ file(GLOB installedSupp "${prefix}/*/AioUtils/tsan.supp")
 if(NOT installedSupp)
     message(FATAL_ERROR "tst_install: no <datadir>/AioUtils/tsan.supp in '${prefix}'")
 endif()
-set(extraArgs "-DCONSUMER_WERROR=${WERROR}")
+if(NETWORK)
+    set(consumerNetwork ON)
+else()
+    set(consumerNetwork OFF)
+endif()
+set(extraArgs "-DCONSUMER_WERROR=${WERROR}" "-DCONSUMER_NETWORK=${consumerNetwork}")
 build_and_run(consumer "${AIOUTILS_SOURCE_DIR}/autotests/install/consumer" consumer)
 set(extraArgs)
+
+# What must not configure: a REQUIRED component the package does not have, and a version of
+# another 0.y (while at 0.x, each 0.y has its own ABI).
+function(expect_configure_failure name findCall expectedOutput)
+    set(sourceDir "${WORK_DIR}/${name}-src")
+    file(WRITE "${sourceDir}/CMakeLists.txt"
+        "cmake_minimum_required(VERSION 3.21)\nproject(${name} LANGUAGES CXX)\n${findCall}\n")
+    execute_process(COMMAND "${AIOUTILS_CMAKE}" -S "${sourceDir}" -B "${WORK_DIR}/${name}"
+            -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${prefix}" "-DQt6_DIR=${Qt6_DIR}"
+            -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF
+        RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+    if(result EQUAL 0)
+        message(FATAL_ERROR "tst_install: ${name}: '${findCall}' configured; it must fail")
+    endif()
+    if(NOT output MATCHES "${expectedOutput}")
+        message(FATAL_ERROR "tst_install: ${name} failed without saying '${expectedOutput}':\n${output}")
+    endif()
+    message(STATUS "tst_install: ${name}: '${findCall}' fails, as it must")
+endfunction()
+expect_configure_failure(missing-component
+    "find_package(AioUtils 0.1 CONFIG REQUIRED COMPONENTS Core NoSuchComponent)"
+    "no component 'NoSuchComponent'")
+expect_configure_failure(other-minor-version
+    "find_package(AioUtils 0.0 CONFIG REQUIRED)" "compatible with requested version")
+
 build_and_run(nested-loops "${AIOUTILS_SOURCE_DIR}/examples/nested-loops" nested-loops
     --outer 2 --inner 2 --ms 10 --pool 2)
 build_and_run(generator "${AIOUTILS_SOURCE_DIR}/examples/generator" generator
     --count 4 --pool 2 --max-ms 20)
-build_and_run(crawler "${AIOUTILS_SOURCE_DIR}/examples/crawler" crawler
-    --site-pages 20 --concurrency 4)
+if(NETWORK)
+    build_and_run(crawler "${AIOUTILS_SOURCE_DIR}/examples/crawler" crawler
+        --site-pages 20 --concurrency 4)
+else()
+    message(STATUS "tst_install: no AioUtils::Network installed; crawler skipped")
+endif()
 file(GLOB installedQmldir "${prefix}/*/qml/AioUtils/qmldir" "${prefix}/*/*/qml/AioUtils/qmldir")
 if(installedQmldir)
     # The example finds the module next to the package (AioUtils_DIR/../../qml), and only there:

@@ -7,9 +7,11 @@
 
 #include <AioUtils/AioUtils>
 #include <AioUtils/Group>
+#include <AioUtils/Pool>
+#ifdef CONSUMER_NETWORK
 #include <AioUtils/Network>
 #include <AioUtils/NetworkError>
-#include <AioUtils/Pool>
+#endif
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
@@ -21,10 +23,12 @@
 #include <QtCore/QThreadPool>
 #include <QtCore/QTimer>
 #include <QtCore/QVariant>
+#ifdef CONSUMER_NETWORK
 #include <QtNetwork/QHostAddress>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkRequest>
 #include <QtNetwork/QTcpServer>
+#endif
 
 #include <atomic>
 #include <cstdio>
@@ -320,6 +324,7 @@ void foreignThread()
     CHECK(result == 11);
 }
 
+#ifdef CONSUMER_NETWORK
 void network()
 {
     // A port that refuses: listened on, then closed. The job is spawned by name, as documented.
@@ -353,6 +358,7 @@ void network()
     }
     CHECK(rethrown);
 }
+#endif
 
 } // namespace
 
@@ -370,7 +376,9 @@ int main(int argc, char *argv[])
         cancel(&context);
         destroyedMidRound(&context);
         foreignThread();
+#ifdef CONSUMER_NETWORK
         network();
+#endif
     }
     if (failures) {
         std::fprintf(stderr, "consumer: %d check(s) failed\n", failures);
