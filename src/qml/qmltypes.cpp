@@ -1,0 +1,149 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include "qmltypes.h"
+
+#include "jstask_p.h"
+
+namespace AioUtils {
+
+/*!
+    \qmltype Group
+    \inqmlmodule AioUtils
+    \brief AioUtils::Group for QML: spawn JavaScript functions, follow them with properties.
+
+    Same properties and signals as the C++ class: \c maxConcurrency (0: unlimited),
+    \c failurePolicy (\c Group.ContinueOnFailure, \c Group.CancelOnFailure), the counters
+    \c spawnedCount, \c queuedCount, \c runningCount, \c finishedCount, \c failedCount, \c idle,
+    and the signals \c taskFailed(message) and \c finished(). \c cancel() cancels the round.
+
+    \qml
+    Group {
+        id: group
+        onTaskFailed: (message) => console.warn(message)
+        onFinished: console.log("done:", finishedCount)
+    }
+    // …
+    group.spawn(() => Http.get(url))
+    \endqml
+
+    Destroying the group (with its item, say through a Loader) cancels its tasks; promises that
+    settle later are ignored.
+*/
+
+/*!
+    \qmlmethod void Group::spawn(function fn)
+
+    Calls \a fn without arguments once a slot is free (at once in an unlimited group), on the
+    engine's thread. What it returns is the task's result (\c undefined: none, as a C++ void
+    task; a Bag keeps no result for it). If that is a Promise, or any thenable
+    (an object with a callable \c then), the task runs until it settles: it succeeds with the
+    value it resolves to, or fails when it rejects. A failure's message (taskFailed(message)) is
+    the message of an \c Error, or the string of any other value; a value \a fn throws is a
+    failure the same way. A queued \a fn is not called before its slot is free, so a Pool limits
+    how many promises are pending at once.
+
+    A canceled task (cancel(), \c CancelOnFailure, the group destroyed) ignores how its promise
+    settles later. JavaScript promises cannot be canceled; a promise from Http.get() can, and is
+    aborted with its task (see HttpRequest).
+
+    Not a function: a TypeError is thrown.
+*/
+
+GroupExtension::GroupExtension(QObject *group)
+    : QObject(group), m_tasks(qobject_cast<Group *>(group))
+{
+}
+
+GroupExtension::~GroupExtension() = default;
+
+void GroupExtension::spawn(const QJSValue &fn)
+{
+    m_tasks.spawn(fn);
+}
+
+/*!
+    \qmltype Pool
+    \inqmlmodule AioUtils
+    \brief AioUtils::Pool for QML: a Group that runs at most \c size functions at once.
+
+    \c size (the same value as \c maxConcurrency) is 4 unless set; below 1 it warns and is 1.
+    Queued functions are called in spawn order as slots free up; a function that returned a
+    promise holds its slot until the promise settles.
+
+    \qml
+    Pool {
+        id: pool
+        size: 3
+    }
+    Text { text: pool.finishedCount + " of " + pool.spawnedCount }
+    \endqml
+*/
+
+QmlPool::QmlPool(QObject *parent) : Pool(4, parent) { }
+
+QmlPool::~QmlPool() = default;
+
+/*!
+    \qmltype Bag
+    \inqmlmodule AioUtils
+    \brief AioUtils::Bag for QML: a Group whose results are kept and shown.
+
+    Every result (what a function returned, what its promise resolved to, every put() value) is
+    emitted as \c resultReady(result) and retained in \c model (a list model with the role
+    \c result) until takeAll() takes it. \c maxConcurrency limits how many functions run at once
+    (0, the default: unlimited); \c bufferLimit holds back queued functions while that many
+    results are retained; \c bufferedCount counts them.
+
+    \qml
+    Bag {
+        id: bag
+        maxConcurrency: 4
+        onResultReady: (result) => console.log(result)
+    }
+    ListView {
+        model: bag.model
+        delegate: Text { required property var result; text: result }
+    }
+    \endqml
+*/
+
+/*!
+    \qmlmethod void Bag::put(var value)
+
+    Adds \a value as a result of its own. An object (a QObject too) is kept as the JavaScript value
+    it is, which keeps it from the garbage collector until it is taken; other values are converted
+    as QJSValue::toVariant() does. Task results are kept the same way.
+*/
+
+/*!
+    \qmlmethod list Bag::takeAll()
+
+    Takes every retained result and returns them; they leave the model. Never waits.
+*/
+
+BagExtension::BagExtension(QObject *bag) : GroupExtension(bag), m_bag(qobject_cast<Bag *>(bag)) { }
+
+BagExtension::~BagExtension() = default;
+
+void BagExtension::put(const QJSValue &value)
+{
+    m_bag->put(resultOf(value));
+}
+
+QVariantList BagExtension::takeAll()
+{
+    return m_bag->takeAll();
+}
+
+/*!
+    \qmltype OrderedBag
+    \inqmlmodule AioUtils
+    \brief A Bag that delivers results in spawn order.
+
+    The API of Bag. A result that settles early waits until those spawned before it are
+    delivered; put() takes the next place in that order when it is called; failed and canceled
+    tasks leave no gap.
+*/
+
+} // namespace AioUtils
