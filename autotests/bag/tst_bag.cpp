@@ -3,6 +3,7 @@
 
 #include <AioUtils/Bag>
 
+#include "gate.h"
 #include "readyfuture.h"
 #include "testutil.h"
 
@@ -31,6 +32,8 @@
 using AioUtils::Bag;
 using AioUtils::Group;
 using TestUtil::delayed;
+using TestUtil::Gate;
+using TestUtil::sortedInts;
 
 namespace {
 
@@ -40,32 +43,6 @@ enum class Kind {
     ThreadPool, // a callable returning T (or void): runs on a thread pool
     Ready,      // a callable returning a future that is finished already
 };
-
-// A future the test finishes by hand: a task that runs exactly as long as the test says. Still
-// open when the Gate goes, it is canceled and finished by QPromise's destructor.
-template<typename T> class Gate
-{
-public:
-    Gate() { m_promise.start(); }
-    QFuture<T> future() const { return m_promise.future(); }
-    void open(const T &value)
-    {
-        m_promise.addResult(value);
-        m_promise.finish();
-    }
-
-private:
-    QPromise<T> m_promise;
-};
-
-QList<int> sortedInts(const QVariantList &values)
-{
-    QList<int> ints;
-    for (const QVariant &value : values)
-        ints << value.toInt();
-    std::sort(ints.begin(), ints.end());
-    return ints;
-}
 
 const char nextInsideTaskWarning[] = "AioUtils::Bag::next: called from inside one of the bag's own "
                                      "tasks, which would wait for itself; returning no result";

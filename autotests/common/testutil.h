@@ -1,7 +1,10 @@
 // SPDX-FileCopyrightText: 2026 The AioUtils authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Helpers shared by the autotests: non-blocking "sleeps" that return futures, like asyncio.sleep.
+// Helpers shared by the autotests: non-blocking "sleeps" that return futures, like asyncio.sleep,
+// patience, a thrown value that is no std::exception, and small list helpers. Futures and thread
+// pools the test opens by hand are in gate.h; work started on a pool behind AioUtils' back is in
+// foreignrunnable.h.
 
 #ifndef AIOUTILS_TESTUTIL_H
 #define AIOUTILS_TESTUTIL_H
@@ -13,7 +16,10 @@
 #include <QtCore/qpromise.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
+#include <QtCore/qvariant.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -21,6 +27,32 @@
 #include <stdexcept>
 
 namespace TestUtil {
+
+// How long (ms) a blocked task or one of a test's waits may take at most: generous, the suite runs
+// under sanitizers on 2 cores. Reached only when a test fails.
+constexpr int Patience = 30000;
+
+// Thrown by a task: a failure that is no std::exception.
+struct NotAnStdException
+{
+};
+
+// Raises `max` to at least `value`.
+inline void raiseTo(std::atomic<int> &max, int value)
+{
+    int seen = max.load();
+    while (value > seen && !max.compare_exchange_weak(seen, value)) { }
+}
+
+// The ints in `values`, sorted: results whose order does not matter.
+inline QList<int> sortedInts(const QVariantList &values)
+{
+    QList<int> ints;
+    for (const QVariant &value : values)
+        ints << value.toInt();
+    std::sort(ints.begin(), ints.end());
+    return ints;
+}
 
 // A single-shot timer on the calling thread. On the main thread it is owned by the application,
 // so timers a test leaves pending (a 60 s delay it cancels) are freed at exit, not leaked.

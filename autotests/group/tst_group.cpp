@@ -26,12 +26,7 @@
 using AioUtils::Group;
 using AioUtils::Pool;
 using TestUtil::delayed;
-
-namespace {
-struct NotAnStdException
-{
-};
-} // namespace
+using TestUtil::NotAnStdException;
 
 class tst_Group : public QObject
 {

@@ -3,6 +3,7 @@
 
 #include <AioUtils/Pool>
 
+#include "gate.h"
 #include "testutil.h"
 
 #include <QtCore/qcoreapplication.h>
@@ -31,6 +32,8 @@
 
 using AioUtils::Group;
 using AioUtils::Pool;
+using TestUtil::Gates;
+using TestUtil::raiseTo;
 
 namespace {
 
@@ -40,41 +43,6 @@ enum class Kind {
     ThreadPool, // a callable returning int: runs on a thread pool
     Mixed,      // alternating, starting with Future
 };
-
-// Futures the test finishes by hand: tasks that run exactly as long as the test says. Whatever is
-// still open when the Gates go is canceled and finished by QPromise's destructor.
-class Gates
-{
-public:
-    QFuture<int> make()
-    {
-        auto promise = std::make_unique<QPromise<int>>();
-        promise->start();
-        QFuture<int> future = promise->future();
-        m_promises.push_back(std::move(promise));
-        return future;
-    }
-
-    void open(int index, int value = 0)
-    {
-        QPromise<int> &promise = *m_promises.at(std::size_t(index));
-        if (promise.future().isFinished())
-            return;
-        promise.addResult(value);
-        promise.finish();
-    }
-
-    int count() const { return int(m_promises.size()); }
-
-private:
-    std::vector<std::unique_ptr<QPromise<int>>> m_promises;
-};
-
-void raiseMax(std::atomic<int> &max, int value)
-{
-    int seen = max.load();
-    while (value > seen && !max.compare_exchange_weak(seen, value)) { }
-}
 
 // Thread-pool work that blocks until the test lets it go, on a thread pool of its own with more
 // threads than any pool under test, so that a limit seen is the Pool's and not the threads'.
@@ -97,7 +65,7 @@ public:
     {
         return [this, value]() -> int {
             ++entered;
-            raiseMax(maxInside, ++inside);
+            raiseTo(maxInside, ++inside);
             go.tryAcquire(1, 30000);
             --inside;
             return value;
@@ -825,7 +793,7 @@ void tst_Pool::spawnFromManyThreads()
         spawners.start([&, t] {
             for (int i = 0; i < perThread; ++i) {
                 futures[std::size_t(t)] << pool.spawn(&threads, [&, i]() -> int {
-                    raiseMax(maxInside, ++inside);
+                    raiseTo(maxInside, ++inside);
                     busyFor(20);
                     ++ran;
                     --inside;

@@ -9,6 +9,8 @@
 #include <AioUtils/OrderedBag>
 #include <AioUtils/Pool>
 
+#include "gate.h"
+#include "groupkind.h"
 #include "readyfuture.h"
 #include "testutil.h"
 
@@ -38,100 +40,15 @@ using AioUtils::Group;
 using AioUtils::OrderedBag;
 using AioUtils::Pool;
 using TestUtil::delayed;
-
-#if defined(__SANITIZE_THREAD__)
-#define TST_POST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TST_POST_TSAN 1
-#endif
-#endif
-
-#ifdef TST_POST_TSAN
-extern "C" void __tsan_acquire(void *addr);
-extern "C" void __tsan_release(void *addr);
-#endif
+using TestUtil::GatedPool;
+using TestUtil::GroupKind;
+using TestUtil::makeGroup;
+using TestUtil::NotAnStdException;
+using TestUtil::Patience;
+using TestUtil::raiseTo;
+using TestUtil::sortedInts;
 
 namespace {
-
-// How long (ms) a blocked task or one of the test's waits may take at most: generous, the suite
-// runs under sanitizers on 2 cores. Reached only when a test fails.
-constexpr int Patience = 30000;
-
-struct NotAnStdException
-{
-};
-
-// A QThreadPool of the test's own, with a gate its tasks may wait at. The gate opens when the test
-// says, or at the latest when the GatedPool goes (a failed check returns early), before the pool
-// waits for its threads: no thread waits out its patience, and no task outlives what the test
-// declared before the GatedPool.
-class GatedPool
-{
-public:
-    explicit GatedPool(int threads) { m_pool.setMaxThreadCount(threads); }
-    ~GatedPool()
-    {
-        open();
-        m_pool.waitForDone();
-    }
-    GatedPool(const GatedPool &) = delete;
-    GatedPool &operator=(const GatedPool &) = delete;
-
-    QThreadPool *pool() { return &m_pool; }
-    // In a task: blocks until the gate opens; false if it never did.
-    bool wait() { return m_gate.tryAcquire(1, Patience); }
-    void open() { m_gate.release(1 << 20); }
-
-private:
-    QSemaphore m_gate; // declared first: destroyed after the pool
-    QThreadPool m_pool;
-};
-
-// A runnable started on a pool directly, not through AioUtils: other work competing for the pool's
-// threads. QThreadPool hands it to a thread under QtCore's own mutex, which ThreadSanitizer cannot
-// see in a QtCore built without it; the hand-over is annotated here, as src/core/tsan_p.h does for
-// the library's runners.
-template<typename F> class ForeignRunnable final : public QRunnable
-{
-public:
-    explicit ForeignRunnable(F f) : m_f(std::move(f)) { }
-    void run() override
-    {
-#ifdef TST_POST_TSAN
-        __tsan_acquire(this);
-#endif
-        m_f();
-    }
-
-private:
-    F m_f;
-};
-
-template<typename F> void startForeign(QThreadPool *pool, F f)
-{
-    auto *runnable = new ForeignRunnable<F>(std::move(f));
-#ifdef TST_POST_TSAN
-    __tsan_release(runnable);
-#endif
-    pool->start(runnable);
-}
-
-// Raises `max` to at least `value`.
-void raiseTo(std::atomic<int> &max, int value)
-{
-    int seen = max.load();
-    while (value > seen && !max.compare_exchange_weak(seen, value)) { }
-}
-
-QList<int> sortedInts(const QVariantList &values)
-{
-    QList<int> ints;
-    for (const QVariant &value : values)
-        ints << value.toInt();
-    std::sort(ints.begin(), ints.end());
-    return ints;
-}
 
 QString messageOf(const std::exception_ptr &failure)
 {
@@ -172,36 +89,7 @@ private:
     bool m_armed = true;
 };
 
-enum class PoolSetup {
-    Fresh,  // a QThreadPool of 2 threads, first used with 2
-    Raised, // a QThreadPool first used with 1 thread, then raised to 2
-    Global, // QThreadPool::globalInstance()
-};
-
-enum class GroupKind { Group, Pool, Bag, OrderedBag };
-
-std::unique_ptr<Group> makeGroup(GroupKind kind, int limit)
-{
-    switch (kind) {
-    case GroupKind::Group: {
-        auto group = std::make_unique<Group>();
-        group->setMaxConcurrency(limit);
-        return group;
-    }
-    case GroupKind::Pool:
-        return std::make_unique<Pool>(limit);
-    case GroupKind::Bag:
-        return std::make_unique<Bag>(limit);
-    case GroupKind::OrderedBag:
-        return std::make_unique<OrderedBag>(limit);
-    }
-    return nullptr;
-}
-
 } // namespace
-
-Q_DECLARE_METATYPE(PoolSetup)
-Q_DECLARE_METATYPE(GroupKind)
 
 class tst_Post : public QObject
 {
@@ -234,19 +122,6 @@ private Q_SLOTS:
     void joinInsidePostedTaskRefuses();
     void capturesGoneWhenJoinReturns_data();
     void capturesGoneWhenJoinReturns();
-
-    // The thread-pool feed
-    void longTaskDoesNotHoldUpOthers_data();
-    void longTaskDoesNotHoldUpOthers();
-    void timeSliceLetsForeignWorkIn_data();
-    void timeSliceLetsForeignWorkIn();
-    void clearCancelsTasksNotBegun_data();
-    void clearCancelsTasksNotBegun();
-    void clearAfterSliceCancelsTheRest_data();
-    void clearAfterSliceCancelsTheRest();
-    void poolRecreatedAtSameAddress();
-    void manyTasks_data();
-    void manyTasks();
 };
 
 void tst_Post::init()
@@ -954,295 +829,6 @@ void tst_Post::capturesGoneWhenJoinReturns()
         group.spawn(&pool, std::move(work));
     QVERIFY(group.join(QDeadlineTimer(Patience)));
     QVERIFY2(destroyed.load(), "join() returned while the task's captures were still alive");
-}
-
-void tst_Post::longTaskDoesNotHoldUpOthers_data()
-{
-    QTest::addColumn<PoolSetup>("setup");
-    QTest::addColumn<bool>("usePost");
-    QTest::newRow("spawn, pool of 2") << PoolSetup::Fresh << false;
-    QTest::newRow("post, pool of 2") << PoolSetup::Fresh << true;
-    QTest::newRow("spawn, global pool") << PoolSetup::Global << false;
-    QTest::newRow("post, global pool") << PoolSetup::Global << true;
-    QTest::newRow("spawn, pool raised from 1 to 2 threads after use") << PoolSetup::Raised << false;
-    QTest::newRow("post, pool raised from 1 to 2 threads after use") << PoolSetup::Raised << true;
-}
-
-// Task A blocks until task B, spawned after it, has run: with a free thread in the pool, B must
-// run while A blocks.
-void tst_Post::longTaskDoesNotHoldUpOthers()
-{
-    QFETCH(PoolSetup, setup);
-    QFETCH(bool, usePost);
-    std::atomic<int> aSaw { -1 }; // 1: B ran while A waited; 0: A gave up waiting
-    QSemaphore bRan;
-    QThreadPool own;
-    QThreadPool *pool = nullptr;
-    if (setup == PoolSetup::Global) {
-        if (QThreadPool::globalInstance()->maxThreadCount() < 2)
-            QSKIP("The global pool has a single thread here");
-    } else {
-        pool = &own;
-        if (setup == PoolSetup::Raised) {
-            own.setMaxThreadCount(1);
-            Group warmUp;
-            warmUp.post(&own, [] {});
-            QVERIFY(warmUp.join(QDeadlineTimer(Patience)));
-            QVERIFY(own.waitForDone(Patience));
-        }
-        own.setMaxThreadCount(2);
-    }
-    Group group;
-    const auto a = [&] { aSaw = bRan.tryAcquire(1, Patience / 3) ? 1 : 0; };
-    const auto b = [&] { bRan.release(); };
-    if (usePost) {
-        group.post(pool, a);
-        group.post(pool, b);
-    } else {
-        group.spawn(pool, a);
-        group.spawn(pool, b);
-    }
-    QVERIFY(group.join(QDeadlineTimer(Patience)));
-    QCOMPARE(aSaw.load(), 1);
-}
-
-void tst_Post::timeSliceLetsForeignWorkIn_data()
-{
-    QTest::addColumn<bool>("usePost");
-    QTest::newRow("spawn") << false;
-    QTest::newRow("post") << true;
-}
-
-// With a single-thread pool busy with 400 tasks of ~2 ms, a runnable started on the pool later
-// still gets the thread long before they are all done: the feed gives its thread back after a
-// time slice.
-void tst_Post::timeSliceLetsForeignWorkIn()
-{
-    QFETCH(bool, usePost);
-    constexpr int N = 400;
-    std::atomic<int> done { 0 };
-    std::atomic<int> doneWhenForeignRan { -1 };
-    QSemaphore foreignRan;
-    QThreadPool pool;
-    pool.setMaxThreadCount(1);
-    Group group;
-    const auto work = [&done] {
-        QThread::usleep(2000);
-        ++done;
-    };
-    for (int i = 0; i < N; ++i) {
-        if (usePost)
-            group.post(&pool, work);
-        else
-            group.spawn(&pool, work);
-    }
-    startForeign(&pool, [&] {
-        doneWhenForeignRan = done.load();
-        foreignRan.release();
-    });
-    QVERIFY(foreignRan.tryAcquire(1, Patience));
-    QVERIFY2(doneWhenForeignRan.load() < N,
-             qPrintable(QStringLiteral("the foreign runnable ran after %1 of %2 tasks")
-                                .arg(doneWhenForeignRan.load())
-                                .arg(N)));
-    QVERIFY(group.join(QDeadlineTimer(Patience)));
-    QCOMPARE(done.load(), N);
-    QCOMPARE(group.finishedCount(), N);
-}
-
-void tst_Post::clearCancelsTasksNotBegun_data()
-{
-    QTest::addColumn<int>("kind");
-    QTest::newRow("spawned into a Group") << 0;
-    QTest::newRow("posted into a Group") << 1;
-    QTest::newRow("spawned into Pool(2), 3 queued") << 2;
-}
-
-// A single-thread pool is busy with a foreign runnable, so the feed's runner waits in the pool's
-// queue; QThreadPool::clear() drops it, and the tasks it would have run end canceled at once (what
-// clear() did to them when each task was a runnable of its own).
-void tst_Post::clearCancelsTasksNotBegun()
-{
-    QFETCH(int, kind);
-    constexpr int N = 5;
-    std::atomic<int> ran { 0 };
-    QSemaphore blockerStarted;
-    std::vector<QFuture<int>> futures;
-    GatedPool gated(1);
-    startForeign(gated.pool(), [&] {
-        blockerStarted.release();
-        gated.wait();
-    });
-    QVERIFY(blockerStarted.tryAcquire(1, Patience));
-    const std::unique_ptr<Group> group =
-            makeGroup(kind == 2 ? GroupKind::Pool : GroupKind::Group, kind == 2 ? 2 : 0);
-    for (int i = 0; i < N; ++i) {
-        if (kind == 1) {
-            group->post(gated.pool(), [&ran] { ++ran; });
-        } else {
-            futures.push_back(group->spawn(gated.pool(), [&ran, i] {
-                ++ran;
-                return i;
-            }));
-        }
-    }
-    QCOMPARE(group->runningCount(), kind == 2 ? 2 : N);
-    gated.pool()->clear();
-    for (const QFuture<int> &future : futures) {
-        QVERIFY(future.isFinished());
-        QVERIFY(future.isCanceled());
-    }
-    // The blocker still holds the pool's only thread: nothing waits for it.
-    QVERIFY(group->join(QDeadlineTimer(Patience)));
-    QCOMPARE(group->finishedCount(), N);
-    QCOMPARE(group->failedCount(), 0);
-    QCOMPARE(ran.load(), 0);
-    gated.open();
-    QVERIFY(gated.pool()->waitForDone(Patience));
-    TestUtil::settle();
-    QCOMPARE(ran.load(), 0);
-    QCOMPARE(group->finishedCount(), N);
-    QVERIFY(group->isIdle());
-}
-
-void tst_Post::clearAfterSliceCancelsTheRest_data()
-{
-    QTest::addColumn<bool>("usePost");
-    QTest::newRow("spawn") << false;
-    QTest::newRow("post") << true;
-}
-
-// The feed's runner gave the pool's only thread back after its slice and waits in the pool's queue
-// behind a foreign runnable; clear() drops it: the tasks done stay done, the rest end canceled.
-void tst_Post::clearAfterSliceCancelsTheRest()
-{
-    QFETCH(bool, usePost);
-    constexpr int N = 300;
-    std::atomic<int> ran { 0 };
-    QSemaphore blockerStarted;
-    std::vector<QFuture<void>> futures;
-    GatedPool gated(1);
-    Group group;
-    const auto work = [&ran] {
-        QThread::usleep(1000);
-        ++ran;
-    };
-    for (int i = 0; i < N; ++i) {
-        if (usePost)
-            group.post(gated.pool(), work);
-        else
-            futures.push_back(group.spawn(gated.pool(), work));
-    }
-    startForeign(gated.pool(), [&] {
-        blockerStarted.release();
-        gated.wait();
-    });
-    QVERIFY(blockerStarted.tryAcquire(1, Patience));
-    // The blocker holds the only thread: no task runs until it is released.
-    const int ranBeforeClear = ran.load();
-    QVERIFY(ranBeforeClear >= 1);
-    QVERIFY(ranBeforeClear < N);
-    gated.pool()->clear();
-    QVERIFY(group.join(QDeadlineTimer(Patience)));
-    QCOMPARE(group.finishedCount(), N);
-    QCOMPARE(group.failedCount(), 0);
-    if (!usePost) {
-        const auto canceled = std::count_if(futures.begin(), futures.end(),
-                                            [](const QFuture<void> &f) { return f.isCanceled(); });
-        QCOMPARE(int(canceled), N - ranBeforeClear);
-    }
-    gated.open();
-    QVERIFY(gated.pool()->waitForDone(Patience));
-    TestUtil::settle();
-    QCOMPARE(ran.load(), ranBeforeClear);
-}
-
-// A custom pool is destroyed and a new one made at the same address, with another thread count:
-// work on the new pool runs, on as many threads as the new pool has.
-void tst_Post::poolRecreatedAtSameAddress()
-{
-    std::atomic<int> sum { 0 };
-    std::atomic<int> aSaw { -1 };
-    QSemaphore bRan;
-    std::optional<QThreadPool> pool; // emplaced again: the same address every round
-    QThreadPool *firstAddress = nullptr;
-    for (int round = 0; round < 4; ++round) {
-        const bool twoThreads = round % 2 == 1;
-        sum = 0;
-        aSaw = -1;
-        pool.emplace();
-        if (!firstAddress)
-            firstAddress = &*pool;
-        QVERIFY(&*pool == firstAddress);
-        pool->setMaxThreadCount(twoThreads ? 2 : 1);
-        Group group;
-        if (twoThreads) {
-            group.post(&*pool, [&] { aSaw = bRan.tryAcquire(1, Patience / 3) ? 1 : 0; });
-            group.post(&*pool, [&] { bRan.release(); });
-        }
-        for (int i = 0; i < 50; ++i)
-            group.post(&*pool, [&sum, i] { sum += i; });
-        QVERIFY(group.join(QDeadlineTimer(Patience)));
-        QCOMPARE(sum.load(), 50 * 49 / 2);
-        if (twoThreads)
-            QCOMPARE(aSaw.load(), 1);
-        pool.reset();
-    }
-}
-
-void tst_Post::manyTasks_data()
-{
-    QTest::addColumn<GroupKind>("kind");
-    QTest::addColumn<bool>("ownPool");
-    QTest::newRow("Group, global pool") << GroupKind::Group << false;
-    QTest::newRow("Group, own pool") << GroupKind::Group << true;
-    QTest::newRow("Pool(3), global pool") << GroupKind::Pool << false;
-    QTest::newRow("Pool(3), own pool") << GroupKind::Pool << true;
-    QTest::newRow("OrderedBag, global pool") << GroupKind::OrderedBag << false;
-    QTest::newRow("OrderedBag, own pool") << GroupKind::OrderedBag << true;
-}
-
-// 20,000 tasks, half posted and half spawned: all counted, every result right.
-void tst_Post::manyTasks()
-{
-    QFETCH(GroupKind, kind);
-    QFETCH(bool, ownPool);
-    constexpr int N = 20000;
-    std::atomic<qint64> postedSum { 0 };
-    QThreadPool own;
-    own.setMaxThreadCount(3);
-    QThreadPool *const pool = ownPool ? &own : nullptr;
-    const std::unique_ptr<Group> group = makeGroup(kind, kind == GroupKind::Pool ? 3 : 0);
-    std::vector<QFuture<int>> futures;
-    futures.reserve(N / 2);
-    for (int i = 0; i < N; ++i) {
-        if (i % 2) {
-            futures.push_back(group->spawn(pool, [i] { return i; }));
-        } else {
-            group->post(pool, [&postedSum, i] {
-                postedSum += i;
-                return i;
-            });
-        }
-    }
-    if (kind == GroupKind::OrderedBag) {
-        QList<int> got;
-        got.reserve(N);
-        for (const QVariant &value : static_cast<OrderedBag *>(group.get())->yielding())
-            got << value.toInt();
-        QCOMPARE(got, TestUtil::range(N));
-    }
-    QVERIFY(group->join(QDeadlineTimer(4 * Patience)));
-    QCOMPARE(group->spawnedCount(), N);
-    QCOMPARE(group->finishedCount(), N);
-    QCOMPARE(group->failedCount(), 0);
-    QCOMPARE(postedSum.load(), qint64(N / 2) * qint64(N / 2 - 1)); // 0 + 2 + ... + (N - 2)
-    int wrong = 0;
-    for (int j = 0; j < N / 2; ++j) {
-        if (!futures[j].isFinished() || futures[j].isCanceled() || futures[j].result() != 2 * j + 1)
-            ++wrong;
-    }
-    QCOMPARE(wrong, 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Post)
