@@ -9,38 +9,6 @@
 namespace AioUtils {
 
 // ---------------------------------------------------------------------------------------------
-// ResultModel
-
-ResultModel::ResultModel(std::shared_ptr<detail::GroupCore> core, QObject *parent)
-    : QAbstractListModel(parent), m_core(std::move(core))
-{
-}
-
-int ResultModel::rowCount(const QModelIndex &parent) const
-{
-    if (parent.isValid())
-        return 0;
-    std::lock_guard lock(m_core->mutex);
-    return int(m_core->results->retained.size());
-}
-
-QVariant ResultModel::data(const QModelIndex &index, int role) const
-{
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
-        return {};
-    if (role != ResultRole && role != Qt::DisplayRole)
-        return {};
-    std::lock_guard lock(m_core->mutex);
-    return m_core->results->retained[std::size_t(index.row())];
-}
-
-QHash<int, QByteArray> ResultModel::roleNames() const
-{
-    return { { ResultRole, QByteArrayLiteral("result") },
-             { Qt::DisplayRole, QByteArrayLiteral("display") } };
-}
-
-// ---------------------------------------------------------------------------------------------
 // BagPrivate
 
 BagPrivate::BagPrivate(Bag *bag, bool ordered) : GroupPrivate(bag)
@@ -428,50 +396,6 @@ void Bag::setBufferLimit(int limit)
     }
     Q_EMIT bufferLimitChanged();
     d->startQueued();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Yielding
-
-Yielding::Yielding(Bag *bag) : m_bag(bag) { }
-
-Yielding::Yielding(Yielding &&other) noexcept
-    : m_bag(other.m_bag), m_current(std::move(other.m_current)), m_started(other.m_started),
-      m_done(std::exchange(other.m_done, true))
-{
-}
-
-Yielding::~Yielding()
-{
-    // Left before the end: close the generator. A range never iterated leaves the bag alone.
-    if (m_started && !m_done && m_bag)
-        m_bag->cancel();
-}
-
-Yielding::iterator Yielding::begin()
-{
-    if (!m_started) {
-        m_started = true;
-        advance();
-    }
-    return iterator(this);
-}
-
-void Yielding::advance()
-{
-    m_current.reset();
-    if (m_done || !m_bag) {
-        m_done = true;
-        return;
-    }
-    try {
-        m_current = m_bag->next();
-    } catch (...) {
-        m_done = true;
-        throw;
-    }
-    if (!m_current)
-        m_done = true;
 }
 
 } // namespace AioUtils

@@ -1,0 +1,232 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Not API: private to the AioUtils implementation, never installed.
+
+#ifndef AIOUTILS_GROUPCORE_P_H
+#define AIOUTILS_GROUPCORE_P_H
+
+#include "ring_p.h"
+
+#include <AioUtils/group.h>
+
+#include <QtCore/qcoreevent.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QThread;
+QT_END_NAMESPACE
+
+namespace AioUtils {
+namespace detail {
+
+// The event that wakes a group's thread: one posted event for any number of task ends.
+QEvent::Type wakeEventType();
+
+// Everything a task may touch after it started, from any thread. The Group owns it; tasks keep a
+// weak reference, so a task ending after its group died finds nothing and does nothing.
+class GroupCore
+{
+public:
+    explicit GroupCore(Group *group);
+
+    // Work taken out under the lock and carried out after it: canceling futures and destroying
+    // jobs run user code (continuations, destructors of captures).
+    struct Aftermath
+    {
+        std::vector<QFuture<void>> toCancel;
+        std::vector<Job *> toDelete;
+        std::vector<std::unique_ptr<Follower>> toDrop;
+        // Set by cancelLocked(): the round may not end before this aftermath has run. Strong:
+        // the aftermath runs user code (continuations of canceled futures), which may delete
+        // the group.
+        std::shared_ptr<GroupCore> settles;
+        void run();
+    };
+
+    bool onGroupThread() const;
+    // Counts a spawn (starting a round if the group was idle); returns the task's sequence
+    // number when the group keeps results in order, else -1.
+    qint64 beginTaskLocked();
+    void endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after);
+    void cancelLocked(Aftermath &after);
+    void wakeLocked();
+    void changedLocked();
+    // Nothing queued or running, no cancel still being carried out, no result on its way.
+    bool roundOverLocked() const
+    {
+        return running == 0 && queued == 0 && settling == 0
+                && (!results || results->undelivered == 0);
+    }
+    bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
+    TaskLink linkLocked(const QFuture<void> *cancelHandle, qint64 sequence);
+    void registerLocked(TaskLink &link, const QFuture<void> &handle);
+
+    // Takes the next queued job that may start now on this thread, with the link it reports
+    // through; null when none may.
+    Job *takeStartableLocked(TaskLink &link, Aftermath &after);
+
+    // Starts queued jobs while slots are free. Re-entered on the same thread (a started job whose
+    // future is finished already ends at once), it leaves the work to the outer loop.
+    void pump();
+    void report(int slot, quint64 epoch, qint64 sequence, Outcome outcome,
+                std::exception_ptr failure, TaskResults results);
+
+    // Results (a Bag): `sequence` is the task's place (-1 unordered); no values means the task
+    // gave none (void, failed, canceled), which in order still fills its place.
+    qint64 takeSequenceLocked();
+    void resolveLocked(qint64 sequence, TaskResults &&values);
+    // Moves what may be delivered now, in delivery order, out of the arrival buffers. Returns
+    // whether an OrderedBag's next place to deliver moved: a queued task may now be the one
+    // startAllowedLocked(job) lets past the buffer limit.
+    bool takeDeliverableLocked(QVariantList &out);
+    bool deliverableLocked() const
+    {
+        if (!results)
+            return false;
+        if (results->ordered)
+            return !results->window.empty() && results->window.front().has_value();
+        return !results->incoming.isEmpty();
+    }
+    // Backpressure: a task that starts may add a result, so running tasks count toward the
+    // limit too; the buffer then never grows past it (adopted futures aside, which run at once).
+    bool startAllowedLocked() const
+    {
+        return !results || results->bufferLimit == 0
+                || bufferedLocked() + running < results->bufferLimit;
+    }
+    // In an OrderedBag, the task whose place is next to deliver may start over the limit when
+    // results after it have arrived (a put(), say): they can only be delivered, and so taken,
+    // once it ends, so holding it back would stall the bag. Only then, though: with nothing
+    // held back behind it (started in order, every task would be "next to deliver"), or with
+    // results to take that fill the buffer without those behind it, it waits like any other.
+    bool startAllowedLocked(const Job *job) const
+    {
+        return startAllowedLocked()
+                || (results->ordered && job->sequence() == results->deliverSequence
+                    && results->undelivered > 0
+                    && int(results->retained.size()) + running < results->bufferLimit);
+    }
+    int bufferedLocked() const
+    {
+        return results ? results->undelivered + int(results->retained.size()) : 0;
+    }
+    void follow(std::unique_ptr<Follower> follower);
+    // On the group's thread: watch what follow() queued from other threads.
+    void watchPendingFollowers();
+    void registerHandle(TaskLink &link, const QFuture<void> &handle);
+
+    static bool isInsideTask(const GroupCore *core);
+    static QString messageOf(const std::exception_ptr &failure);
+
+    std::weak_ptr<GroupCore> self;
+    // std::mutex rather than QMutex: its waits are visible to ThreadSanitizer, QWaitCondition's are
+    // not (they happen inside QtCore).
+    mutable std::mutex mutex;
+    std::condition_variable changed; // for waiters off the group's thread
+
+    // A wait of join(), Bag::next() or Pool::waitAvailable(), registered while it lasts.
+    struct Waiter
+    {
+        // Called under the lock; true ends the wait. It may note what it saw in the same
+        // critical section (join() notes the round's end and failure, see RoundEnd), so that
+        // nothing running after it (a slot that begins the next round) can change that.
+        std::function<bool(GroupCore &)> take;
+        bool done = false;
+    };
+    std::vector<Waiter *> waiters;
+    // Offers the state as it is now to every waiter still waiting; true if one is done now.
+    bool offerLocked();
+
+    // What a wait saw when it saw the round end: which round, and its failure (a copy, so that
+    // the slots of the round's end still see firstFailure).
+    struct RoundEnd
+    {
+        quint64 round = 0;
+        std::exception_ptr failure;
+    };
+    RoundEnd roundEndLocked() const { return { roundNumber, firstFailure }; }
+    // After the wait: the failure the waiter is to rethrow, cleared from firstFailure. Null when
+    // another waiter took it first. A next round begun since has cleared it already.
+    std::exception_ptr claimLocked(const RoundEnd &end)
+    {
+        if (end.round != roundNumber)
+            return end.failure;
+        if (!end.failure || firstFailure != end.failure)
+            return nullptr;
+        return std::exchange(firstFailure, nullptr);
+    }
+
+    // What a Bag keeps. Values arrive from any thread (under the lock) and are delivered, on the
+    // group's thread, into `retained`, where they wait to be taken.
+    struct Results
+    {
+        bool ordered = false;
+        int bufferLimit = 0;        // 0: unlimited
+        qint64 nextSequence = 0;    // ordered: the next place to hand out
+        qint64 deliverSequence = 0; // ordered: the next place to deliver
+        // Ordered: the places [deliverSequence, nextSequence); empty optional = not ended yet.
+        // Its length is the out-of-order window, not the number of results.
+        Ring<std::optional<TaskResults>> window;
+        QVariantList incoming;   // unordered: arrived, not yet delivered
+        int undelivered = 0;     // values in window and incoming
+        Ring<QVariant> retained; // delivered, not yet taken: the model's rows
+        int bufferedSignaled = 0;
+    };
+    std::unique_ptr<Results> results; // null for a plain Group or Pool
+
+    Group *q; // null once the group is gone
+    QThread *const thread;
+    bool wakePosted = false;
+
+    int maxConcurrency = 0;     // 0: unlimited
+    int minimumConcurrency = 0; // a Pool never runs unlimited
+    Group::FailurePolicy policy = Group::ContinueOnFailure;
+
+    // The current round. running counts started tasks that have not reported yet.
+    bool roundActive = false;
+    quint64 roundNumber = 0; // counts the rounds begun
+    bool roundCanceled = false;
+    bool roundFailed = false;
+    int spawned = 0;
+    int queued = 0;
+    int running = 0;
+    int finished = 0;
+    int failed = 0;
+    int settling = 0;                // cancel() aftermaths still running on some thread
+    std::exception_ptr firstFailure; // until join() takes it or the next round begins
+    std::optional<QPromise<void>> roundPromise;
+    // Bumped by cancel(): reports carrying an older epoch belong to tasks already accounted for.
+    // Written under the lock; posted work reads it without, to skip work canceled before it ran.
+    std::atomic<quint64> epoch = 1;
+
+    std::deque<Job *> queue;
+    // Futures of running tasks, for cancel(); a finished task's slot is reused.
+    // A task has up to two: the work's own future, and the caller's when it is another one.
+    struct Slot
+    {
+        std::optional<QFuture<void>> first;
+        std::optional<QFuture<void>> second;
+    };
+    std::vector<Slot> slots;
+    std::vector<int> freeSlots;
+    // Futures to watch, handed in from threads other than the group's.
+    std::vector<std::unique_ptr<Follower>> pendingFollowers;
+
+    // Notifications owed to the group's thread, emitted by the next drain.
+    std::vector<std::exception_ptr> failures; // taskFailed owed; messages made on the drain
+    bool countsDirty = false;
+    bool idleSignaled = true;
+};
+
+} // namespace detail
+} // namespace AioUtils
+
+#endif // AIOUTILS_GROUPCORE_P_H

@@ -1,0 +1,162 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// The out-of-line code behind include/AioUtils/detail/task.h: how a task reports to its group
+// (TaskLink), which task this thread runs (TaskScope), and how a thread-pool job starts and runs.
+
+#include "groupcore_p.h"
+#include "threadpoolfeed_p.h"
+#include "tsan_p.h"
+
+#include <QtCore/qfuture.h>
+#include <QtCore/qthreadpool.h>
+
+namespace AioUtils {
+namespace detail {
+
+namespace {
+// The task this thread runs, innermost first (a task that runs another group's work inline).
+thread_local TaskScope *t_currentTask = nullptr;
+} // namespace
+
+TaskLink::TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch, qint64 sequence,
+                   bool wantsResults) noexcept
+    : m_core(core), m_id(core.get()), m_epoch(epoch), m_sequence(sequence), m_armed(true),
+      m_wantsResults(wantsResults)
+{
+}
+
+TaskLink::TaskLink(TaskLink &&other) noexcept
+    : m_core(std::move(other.m_core)), m_id(other.m_id), m_epoch(other.m_epoch),
+      m_sequence(other.m_sequence), m_slot(other.m_slot),
+      m_armed(std::exchange(other.m_armed, false)), m_wantsResults(other.m_wantsResults)
+{
+}
+
+TaskLink &TaskLink::operator=(TaskLink &&other) noexcept
+{
+    if (this != &other) {
+        report(Outcome::Canceled);
+        m_core = std::move(other.m_core);
+        m_id = other.m_id;
+        m_epoch = other.m_epoch;
+        m_sequence = other.m_sequence;
+        m_slot = other.m_slot;
+        m_armed = std::exchange(other.m_armed, false);
+        m_wantsResults = other.m_wantsResults;
+    }
+    return *this;
+}
+
+TaskLink::~TaskLink()
+{
+    report(Outcome::Canceled);
+}
+
+void TaskLink::setCancelHandle(const QFuture<void> &handle)
+{
+    if (!m_armed)
+        return;
+    if (const auto core = m_core.lock())
+        core->registerHandle(*this, handle);
+}
+
+bool TaskLink::isCurrent() const
+{
+    if (!m_armed)
+        return false;
+    const auto core = m_core.lock();
+    return core && core->epoch.load(std::memory_order_relaxed) == m_epoch;
+}
+
+void TaskLink::report(Outcome outcome, std::exception_ptr failure, TaskResults results)
+{
+    if (!std::exchange(m_armed, false))
+        return;
+    if (const auto core = m_core.lock())
+        core->report(m_slot, m_epoch, m_sequence, outcome, std::move(failure), std::move(results));
+}
+
+TaskScope::TaskScope(const TaskLink &link) noexcept : m_core(link.m_id), m_outer(t_currentTask)
+{
+    t_currentTask = this;
+}
+
+TaskScope::TaskScope(const GroupCore *core) noexcept : m_core(core), m_outer(t_currentTask)
+{
+    t_currentTask = this;
+}
+
+TaskScope::~TaskScope()
+{
+    t_currentTask = m_outer;
+}
+
+Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure)
+{
+    // waitForFinished() is the public way to reach a finished future's exception.
+    try {
+        QFuture<void>(future).waitForFinished();
+    } catch (...) {
+        *failure = std::current_exception();
+        return Outcome::Failed;
+    }
+    return Outcome::Canceled;
+}
+
+Job::~Job() = default;
+
+Follower::~Follower() = default;
+
+void Follower::follow(std::unique_ptr<Follower> follower)
+{
+    if (const std::shared_ptr<GroupCore> core = follower->m_link.m_core.lock())
+        core->follow(std::move(follower));
+}
+
+void PoolJobBase::start(TaskLink link)
+{
+    m_link = std::move(link);
+    if (ThreadPoolFeed *const feed = ThreadPoolFeed::of(m_pool))
+        feed->push(this); // from here on, the job belongs to the pool's threads
+    else
+        delete this; // Qt's global pool is gone (the program is exiting): the task is canceled
+}
+
+PoolJobBase *PoolJobBase::run()
+{
+    std::exception_ptr failure;
+    TaskResults results;
+    Outcome outcome;
+    {
+        TaskScope scope(m_link);
+        outcome = execute(&failure, m_link.wantsResults() ? &results : nullptr);
+    }
+    if (outcome != Outcome::Succeeded)
+        results = {};
+    TaskLink link = std::move(m_link);
+    PoolJobBase *ran = this;
+    if (outcome == Outcome::Failed) {
+        // The job's promise holds the exception too. Freed now, before the report hands the
+        // failure to the group's thread, the job leaves the last reference to whoever drops it
+        // after reading what(). Freed later from the feed, on this or another pool thread, it
+        // could free the exception after that read with no order ThreadSanitizer can see (the
+        // reference count lives in libsupc++).
+        delete this;
+        ran = nullptr;
+    }
+    link.report(outcome, std::move(failure), std::move(results));
+    return ran;
+}
+
+bool GroupCore::isInsideTask(const GroupCore *core)
+{
+    for (const TaskScope *scope = t_currentTask; scope; scope = scope->m_outer) {
+        if (scope->m_core == core)
+            return true;
+    }
+    return false;
+}
+
+} // namespace detail
+} // namespace AioUtils
