@@ -294,8 +294,8 @@ detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *canc
     Q_D(Group);
     std::lock_guard lock(d->core->mutex);
     detail::GroupCore &c = *d->core;
-    if (!c.queue.empty() || !c.slotFreeLocked() || !c.startAllowedLocked()
-        || (needsGroupThread && !c.onGroupThread()))
+    // Behind queued tasks it queues too: spawn order is start order.
+    if (!c.queue.empty() || !c.mayStartLocked(nullptr) || (needsGroupThread && !c.onGroupThread()))
         return {};
     const qint64 sequence = c.beginTaskLocked();
     return c.linkLocked(cancelHandle, sequence);
@@ -442,8 +442,9 @@ void Group::setMaxConcurrency(int limit)
     {
         std::lock_guard lock(d->core->mutex);
         if (limit < d->core->minimumConcurrency) {
-            qWarning("AioUtils::Pool::setMaxConcurrency: size %d is below %d; using %d", limit,
-                     d->core->minimumConcurrency, d->core->minimumConcurrency);
+            qWarning("AioUtils::Group::setMaxConcurrency: %d is below this Pool's minimum size "
+                     "%d; using %d",
+                     limit, d->core->minimumConcurrency, d->core->minimumConcurrency);
             limit = d->core->minimumConcurrency;
         }
         if (d->core->maxConcurrency == limit)

@@ -285,7 +285,7 @@ void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
 
 Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
 {
-    while (!queue.empty() && slotFreeLocked() && startAllowedLocked(queue.front())) {
+    while (!queue.empty() && mayStartLocked(queue.front())) {
         Job *job = queue.front();
         if (job->isCanceled()) {
             // Canceled by its caller while it waited: it never starts.

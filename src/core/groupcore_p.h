@@ -97,6 +97,12 @@ public:
     }
     // Backpressure: a task that starts may add a result, so running tasks count toward the
     // limit too; the buffer then never grows past it (adopted futures aside, which run at once).
+    // The one rule for starting a task now: a free slot, and room in a Bag's buffer. `job` is
+    // the queue's front, or null for a task that never queued (spawn() into an empty queue).
+    bool mayStartLocked(const Job *job) const
+    {
+        return slotFreeLocked() && (job ? startAllowedLocked(job) : startAllowedLocked());
+    }
     bool startAllowedLocked() const
     {
         return !results || results->bufferLimit == 0
