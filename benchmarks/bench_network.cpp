@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The AioUtils authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Network jobs side by side in one process: N GETs of the local site's pages (examples/localsite,
+// Network jobs side by side in one process: N GETs of the local site's pages (localsite/,
 // served by its own thread on 127.0.0.1, answering at once), at most 8 at a time, read to the end.
 // The baseline is what one writes by hand with QNetworkAccessManager: a queue of URLs and a
 // finished() slot that reads the body, deletes the reply and starts the next request. Ours is

@@ -14,7 +14,7 @@
 // on.
 //
 // Without a URL it crawls LocalSite, a made-up site of --site-pages pages that a thread of this
-// program serves on 127.0.0.1 with realistic delays (examples/localsite).
+// program serves on 127.0.0.1 with realistic delays (localsite/).
 
 #include "localsite.h"
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 
-# LocalSite: a small HTTP/1.1 server on the loopback interface and a made-up site it serves, for
-# the network examples and tests. Include this file, then call localsite_add_to(<target>): it
+# LocalSite: a small HTTP/1.1 server on the loopback interface and a made-up site it serves, shared
+# by the network examples, the tests and the benchmarks (hence at the top of the tree). Include this file, then call localsite_add_to(<target>): it
 # adds the sources to the target, the folder to its include path, and links Qt6::Network.
 # Works from this tree and from a stand-alone example build alike.
 include_guard(DIRECTORY)
