@@ -14,6 +14,7 @@ packages=(
     qml6-module-qtquick qml6-module-qtquick-window
     qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
     qcoro-qt6-dev libgl-dev
+    qt6-documentation-tools
     clang-format git ca-certificates
 )
 

@@ -178,7 +178,7 @@ void tst_OrderedBag::putBetweenSpawns()
 }
 
 // Python's old OrderedBag test had tasks put() their results and expected spawn order (a put()
-// took its task's place). Here put() takes the next place at the moment it is called (DESIGN.md),
+// took its task's place). Here put() takes the next place at the moment it is called (README),
 // whoever calls it: a put() from inside a task lands after everything spawned before it.
 //   place 0: A (void, puts "a" at 40 ms)   place 1: B (void, puts "b" at 10 ms)
 //   place 2: C, "c" at 20 ms               place 3: "b" (put at 10 ms)   place 4: "a" (40 ms)

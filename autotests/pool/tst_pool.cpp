@@ -965,8 +965,8 @@ void tst_Pool::thenOnSpawnedFuture_data()
     QTest::newRow("thread pool") << 3;
 }
 
-// DESIGN.md: spawn "returns QFuture<R> for this one task: .then() it". Doing so must not make the
-// pool lose track of the task: while it runs, the next task stays queued.
+// spawn() returns the QFuture of this one task, to .then() as the caller likes. Doing so must not
+// make the pool lose track of the task: while it runs, the next task stays queued.
 void tst_Pool::thenOnSpawnedFuture()
 {
     QFETCH(int, how);

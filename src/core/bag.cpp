@@ -216,6 +216,7 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
 
 /*!
     \class AioUtils::Bag
+    \inmodule AioUtils
     \brief A Group that keeps its tasks' results and hands them out as they complete.
 
     Every non-void task result and every put() item is one result. Each is delivered once, on the

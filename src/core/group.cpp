@@ -197,6 +197,7 @@ bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDea
 
 /*!
     \class AioUtils::Group
+    \inmodule AioUtils
     \brief Spawns tasks and joins them all later, even when tasks spawn more tasks.
 
     A group belongs to the thread it is created in. Creating it makes sure that thread has an
@@ -243,7 +244,7 @@ Group::~Group()
 */
 
 /*!
-    \fn template <typename F, typename... Args> auto AioUtils::Group::spawn(F &&f, Args &&...args)
+    \fn template <typename F, typename... Args, typename> auto AioUtils::Group::spawn(F &&f, Args &&...args)
     Stores f(args...) and starts it when a slot is free, in spawn order. If \a f returns
     QFuture<R>, it is called on the group's thread and the task ends when that future does;
     otherwise it runs on QThreadPool::globalInstance(). Returns the task's QFuture<R>; canceling
@@ -251,10 +252,10 @@ Group::~Group()
 */
 
 /*!
-    \fn template <typename F, typename... Args> void AioUtils::Group::post(F &&f, Args &&...args)
-    Like spawn(), without a future for the caller: fire and forget. The task is queued, limited,
-    counted and joined like any other; a failure is counted, signaled with taskFailed() and
-    rethrown by join(); a Bag keeps its result. cancel() drops it while it is queued, and skips it
+    \fn template <typename F, typename... Args, typename> void AioUtils::Group::post(F &&f, Args &&...args)
+    Like spawn(), without a future for the caller: \a f is called with \a args, fire and
+    forget. The task is queued, limited, counted and joined like any other; a failure is counted,
+    signaled with taskFailed() and rethrown by join(); a Bag keeps its result. cancel() drops it while it is queued, and skips it
     if it has not begun to run; work already running cannot be interrupted, and its end no longer
     counts. A queued posted task costs about 140 bytes, where a spawned one holds its QFuture's
     shared state from the start (about 600 bytes in all). Thread-safe.
@@ -429,8 +430,8 @@ int Group::maxConcurrency() const
 }
 
 /*!
-    Sets how many tasks may run at once; 0 means unlimited. A negative value warns and means 0.
-    Raising the limit starts queued tasks at once.
+    Sets how many tasks may run at once to \a limit; 0 means unlimited. A negative value warns
+    and means 0. Raising the limit starts queued tasks at once.
 */
 void Group::setMaxConcurrency(int limit)
 {

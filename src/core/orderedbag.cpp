@@ -7,6 +7,7 @@ namespace AioUtils {
 
 /*!
     \class AioUtils::OrderedBag
+    \inmodule AioUtils
     \brief A Bag that hands results out in spawn order.
 
     A result that arrives early waits in a sequence-indexed buffer, so memory grows with the

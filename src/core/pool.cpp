@@ -24,14 +24,15 @@ int validSize(int size, const char *where)
 
 /*!
     \class AioUtils::Pool
+    \inmodule AioUtils
     \brief A Group that runs at most size() tasks at once; the rest wait in spawn order.
 
     Adopted futures (spawn(QFuture<T>)) count as running at once and cannot be held back.
 */
 
 /*!
-    Creates a pool running at most \a size tasks at once. A size below 1 warns, naming the value,
-    and means 1.
+    Creates a pool running at most \a size tasks at once, with the QObject \a parent. A size
+    below 1 warns, naming the value, and means 1.
 */
 Pool::Pool(int size, QObject *parent) : Group(parent)
 {
@@ -48,8 +49,8 @@ int Pool::size() const
 }
 
 /*!
-    Changes the limit at run time; growing it starts queued tasks at once. A size below 1 warns
-    and means 1.
+    Changes the limit to \a size at run time; growing it starts queued tasks at once. A size
+    below 1 warns and means 1.
 */
 void Pool::setSize(int size)
 {

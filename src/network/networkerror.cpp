@@ -7,6 +7,7 @@ namespace AioUtils {
 
 /*!
     \class AioUtils::NetworkError
+    \inmodule AioUtils
     \brief The failure of a network job: what QNetworkReply reported, where, and the HTTP status.
 
     A future from fetch() or toFuture() fails with this exception; Group::join(),

@@ -66,7 +66,7 @@ QFuture<QByteArray> refused(const QUrl &url, const QString &message)
     "http://host/x: HTTP 404 (…)"), with \c status (the HTTP status, 0 when no response arrived)
     and \c url. The promise has a \c request property (HttpRequest) with \c abort().
 
-    \qml
+    \code
     Bag {
         id: pages
         maxConcurrency: 4
@@ -74,7 +74,7 @@ QFuture<QByteArray> refused(const QUrl &url, const QString &message)
         onTaskFailed: (message) => console.warn(message)
     }
     Component.onCompleted: urls.forEach(url => pages.spawn(() => Http.get(url)))
-    \endqml
+    \endcode
 
     A request started while a spawned function runs (its synchronous part, before it returns)
     belongs to that function's task: when the task is canceled (\c cancel(), \c CancelOnFailure,

@@ -17,7 +17,7 @@ namespace AioUtils {
     \c spawnedCount, \c queuedCount, \c runningCount, \c finishedCount, \c failedCount, \c idle,
     and the signals \c taskFailed(message) and \c finished(). \c cancel() cancels the round.
 
-    \qml
+    \code
     Group {
         id: group
         onTaskFailed: (message) => console.warn(message)
@@ -25,7 +25,7 @@ namespace AioUtils {
     }
     // …
     group.spawn(() => Http.get(url))
-    \endqml
+    \endcode
 
     Destroying the group (with its item, say through a Loader) cancels its tasks; promises that
     settle later are ignored.
@@ -71,13 +71,13 @@ void GroupExtension::spawn(const QJSValue &fn)
     Queued functions are called in spawn order as slots free up; a function that returned a
     promise holds its slot until the promise settles.
 
-    \qml
+    \code
     Pool {
         id: pool
         size: 3
     }
     Text { text: pool.finishedCount + " of " + pool.spawnedCount }
-    \endqml
+    \endcode
 */
 
 QmlPool::QmlPool(QObject *parent) : Pool(4, parent) { }
@@ -95,7 +95,7 @@ QmlPool::~QmlPool() = default;
     (0, the default: unlimited); \c bufferLimit holds back queued functions while that many
     results are retained; \c bufferedCount counts them.
 
-    \qml
+    \code
     Bag {
         id: bag
         maxConcurrency: 4
@@ -105,7 +105,7 @@ QmlPool::~QmlPool() = default;
         model: bag.model
         delegate: Text { required property var result; text: result }
     }
-    \endqml
+    \endcode
 */
 
 /*!
