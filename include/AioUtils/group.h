@@ -155,7 +155,7 @@ auto Group::spawn(QThreadPool *pool, F &&f, Args &&...args)
         return future;
     } else {
         using T = std::decay_t<R>;
-        auto *job = new detail::PoolJob<T, Call>(pool, std::move(call));
+        auto *job = new detail::ThreadPoolJob<T, Call>(pool, std::move(call));
         QFuture<T> future = job->future();
         const QFuture<void> handle(job->future());
         if (detail::TaskLink link = reserve(false, &handle))
@@ -180,7 +180,7 @@ void Group::post(QThreadPool *pool, F &&f, Args &&...args)
         }
         enqueue(new detail::PostedFutureJob<T, Call>(std::move(call)));
     } else {
-        auto *job = new detail::PostedPoolJob<R, Call>(pool, std::move(call));
+        auto *job = new detail::PostedThreadPoolJob<R, Call>(pool, std::move(call));
         if (detail::TaskLink link = reserve(false, nullptr))
             job->start(std::move(link));
         else

@@ -114,7 +114,7 @@ void Follower::follow(std::unique_ptr<Follower> follower)
         core->follow(std::move(follower));
 }
 
-void PoolJobBase::start(TaskLink link)
+void ThreadPoolJobBase::start(TaskLink link)
 {
     m_link = std::move(link);
     if (ThreadPoolFeed *const feed = ThreadPoolFeed::of(m_pool))
@@ -123,7 +123,7 @@ void PoolJobBase::start(TaskLink link)
         delete this; // Qt's global pool is gone (the program is exiting): the task is canceled
 }
 
-PoolJobBase *PoolJobBase::run()
+ThreadPoolJobBase *ThreadPoolJobBase::run()
 {
     std::exception_ptr failure;
     TaskResults results;
@@ -135,7 +135,7 @@ PoolJobBase *PoolJobBase::run()
     if (outcome != Outcome::Succeeded)
         results = {};
     TaskLink link = std::move(m_link);
-    PoolJobBase *ran = this;
+    ThreadPoolJobBase *ran = this;
     if (outcome == Outcome::Failed) {
         // The job's promise holds the exception too. Freed now, before the report hands the
         // failure to the group's thread, the job leaves the last reference to whoever drops it

@@ -21,9 +21,9 @@ constexpr std::chrono::milliseconds Slice(10);
 constexpr std::size_t SweepBatch = 64;
 constexpr std::size_t MaxFinished = 1024;
 
-void freeJobs(const std::vector<PoolJobBase *> &jobs)
+void freeJobs(const std::vector<ThreadPoolJobBase *> &jobs)
 {
-    for (PoolJobBase *job : jobs)
+    for (ThreadPoolJobBase *job : jobs)
         delete job;
 }
 
@@ -139,10 +139,10 @@ ThreadPoolFeed::~ThreadPoolFeed()
     freeJobs(m_finished);
 }
 
-void ThreadPoolFeed::push(PoolJobBase *job)
+void ThreadPoolFeed::push(ThreadPoolJobBase *job)
 {
     bool start = false;
-    std::vector<PoolJobBase *> finished;
+    std::vector<ThreadPoolJobBase *> finished;
     {
         std::lock_guard lock(m_mutex);
         m_ready.push_back(job);
@@ -167,21 +167,24 @@ void ThreadPoolFeed::push(PoolJobBase *job)
 
 void ThreadPoolFeed::startRunner()
 {
+    // Everything this thread reads of the feed is read before the hand-over: the runner may end
+    // the feed's life on its thread, and TSan orders only what came before the release.
+    QThreadPool *const pool = m_pool;
     auto *runner = new Runner(shared_from_this());
     AIOUTILS_HANDOVER_RELEASE(runner);
-    m_pool->start(runner);
+    pool->start(runner);
 }
 
 void ThreadPoolFeed::work()
 {
     const auto sliceEnd = std::chrono::steady_clock::now() + Slice;
     bool first = true;
-    PoolJobBase *done = nullptr;
+    ThreadPoolJobBase *done = nullptr;
     for (;;) {
-        PoolJobBase *job = nullptr;
+        ThreadPoolJobBase *job = nullptr;
         bool sliceOver = false;
         bool spare = false;
-        std::vector<PoolJobBase *> finished;
+        std::vector<ThreadPoolJobBase *> finished;
         {
             std::lock_guard lock(m_mutex);
             if (std::exchange(first, false))
@@ -225,7 +228,7 @@ void ThreadPoolFeed::work()
 
 void ThreadPoolFeed::dropped()
 {
-    std::deque<PoolJobBase *> orphans;
+    std::deque<ThreadPoolJobBase *> orphans;
     {
         std::lock_guard lock(m_mutex);
         --m_runners;
@@ -240,7 +243,7 @@ void ThreadPoolFeed::dropped()
     }
     // Destroyed unstarted, a job cancels its caller's future and reports Canceled: what
     // QThreadPool::clear() did to the tasks themselves when each was a runnable of its own.
-    for (PoolJobBase *job : orphans)
+    for (ThreadPoolJobBase *job : orphans)
         delete job;
 }
 

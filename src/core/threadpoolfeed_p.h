@@ -47,7 +47,7 @@ public:
     ThreadPoolFeed &operator=(const ThreadPoolFeed &) = delete;
 
     // Queues `job` (owned from here on) to run on a thread of the pool.
-    void push(PoolJobBase *job);
+    void push(ThreadPoolJobBase *job);
 
 private:
     class Runner;
@@ -62,9 +62,9 @@ private:
     QThreadPool *const m_pool;
     std::atomic<int> m_maxRunners;
     std::mutex m_mutex;
-    std::deque<PoolJobBase *> m_ready;
-    std::vector<PoolJobBase *> m_finished; // run and reported, not yet freed
-    int m_runners = 0;                     // started and not yet retired
+    std::deque<ThreadPoolJobBase *> m_ready;
+    std::vector<ThreadPoolJobBase *> m_finished; // run and reported, not yet freed
+    int m_runners = 0;                           // started and not yet retired
     int m_pending = 0; // of those, the ones that have not taken their first job yet
 };
 

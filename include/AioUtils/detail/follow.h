@@ -1,0 +1,156 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Futures the group does not run itself (adopted ones, the ones work returns): their outcome and
+// results, and the Followers that end their tasks when they finish. Not API: everything in
+// AioUtils::detail may change without notice.
+
+#ifndef AIOUTILS_DETAIL_FOLLOW_H
+#define AIOUTILS_DETAIL_FOLLOW_H
+
+#include <AioUtils/aioutils_core_export.h>
+#include <AioUtils/detail/tasklink.h>
+
+#include <QtCore/qfuture.h>
+#include <QtCore/qpromise.h>
+#include <QtCore/qvariant.h>
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace AioUtils {
+namespace detail {
+
+// The outcome of a finished future. Only a canceled future can hold an exception, so the common
+// path is one state load.
+AIOUTILS_CORE_EXPORT Outcome canceledOutcome(const QFuture<void> &future,
+                                             std::exception_ptr *failure);
+
+template<typename T> inline Outcome outcomeOf(const QFuture<T> &future, std::exception_ptr *failure)
+{
+    if (!future.isCanceled())
+        return Outcome::Succeeded;
+    return canceledOutcome(QFuture<void>(future), failure);
+}
+
+// A finished future's results, each one a result of the task, as QVariants. A type QVariant
+// cannot hold (not copyable) gives none.
+template<typename T> TaskResults resultsOf(const QFuture<T> &future)
+{
+    TaskResults results;
+    if constexpr (!std::is_void_v<T> && std::is_copy_constructible_v<T>) {
+        const int count = future.resultCount();
+        for (int i = 0; i < count; ++i)
+            results.append(QVariant::fromValue(future.resultAt(i)));
+    }
+    return results;
+}
+
+// Reports the end of a finished future's task through `link`.
+template<typename T> void reportFinished(const QFuture<T> &future, TaskLink &link)
+{
+    std::exception_ptr failure;
+    const Outcome outcome = outcomeOf(future, &failure);
+    TaskResults results;
+    if (outcome == Outcome::Succeeded && link.wantsResults())
+        results = resultsOf(future);
+    link.report(outcome, std::move(failure), std::move(results));
+}
+
+// Follows one running future that this library does not own, and ends its task when the future
+// finishes. The group watches it with a QFutureWatcher on the group's thread: in Qt 6.4 a second
+// then() on a future replaces the first, so a continuation of ours would silently take the place
+// of the caller's (or the caller's of ours); watchers can be many.
+class AIOUTILS_CORE_EXPORT Follower
+{
+public:
+    explicit Follower(TaskLink &&link) noexcept : m_link(std::move(link)) { }
+    virtual ~Follower();
+    Follower(const Follower &) = delete;
+    Follower &operator=(const Follower &) = delete;
+
+    virtual QFuture<void> future() const = 0;
+    // The future finished: settle the task.
+    virtual void finish() = 0;
+
+    // Hands `follower` to its group (on the group's thread; from another thread by a posted
+    // wake-up). Destroyed unfinished, with its group, it reports Canceled.
+    static void follow(std::unique_ptr<Follower> follower);
+
+protected:
+    TaskLink m_link; // in the base: destroyed after what the derived class holds
+};
+
+// Ends the task of an adopted future (or of a future the work returned) with its outcome.
+template<typename T> class AdoptFollower final : public Follower
+{
+public:
+    AdoptFollower(const QFuture<T> &future, TaskLink &&link)
+        : Follower(std::move(link)), m_future(future)
+    {
+    }
+    QFuture<void> future() const override { return QFuture<void>(m_future); }
+    void finish() override { reportFinished(m_future, m_link); }
+
+private:
+    QFuture<T> m_future;
+};
+
+// Ends the task of `future`: at once if it is finished, else through a Follower.
+template<typename T> void follow(const QFuture<T> &future, TaskLink link)
+{
+    if (future.isFinished()) {
+        reportFinished(future, link);
+        return;
+    }
+    link.setCancelHandle(QFuture<void>(future));
+    Follower::follow(std::make_unique<AdoptFollower<T>>(future, std::move(link)));
+}
+
+// Delivers the outcome of the future the work returned to the future the caller got at spawn
+// time, then ends the task. Destroyed unfinished, the promise (QPromise cancels on destruction)
+// is final before the link in the base reports Canceled.
+template<typename T> class ForwardFollower final : public Follower
+{
+public:
+    ForwardFollower(const QFuture<T> &inner, QPromise<T> &&outer, TaskLink &&link)
+        : Follower(std::move(link)), m_inner(inner), m_outer(std::move(outer))
+    {
+    }
+    QFuture<void> future() const override { return QFuture<void>(m_inner); }
+
+    void finish() override
+    {
+        std::exception_ptr failure;
+        const Outcome outcome = outcomeOf(m_inner, &failure);
+        {
+            // Finishing the caller's future runs its continuations here, before the task has
+            // reported: to them, join() is a join from inside the task.
+            TaskScope scope(m_link);
+            if (outcome == Outcome::Failed) {
+                m_outer.setException(failure);
+            } else if (outcome == Outcome::Canceled) {
+                m_outer.future().cancel();
+            } else if constexpr (!std::is_void_v<T>) {
+                for (int i = 0; i < m_inner.resultCount(); ++i)
+                    m_outer.addResult(m_inner.resultAt(i));
+            }
+            m_outer.finish();
+        }
+        TaskResults results;
+        if (outcome == Outcome::Succeeded && m_link.wantsResults())
+            results = resultsOf(m_inner);
+        m_link.report(outcome, std::move(failure), std::move(results));
+    }
+
+private:
+    QFuture<T> m_inner;
+    QPromise<T> m_outer;
+};
+
+} // namespace detail
+} // namespace AioUtils
+
+#endif // AIOUTILS_DETAIL_FOLLOW_H

@@ -1,0 +1,129 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// How a task reports to its group: its outcome and results (TaskResults) through the one
+// TaskLink it owns, and which task the current thread runs (TaskScope). Not API: everything in
+// AioUtils::detail may change without notice.
+
+#ifndef AIOUTILS_DETAIL_TASKLINK_H
+#define AIOUTILS_DETAIL_TASKLINK_H
+
+#include <AioUtils/aioutils_core_export.h>
+
+#include <QtCore/qfuture.h>
+#include <QtCore/qvariant.h>
+
+#include <exception>
+#include <memory>
+#include <utility>
+
+namespace AioUtils {
+namespace detail {
+
+class GroupCore;
+
+enum class Outcome : quint8 { Succeeded, Failed, Canceled };
+
+// A task's results on their way to its Bag, in order. The one result most tasks have is kept
+// inline: nothing to allocate on the thread that makes it, nothing to free on the one that takes
+// it.
+class TaskResults
+{
+public:
+    TaskResults() noexcept = default;
+    TaskResults(TaskResults &&) noexcept = default;
+    TaskResults &operator=(TaskResults &&) noexcept = default;
+
+    void append(QVariant value)
+    {
+        if (m_count++ == 0) {
+            m_first = std::move(value);
+            return;
+        }
+        if (!m_more)
+            m_more = std::make_unique<QVariantList>();
+        m_more->append(std::move(value));
+    }
+    qsizetype size() const noexcept { return m_count; }
+    bool isEmpty() const noexcept { return m_count == 0; }
+    // Moves the results to the end of `out` (a QVariantList or a std::deque<QVariant>).
+    template<typename Out> void moveTo(Out &out)
+    {
+        if (m_count == 0)
+            return;
+        out.push_back(std::move(m_first));
+        if (m_more) {
+            for (QVariant &value : *m_more)
+                out.push_back(std::move(value));
+            m_more.reset();
+        }
+        m_count = 0;
+    }
+
+private:
+    QVariant m_first;
+    std::unique_ptr<QVariantList> m_more; // the rare second and later results
+    qsizetype m_count = 0;
+};
+
+// The one report a started task owes its group. Move-only: the task ends exactly once, and a
+// link destroyed without reporting (work dropped by a thread pool, a continuation that never
+// runs) reports Canceled, so a group never waits for a task nobody will finish.
+class AIOUTILS_CORE_EXPORT TaskLink
+{
+public:
+    TaskLink() noexcept = default;
+    TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch, qint64 sequence,
+             bool wantsResults) noexcept;
+    TaskLink(TaskLink &&other) noexcept;
+    TaskLink &operator=(TaskLink &&other) noexcept;
+    TaskLink(const TaskLink &) = delete;
+    TaskLink &operator=(const TaskLink &) = delete;
+    ~TaskLink();
+
+    explicit operator bool() const noexcept { return m_armed; }
+    // Whether the group keeps results (a Bag): only then are they converted to QVariant.
+    bool wantsResults() const noexcept { return m_wantsResults; }
+
+    // Whether the task still belongs to a live group's current round: false once the group
+    // was canceled or destroyed. Posted work, which has no future to cancel, asks this.
+    bool isCurrent() const;
+    // While the task runs, the group's cancel() reaches it through this future.
+    void setCancelHandle(const QFuture<void> &handle);
+    void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
+
+private:
+    friend class TaskScope;
+    friend class GroupCore;
+    friend class Follower;
+    std::weak_ptr<GroupCore> m_core;
+    const GroupCore *m_id = nullptr; // identity only, for TaskScope; never dereferenced
+    quint64 m_epoch = 0;
+    qint64 m_sequence = -1; // the task's place in spawn order, for an OrderedBag
+    int m_slot = -1;
+    bool m_armed = false;
+    bool m_wantsResults = false;
+};
+
+// Marks the current thread as executing a task of a group, so that join() from inside the task
+// can refuse instead of waiting for itself.
+class AIOUTILS_CORE_EXPORT TaskScope
+{
+public:
+    explicit TaskScope(const TaskLink &link) noexcept;
+    // The group's own cancellation aftermath: continuations it runs count as inside the group.
+    explicit TaskScope(const GroupCore *core) noexcept;
+    ~TaskScope();
+    TaskScope(const TaskScope &) = delete;
+    TaskScope &operator=(const TaskScope &) = delete;
+
+private:
+    const GroupCore *m_core;
+    TaskScope *m_outer;
+    friend class GroupCore;
+};
+
+} // namespace detail
+} // namespace AioUtils
+
+#endif // AIOUTILS_DETAIL_TASKLINK_H
