@@ -243,24 +243,27 @@ Group::~Group()
     whatever maxConcurrency says. A default-constructed future counts as a canceled task.
 */
 
+// A QDoc \fn line is one line, however long.
+// clang-format off
 /*!
-    \fn template <typename F, typename... Args, typename> auto AioUtils::Group::spawn(F &&f, Args
-   &&...args) Stores f(args...) and starts it when a slot is free, in spawn order. If \a f returns
+    \fn template <typename F, typename... Args, typename> auto AioUtils::Group::spawn(F &&f, Args &&...args)
+    Stores f(args...) and starts it when a slot is free, in spawn order. If \a f returns
     QFuture<R>, it is called on the group's thread and the task ends when that future does;
     otherwise it runs on QThreadPool::globalInstance(). Returns the task's QFuture<R>; canceling
     it before the task started means the task never starts. Thread-safe.
 */
 
 /*!
-    \fn template <typename F, typename... Args, typename> void AioUtils::Group::post(F &&f, Args
-   &&...args) Like spawn(), without a future for the caller: \a f is called with \a args, fire and
+    \fn template <typename F, typename... Args, typename> void AioUtils::Group::post(F &&f, Args &&...args)
+    Like spawn(), without a future for the caller: \a f is called with \a args, fire and
     forget. The task is queued, limited, counted and joined like any other; a failure is counted,
     signaled with taskFailed() and rethrown by join(); a Bag keeps its result. cancel() drops it
-   while it is queued, and skips it if it has not begun to run; work already running cannot be
-   interrupted, and its end no longer counts. A queued posted task costs about 140 bytes, where a
-   spawned one holds its QFuture's shared state from the start (about 600 bytes in all).
-   Thread-safe.
+    while it is queued, and skips it if it has not begun to run; work already running cannot be
+    interrupted, and its end no longer counts. A queued posted task costs about 140 bytes, where a
+    spawned one holds its QFuture's shared state from the start (about 600 bytes in all).
+    Thread-safe.
 */
+// clang-format on
 
 detail::TaskLink Group::adopt()
 {
