@@ -41,6 +41,12 @@
 
 using namespace Stress;
 
+#if defined(__SANITIZE_THREAD__)
+constexpr bool underTsan = true;
+#else
+constexpr bool underTsan = false;
+#endif
+
 namespace {
 
 struct Options
@@ -402,8 +408,15 @@ void spawnRandom(const std::shared_ptr<Context> &c, Rng &rng, Stream &stream, in
         group.post(futureCallable<int>(c, id, plan));
     } else if (choice < 78) { // adopt QtConcurrent::run
         const int id = c->model.add("adopt QtConcurrent::run", stream.id, seq, true, false);
+        // Under TSan, QtConcurrent work does not throw: its exception crosses threads inside
+        // QtCore alone, and with Debian 13's libstdc++ the frame that writes a standard
+        // exception's message has no symbol for share/tsan.supp to match (README, TSan).
+        Plan adopted = plan;
+        if (underTsan)
+            adopted.fail = false;
         keep(c, id,
-             group.spawn(QtConcurrent::run(c->concurrentPool, callable<int>(c, id, plan, false))));
+             group.spawn(
+                     QtConcurrent::run(c->concurrentPool, callable<int>(c, id, adopted, false))));
     } else if (choice < 84) { // adopt a promise's future, settled elsewhere
         const int id = c->model.add("adopt promise", stream.id, seq, true, false);
         auto promise = std::make_shared<QPromise<int>>();
