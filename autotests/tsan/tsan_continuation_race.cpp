@@ -9,6 +9,8 @@
 
 #include <AioUtils/Group>
 
+#include "oneafterother.h"
+
 #include <QtConcurrent/qtconcurrentrun.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qthreadpool.h>
@@ -27,8 +29,6 @@ namespace {
 
 // Relaxed atomics give TSan no happens-before edge between the threads.
 std::atomic<bool> attached { false }; // both continuations are attached: let the work finish
-std::atomic<int> arrived { 0 };       // holds each continuation until both run
-std::atomic<bool> firstWritten { false };
 
 void work()
 {
@@ -38,22 +38,9 @@ void work()
         std::this_thread::yield();
 }
 
-// Both continuations run at the same time, on two threads; then value 1 is written first and
-// value 2 after it. TSan may miss two writes made at the very same moment (each is checked before
-// the other is recorded), never two made one after the other without synchronization.
 void racyWrite(int value)
 {
-    arrived.fetch_add(1, std::memory_order_relaxed);
-    while (arrived.load(std::memory_order_relaxed) < 2)
-        std::this_thread::yield();
-    if (value == 1) {
-        shared = value;
-        firstWritten.store(true, std::memory_order_relaxed);
-    } else {
-        while (!firstWritten.load(std::memory_order_relaxed))
-            std::this_thread::yield();
-        shared = value;
-    }
+    Probe::oneAfterTheOther(value == 1, [value] { shared = value; });
 }
 
 } // namespace

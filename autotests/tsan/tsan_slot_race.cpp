@@ -8,10 +8,11 @@
 // with the package's suppressions in force: QtCore's handling of a slot object may be hidden, the
 // code of the slot may not.
 
+#include "oneafterother.h"
+
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qobject.h>
 
-#include <atomic>
 #include <cstdio>
 #include <thread>
 
@@ -19,26 +20,9 @@ namespace {
 
 int shared = 0; // written by both calls of the slot, unguarded: the race
 
-// Relaxed atomics give TSan no happens-before edge between the threads.
-std::atomic<int> arrived { 0 }; // holds each call until both run
-std::atomic<bool> firstWritten { false };
-
-// Both calls run at the same time, on two threads; then value 1 is written first and value 2
-// after it. TSan may miss two writes made at the very same moment (each is checked before the other
-// is recorded), never two made one after the other without synchronization.
 void racyWrite(int value)
 {
-    arrived.fetch_add(1, std::memory_order_relaxed);
-    while (arrived.load(std::memory_order_relaxed) < 2)
-        std::this_thread::yield();
-    if (value == 1) {
-        shared = value;
-        firstWritten.store(true, std::memory_order_relaxed);
-    } else {
-        while (!firstWritten.load(std::memory_order_relaxed))
-            std::this_thread::yield();
-        shared = value;
-    }
+    Probe::oneAfterTheOther(value == 1, [value] { shared = value; });
 }
 
 class Emitter : public QObject
