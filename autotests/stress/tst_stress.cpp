@@ -206,6 +206,7 @@ struct Context
     Finisher *finisher = nullptr;          // settles promises from other threads
     QThreadPool *concurrentPool = nullptr; // runs the QtConcurrent::run work that is adopted
     QObject *timerContext = nullptr;       // on the owner thread
+    QThread *owner = nullptr;              // the thread the group belongs to
     QNetworkAccessManager *nam = nullptr;
     QUrl site;
     std::atomic<int> nextStream { 1 };
@@ -321,11 +322,12 @@ template<typename T>
 void settleLater(const std::shared_ptr<Context> &c, std::shared_ptr<QPromise<T>> promise, int id,
                  const Plan &plan, bool limited)
 {
-    // Under TSan, a promise settled on another thread does not fail: its exception would cross
-    // threads inside QtCore alone (QPromise::setException), which only the suppressions for
-    // standard exceptions cover, and on Debian 13 they cannot (see the adopted QtConcurrent work).
-    const bool fail = plan.fail && !(underTsan && plan.finish == 2);
-    auto settle = [c, promise, id, fail, limited] {
+    auto settle = [c, promise, id, failing = plan.fail, limited] {
+        // Under TSan, a promise settled on another thread than the group's does not fail: its
+        // exception would cross threads inside QtCore alone (QPromise::setException), which only
+        // the suppressions for standard exceptions cover, and on Debian 13 they cannot (see the
+        // adopted QtConcurrent work).
+        const bool fail = failing && (!underTsan || QThread::currentThread() == c->owner);
         if (fail)
             c->model.threw(id);
         else if constexpr (std::is_same_v<T, int>)
@@ -655,6 +657,7 @@ void Episode::create()
     m_c->finisher = m_finisher.get();
     m_c->concurrentPool = m_concurrentPool.get();
     m_c->timerContext = m_timerContext.get();
+    m_c->owner = QThread::currentThread();
     if (m_network) {
         m_nam = std::make_unique<QNetworkAccessManager>();
         m_c->nam = m_nam.get();
