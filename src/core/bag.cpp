@@ -32,7 +32,9 @@ void BagPrivate::deliver()
         std::lock_guard lock(core->mutex);
         // A place that ended empty and is delivered now can make a queued task the next to
         // deliver, which may start over the buffer limit: nothing else would look at the queue.
-        queuedMayStart = core->takeDeliverableLocked(values) && !core->queue.empty();
+        // Asked of the one rule, so that only a delivery that lets a task start costs a pump.
+        queuedMayStart = core->takeDeliverableLocked(values) && !core->queue.empty()
+                && core->mayStartLocked(core->queue.front());
         first = qsizetype(core->results->retained.size());
         if (values.isEmpty() && !emissionsOwed) {
             // Nothing to deliver or emit (the common case in next()): one lock, not three.
