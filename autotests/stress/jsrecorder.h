@@ -25,8 +25,8 @@ class Recorder : public QObject
     Q_OBJECT
 
 public:
-    Recorder(Model &model, std::uint64_t seed, int episode, QUrl site, bool bag, int maxDepth)
-        : m_model(model), m_rng(seed), m_episode(episode), m_site(std::move(site)), m_bag(bag),
+    Recorder(Model &model, std::uint64_t seed, int episode, QUrl site, int maxDepth)
+        : m_model(model), m_rng(seed), m_episode(episode), m_site(std::move(site)),
           m_maxDepth(maxDepth)
     {
     }
@@ -67,7 +67,6 @@ public:
         m_model.produced(id);
         return id;
     }
-    bool bag() const { return m_bag; }
 
 private:
     static const char *modeName(int mode)
@@ -81,7 +80,6 @@ private:
     Rng m_rng;
     const int m_episode;
     const QUrl m_site;
-    const bool m_bag;
     const int m_maxDepth;
     int m_nextStream = 1;
     std::map<int, int> m_seq;

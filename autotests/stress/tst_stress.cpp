@@ -4,6 +4,7 @@
 // tst_stress: random operation sequences over Group, Pool, Bag and OrderedBag (with and without a
 // size), checked against the model in model.h. See README.md next to this file.
 
+#include "episodeutil.h"
 #include "model.h"
 #include "stressserver.h"
 
@@ -483,28 +484,6 @@ LocalSite::HttpResponse answer(const LocalSite::HttpRequest &request)
     });
 }
 
-// Spins the current thread's event loop for about `ms` milliseconds.
-void spin(int ms)
-{
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
-}
-
-// Spins until `done()` or the deadline; returns done().
-template<typename Done> bool spinUntil(Done done, int ms)
-{
-    QDeadlineTimer deadline(ms);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-        if (!done())
-            QThread::yieldCurrentThread();
-    }
-    return true;
-}
-
 QString stateOf(AioUtils::Group &group)
 {
     QString state = QStringLiteral("spawned %1, queued %2, running %3, finished %4, failed %5")
@@ -520,20 +499,6 @@ QString stateOf(AioUtils::Group &group)
                          .arg(bag->model()->rowCount());
     return state;
 }
-
-struct Totals
-{
-    qint64 ops = 0;
-    qint64 episodes = 0;
-    qint64 rounds = 0;
-    qint64 tasks = 0;
-    qint64 failures = 0;
-    qint64 rethrown = 0;
-    qint64 canceled = 0;
-    qint64 destroyed = 0;
-    qint64 onOtherThread = 0;
-    qint64 network = 0;
-};
 
 enum class Ending {
     Join,

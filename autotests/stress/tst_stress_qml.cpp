@@ -6,6 +6,7 @@
 // Http.get() from the local server, tasks that spawn tasks), consumers from C++ and QML, and
 // endings that cancel, destroy the group, or destroy the QML engine under it. See README.md.
 
+#include "episodeutil.h"
 #include "jsrecorder.h"
 #include "model.h"
 #include "stressserver.h"
@@ -114,29 +115,6 @@ import AioUtils
             .toUtf8();
 }
 
-struct Totals
-{
-    qint64 ops = 0;
-    qint64 episodes = 0;
-    qint64 rounds = 0;
-    qint64 tasks = 0;
-    qint64 failures = 0;
-    qint64 rethrown = 0;
-    qint64 destroyed = 0;
-};
-
-// Spins until `done()` or the deadline; returns done().
-template<typename Done> bool spinUntil(Done done, int ms)
-{
-    const QDeadlineTimer deadline(ms);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
-}
-
 class Episode
 {
 public:
@@ -214,7 +192,7 @@ bool Episode::run(Totals &totals)
     const bool bag = kind >= 2;
     const int maxDepth = m_rng.chance(50) ? 2 : 0;
     m_recorder = std::make_unique<Recorder>(m_model, m_rng.next(), m_index,
-                                            m_rng.chance(15) ? m_site : QUrl(), bag, maxDepth);
+                                            m_rng.chance(15) ? m_site : QUrl(), maxDepth);
     m_model.setOrdered(kind == 3);
     m_model.limitChanged(sized ? size : 0);
     m_model.bufferLimitChanged(0);
@@ -253,8 +231,7 @@ bool Episode::run(Totals &totals)
         } else if (op < 58 && m_bag) {
             QMetaObject::invokeMethod(m_root, "putValue", Q_ARG(QVariant, m_recorder->putId()));
         } else if (op < 68) {
-            const QDeadlineTimer deadline(m_rng.below(3));
-            spinUntil([] { return false; }, int(deadline.remainingTime()));
+            spin(m_rng.below(3));
         } else if (op < 76 && m_bag) {
             try {
                 if (const std::optional<QVariant> value =
