@@ -13,6 +13,7 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 QT_BEGIN_NAMESPACE
@@ -58,7 +59,10 @@ public:
     template<typename F, typename... Args,
              typename =
                      std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
-    auto spawn(QThreadPool *pool, F &&f, Args &&...args);
+    auto spawn(QThreadPool *pool, F &&f, Args &&...args)
+    {
+        return submit<true>(pool, std::forward<F>(f), std::forward<Args>(args)...);
+    }
 
     // spawn() without a future for the caller: fire and forget. Failures are counted, signaled
     // and rethrown by join() as for any task, and a Bag keeps the results; a queued posted task
@@ -74,7 +78,10 @@ public:
     template<typename F, typename... Args,
              typename =
                      std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
-    void post(QThreadPool *pool, F &&f, Args &&...args);
+    void post(QThreadPool *pool, F &&f, Args &&...args)
+    {
+        submit<false>(pool, std::forward<F>(f), std::forward<Args>(args)...);
+    }
 
     bool join(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
     QFuture<void> joined();
@@ -113,7 +120,12 @@ private:
     Q_DECLARE_PRIVATE(Group)
     Q_DISABLE_COPY(Group)
 
-    // The non-template core behind spawn().
+    // The one path of spawn(callable) and post(): stores the call in a job, starts it now if the
+    // group may, else queues it. Returns the caller's future when HandsFuture.
+    template<bool HandsFuture, typename F, typename... Args>
+    auto submit(QThreadPool *pool, F &&f, Args &&...args);
+
+    // The non-template core behind spawn() and post().
     detail::TaskLink adopt();
     detail::TaskLink reserve(bool needsGroupThread, const QFuture<void> *cancelHandle);
     void enqueue(detail::Job *job);
@@ -138,53 +150,32 @@ template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
     return future;
 }
 
-template<typename F, typename... Args, typename>
-auto Group::spawn(QThreadPool *pool, F &&f, Args &&...args)
+template<bool HandsFuture, typename F, typename... Args>
+auto Group::submit(QThreadPool *pool, F &&f, Args &&...args)
 {
     using Call = detail::Call<std::decay_t<F>, std::decay_t<Args>...>;
     using R = typename Call::Result;
     Call call(std::forward<F>(f), std::forward<Args>(args)...);
     if constexpr (detail::FutureValue<R>::isFuture) {
         using T = typename detail::FutureValue<R>::Type;
+        using Caller = detail::Caller<T, HandsFuture>;
         // A free slot on the group's thread: the work's own future is the task's future.
         if (detail::TaskLink link = reserve(true, nullptr))
-            return detail::startFutureWork<T>(call, std::move(link));
-        auto *job = new detail::FutureJob<T, Call>(std::move(call));
-        QFuture<T> future = job->future();
+            return Caller::hand(detail::startFutureWork<T>(call, std::move(link)));
+        auto *job = new detail::FutureJob<T, Call, HandsFuture>(std::move(call));
+        auto handed = job->handed();
         enqueue(job);
-        return future;
+        return handed;
     } else {
-        using T = std::decay_t<R>;
-        auto *job = new detail::ThreadPoolJob<T, Call>(pool, std::move(call));
-        QFuture<T> future = job->future();
-        const QFuture<void> handle(job->future());
-        if (detail::TaskLink link = reserve(false, &handle))
+        auto *job = new detail::ThreadPoolJob<std::decay_t<R>, Call, HandsFuture>(pool,
+                                                                                  std::move(call));
+        auto handed = job->handed();
+        const std::optional<QFuture<void>> handle = job->cancelHandle();
+        if (detail::TaskLink link = reserve(false, handle ? &*handle : nullptr))
             job->start(std::move(link));
         else
             enqueue(job);
-        return future;
-    }
-}
-
-template<typename F, typename... Args, typename>
-void Group::post(QThreadPool *pool, F &&f, Args &&...args)
-{
-    using Call = detail::Call<std::decay_t<F>, std::decay_t<Args>...>;
-    using R = typename Call::Result;
-    Call call(std::forward<F>(f), std::forward<Args>(args)...);
-    if constexpr (detail::FutureValue<R>::isFuture) {
-        using T = typename detail::FutureValue<R>::Type;
-        if (detail::TaskLink link = reserve(true, nullptr)) {
-            detail::startFutureWork<T>(call, std::move(link));
-            return;
-        }
-        enqueue(new detail::PostedFutureJob<T, Call>(std::move(call)));
-    } else {
-        auto *job = new detail::PostedThreadPoolJob<R, Call>(pool, std::move(call));
-        if (detail::TaskLink link = reserve(false, nullptr))
-            job->start(std::move(link));
-        else
-            enqueue(job);
+        return handed;
     }
 }
 

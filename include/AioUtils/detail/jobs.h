@@ -1,8 +1,9 @@
 // SPDX-FileCopyrightText: 2026 The AioUtils authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Work a group stores until a slot is free: the stored call (Call), thread-pool jobs with and
-// without a future for the caller, and jobs whose work returns a QFuture. Not API: everything in
+// Work a group stores until a slot is free: the stored call (Call), what the caller holds
+// (Caller: spawn()'s future, or nothing for post()), and the two kinds of job, ThreadPoolJob (the
+// work runs on a thread pool) and FutureJob (the work returns a QFuture). Not API: everything in
 // AioUtils::detail may change without notice.
 
 #ifndef AIOUTILS_DETAIL_JOBS_H
@@ -136,42 +137,92 @@ Outcome callWork(C &call, std::exception_ptr *failure, TaskResults *results, Tak
     return Outcome::Succeeded;
 }
 
-template<typename R, typename C> class ThreadPoolJob final : public ThreadPoolJobBase
+// What a job keeps for whoever spawned it: spawn() hands out a future (the promise behind it
+// lives in the job), post() nothing. The one place that tells the two apart.
+template<typename T, bool HandsFuture> class Caller;
+
+template<typename T> class Caller<T, true>
 {
 public:
-    ThreadPoolJob(QThreadPool *pool, C &&call)
-        : ThreadPoolJobBase(pool), m_call(std::in_place, std::move(call))
-    {
-        m_promise.start();
-    }
-    QFuture<R> future() const { return m_promise.future(); }
-    bool isCanceled() const override { return m_promise.isCanceled(); }
-    std::optional<QFuture<void>> cancelHandle() const override
-    {
-        return QFuture<void>(m_promise.future());
-    }
+    using Handed = QFuture<T>;
+    static Handed hand(const QFuture<T> &future) { return future; }
 
-protected:
-    Outcome execute(std::exception_ptr *failure, TaskResults *results) override
+    Caller() { m_promise.start(); }
+    Handed handed() const { return m_promise.future(); }
+    // Canceled while queued means never started.
+    bool isCanceled() const { return m_promise.isCanceled(); }
+    // The group's cancel() reaches the started task through the caller's future.
+    std::optional<QFuture<void>> cancelHandle() const { return QFuture<void>(m_promise.future()); }
+    // Where a value of the work goes: the caller's future.
+    auto keeper()
     {
-        Outcome outcome = Outcome::Succeeded;
-        if (!m_promise.isCanceled()) {
-            outcome = callWork<R>(*m_call, failure, results,
-                                  [this](auto &&value) { m_promise.addResult(std::move(value)); });
-            if (outcome == Outcome::Failed)
-                m_promise.setException(*failure);
-        }
-        // The work's captures go now, on this thread, not after the group has seen the end.
-        m_call.reset();
+        return [this](auto &&value) { m_promise.addResult(std::forward<decltype(value)>(value)); };
+    }
+    // Settles the caller's future with how the work ended; returns how the task ended.
+    Outcome settle(Outcome outcome, const std::exception_ptr &failure)
+    {
+        if (outcome == Outcome::Failed)
+            m_promise.setException(failure);
         // A failure beats a cancel that came in while the work ran: the work did fail.
-        if (outcome == Outcome::Succeeded && m_promise.isCanceled())
+        else if (m_promise.isCanceled())
             outcome = Outcome::Canceled;
         m_promise.finish();
         return outcome;
     }
+    QPromise<T> &promise() { return m_promise; }
 
 private:
-    QPromise<R> m_promise;
+    QPromise<T> m_promise;
+};
+
+// Posted work: a queued posted task is a few dozen bytes, where a QFuture's shared state alone
+// is about 450.
+template<typename T> class Caller<T, false>
+{
+public:
+    struct Handed
+    {
+    };
+    static Handed hand(const QFuture<T> &) { return {}; }
+
+    Handed handed() const { return {}; }
+    bool isCanceled() const { return false; }
+    std::optional<QFuture<void>> cancelHandle() const { return std::nullopt; }
+    // No future: nothing to keep the value for, so the task's result may have it.
+    std::nullptr_t keeper() { return nullptr; }
+    Outcome settle(Outcome outcome, const std::exception_ptr &) { return outcome; }
+};
+
+// Callable work that runs on a thread pool (spawn() or post()). Started, it waits in the pool's
+// feed (not as a QRunnable of its own) until a thread runs it.
+template<typename R, typename C, bool HandsFuture>
+class ThreadPoolJob final : public ThreadPoolJobBase, public Caller<R, HandsFuture>
+{
+    using Base = Caller<R, HandsFuture>;
+
+public:
+    ThreadPoolJob(QThreadPool *pool, C &&call)
+        : ThreadPoolJobBase(pool), m_call(std::in_place, std::move(call))
+    {
+    }
+    bool isCanceled() const override { return Base::isCanceled(); }
+    std::optional<QFuture<void>> cancelHandle() const override { return Base::cancelHandle(); }
+
+protected:
+    Outcome execute(std::exception_ptr *failure, TaskResults *results) override
+    {
+        // Work canceled before it began is skipped: the caller's future tells, or, for posted
+        // work, which has none, whether the task still belongs to the group's round. Nothing
+        // reaches posted work once it runs.
+        Outcome outcome = Outcome::Canceled;
+        if (!Base::isCanceled() && (HandsFuture || isCurrent()))
+            outcome = callWork<R>(*m_call, failure, results, Base::keeper());
+        // The work's captures go now, on this thread, not after the group has seen the end.
+        m_call.reset();
+        return Base::settle(outcome, *failure);
+    }
+
+private:
     std::optional<C> m_call;
 };
 
@@ -201,83 +252,38 @@ template<typename T, typename C> QFuture<T> startFutureWork(C &call, TaskLink li
     return future;
 }
 
-// Queued work that returns QFuture<T>: called on the group's thread once a slot is free; its
-// future's outcome is forwarded to the future the caller got at spawn time.
-template<typename T, typename C> class FutureJob final : public Job
+// Queued work that returns QFuture<T> (spawn() or post()): called on the group's thread once a
+// slot is free. Its future's outcome goes to the future the caller got at spawn time, if any.
+template<typename T, typename C, bool HandsFuture>
+class FutureJob final : public Job, public Caller<T, HandsFuture>
 {
+    using Base = Caller<T, HandsFuture>;
+
 public:
-    explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { m_promise.start(); }
-    QFuture<T> future() const { return m_promise.future(); }
-    bool isCanceled() const override { return m_promise.isCanceled(); }
-    std::optional<QFuture<void>> cancelHandle() const override
-    {
-        return QFuture<void>(m_promise.future());
-    }
+    explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { }
+    bool isCanceled() const override { return Base::isCanceled(); }
+    std::optional<QFuture<void>> cancelHandle() const override { return Base::cancelHandle(); }
 
     void start(TaskLink link) override
     {
         std::unique_ptr<FutureJob> self(this);
-        QFuture<T> inner;
-        {
-            TaskScope scope(link);
-            inner = invokeForFuture<T>(m_call);
+        if constexpr (!HandsFuture) {
+            startFutureWork<T>(m_call, std::move(link));
+        } else {
+            QFuture<T> inner;
+            {
+                TaskScope scope(link);
+                inner = invokeForFuture<T>(m_call);
+            }
+            if (!inner.isFinished())
+                link.setCancelHandle(QFuture<void>(inner));
+            auto forward = std::make_unique<ForwardFollower<T>>(inner, std::move(Base::promise()),
+                                                                std::move(link));
+            if (inner.isFinished())
+                forward->finish();
+            else
+                Follower::follow(std::move(forward));
         }
-        if (!inner.isFinished())
-            link.setCancelHandle(QFuture<void>(inner));
-        auto forward =
-                std::make_unique<ForwardFollower<T>>(inner, std::move(m_promise), std::move(link));
-        if (inner.isFinished())
-            forward->finish();
-        else
-            Follower::follow(std::move(forward));
-    }
-
-private:
-    QPromise<T> m_promise;
-    C m_call;
-};
-
-// Posted callable work (Group::post()): like ThreadPoolJob, without a future for a caller. A queued
-// posted task is a few dozen bytes, where a QFuture's shared state alone is about 450.
-template<typename R, typename C> class PostedThreadPoolJob final : public ThreadPoolJobBase
-{
-public:
-    PostedThreadPoolJob(QThreadPool *pool, C &&call)
-        : ThreadPoolJobBase(pool), m_call(std::in_place, std::move(call))
-    {
-    }
-    bool isCanceled() const override { return false; }
-    std::optional<QFuture<void>> cancelHandle() const override { return std::nullopt; }
-
-protected:
-    Outcome execute(std::exception_ptr *failure, TaskResults *results) override
-    {
-        // Nothing reaches running work that has no future; what has not begun yet is skipped.
-        Outcome outcome = Outcome::Canceled;
-        if (isCurrent())
-            outcome = callWork<R>(*m_call, failure, results, nullptr);
-        // The work's captures go now, on this thread, not when the job is freed.
-        m_call.reset();
-        return outcome;
-    }
-
-private:
-    std::optional<C> m_call;
-};
-
-// Posted work that returns QFuture<T>: called on the group's thread once a slot is free; the task
-// ends when that future does.
-template<typename T, typename C> class PostedFutureJob final : public Job
-{
-public:
-    explicit PostedFutureJob(C &&call) : Job(true), m_call(std::move(call)) { }
-    bool isCanceled() const override { return false; }
-    std::optional<QFuture<void>> cancelHandle() const override { return std::nullopt; }
-
-    void start(TaskLink link) override
-    {
-        std::unique_ptr<PostedFutureJob> self(this);
-        startFutureWork<T>(m_call, std::move(link));
     }
 
 private:
