@@ -10,6 +10,8 @@
 #include <QtConcurrent/qtconcurrentrun.h>
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qpointer.h>
+#include <QtCore/qpromise.h>
+#include <QtCore/qscopeguard.h>
 #include <QtCore/qsemaphore.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qthreadpool.h>
@@ -55,6 +57,7 @@ private Q_SLOTS:
     void cancelOnFailure();
     void cancelEndsRoundAtOnce();
     void cancelFromAnotherThread();
+    void linkedWorkIsCanceledWithItsTask();
     void canceledQueuedTaskNeverStarts();
     void joinedFuture();
     void joinedCarriesFailureAndCancel();
@@ -461,6 +464,69 @@ void tst_Group::cancelEndsRoundAtOnce()
     QVERIFY(group.join(QDeadlineTimer(10000)));
     QCOMPARE(again.result(), 3);
     QCOMPARE(group.spawnedCount(), 1);
+}
+
+void tst_Group::linkedWorkIsCanceledWithItsTask()
+{
+    using AioUtils::detail::linkToCurrentTask;
+    const auto started = [] {
+        QPromise<void> promise;
+        promise.start();
+        return promise;
+    };
+    // Outside a task nothing is linked.
+    QPromise<void> outside = started();
+    QVERIFY(!linkToCurrentTask(outside.future()));
+
+    QThreadPool pool; // declared first: its destructor waits for the worker below
+    QPromise<void> side = started();
+    QPromise<void> workerSide = started();
+    QPromise<void> leftAlone = started();
+    bool sideLinked = false;
+    bool workerLinked = false;
+    QSemaphore linked;
+    QSemaphore release;
+    // However the test ends, the worker goes on: the pool's destructor waits for it.
+    const auto releaseWorker = qScopeGuard([&release] { release.release(); });
+    {
+        Group group;
+        // Future-returning work links what it started on the group's thread...
+        group.spawn([&] {
+            sideLinked = linkToCurrentTask(side.future());
+            return delayed(60000, 1);
+        });
+        // ... thread-pool work on its worker ...
+        group.spawn(&pool, [&] {
+            workerLinked = linkToCurrentTask(workerSide.future());
+            linked.release();
+            release.acquire();
+        });
+        // ... and a task that ended leaves what it linked alone.
+        group.spawn([&] {
+            linkToCurrentTask(leftAlone.future());
+            return TestUtil::readyFuture(2);
+        });
+        QVERIFY(linked.tryAcquire(1, TestUtil::Patience));
+        QVERIFY(sideLinked);
+        QVERIFY(workerLinked);
+        QVERIFY(!side.future().isCanceled());
+        group.cancel();
+        QVERIFY(side.future().isCanceled());
+        QVERIFY(workerSide.future().isCanceled());
+        QVERIFY(!leftAlone.future().isCanceled());
+
+        // The group's end cancels what its running tasks linked, too.
+        QPromise<void> onDestroy = started();
+        {
+            Group doomed;
+            doomed.spawn([&] {
+                linkToCurrentTask(onDestroy.future());
+                return delayed(60000, 1);
+            });
+            QVERIFY(!onDestroy.future().isCanceled());
+        }
+        QVERIFY(onDestroy.future().isCanceled());
+    }
 }
 
 void tst_Group::cancelFromAnotherThread()

@@ -220,6 +220,8 @@ void GroupCore::cancelLocked(Aftermath &after)
             after.toCancel.push_back(std::move(*slot.first));
         if (slot.second)
             after.toCancel.push_back(std::move(*slot.second));
+        for (QFuture<void> &work : slot.linked)
+            after.toCancel.push_back(std::move(work));
     }
     slots.clear();
     freeSlots.clear();
@@ -252,22 +254,24 @@ TaskLink GroupCore::linkLocked(const QFuture<void> *cancelHandle, qint64 sequenc
     return link;
 }
 
+GroupCore::Slot &GroupCore::slotLocked(TaskLink &link)
+{
+    if (link.m_slot < 0) {
+        if (freeSlots.empty()) {
+            link.m_slot = int(slots.size());
+            slots.emplace_back();
+        } else {
+            link.m_slot = freeSlots.back();
+            freeSlots.pop_back();
+        }
+    }
+    return slots[std::size_t(link.m_slot)];
+}
+
 void GroupCore::registerLocked(TaskLink &link, const QFuture<void> &handle)
 {
-    if (link.m_slot >= 0) {
-        slots[link.m_slot].second = handle;
-        return;
-    }
-    int slot;
-    if (freeSlots.empty()) {
-        slot = int(slots.size());
-        slots.emplace_back();
-    } else {
-        slot = freeSlots.back();
-        freeSlots.pop_back();
-    }
-    slots[slot].first = handle;
-    link.m_slot = slot;
+    Slot &slot = slotLocked(link);
+    (slot.first ? slot.second : slot.first) = handle;
 }
 
 void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
@@ -281,6 +285,19 @@ void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
     }
     // The group was canceled while the work was being made.
     QFuture<void>(handle).cancel();
+}
+
+void GroupCore::linkWork(TaskLink &link, const QFuture<void> &work)
+{
+    {
+        std::lock_guard lock(mutex);
+        if (link.m_epoch == epoch) {
+            slotLocked(link).linked.push_back(work);
+            return;
+        }
+    }
+    // The task was canceled while it started the work.
+    QFuture<void>(work).cancel();
 }
 
 Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
@@ -344,13 +361,14 @@ void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome out
                        std::exception_ptr failure, TaskResults values)
 {
     Aftermath after;
+    Slot freed; // its futures are let go after the lock: the last reference frees the results
     bool queuedWork;
     {
         std::lock_guard lock(mutex);
         if (taskEpoch != epoch)
             return; // accounted for already, by cancel()
         if (slot >= 0) {
-            slots[slot] = {};
+            freed = std::exchange(slots[std::size_t(slot)], {});
             freeSlots.push_back(slot);
         }
         resolveLocked(sequence, std::move(values));

@@ -128,6 +128,8 @@ public:
     // On the group's thread: watch what follow() queued from other threads.
     void watchPendingFollowers();
     void registerHandle(TaskLink &link, const QFuture<void> &handle);
+    // Ties `work` to the running task of `link`: canceling the task cancels it too.
+    void linkWork(TaskLink &link, const QFuture<void> &work);
 
     static bool isInsideTask(const GroupCore *core);
     static QString messageOf(const std::exception_ptr &failure);
@@ -220,7 +222,11 @@ public:
     {
         std::optional<QFuture<void>> first;
         std::optional<QFuture<void>> second;
+        // Work the task started and linked to itself while it ran (linkToCurrentTask()).
+        std::vector<QFuture<void>> linked;
     };
+    // The slot of `link`'s running task, taken now if it has none yet.
+    Slot &slotLocked(TaskLink &link);
     std::vector<Slot> slots;
     std::vector<int> freeSlots;
     // Futures to watch, handed in from threads other than the group's.

@@ -61,6 +61,14 @@ void TaskLink::setCancelHandle(const QFuture<void> &handle)
         core->registerHandle(*this, handle);
 }
 
+void TaskLink::linkWork(const QFuture<void> &work)
+{
+    if (!m_armed)
+        return;
+    if (const auto core = m_core.lock())
+        core->linkWork(*this, work);
+}
+
 bool TaskLink::isCurrent() const
 {
     if (!m_armed)
@@ -77,7 +85,8 @@ void TaskLink::report(Outcome outcome, std::exception_ptr failure, TaskResults r
         core->report(m_slot, m_epoch, m_sequence, outcome, std::move(failure), std::move(results));
 }
 
-TaskScope::TaskScope(const TaskLink &link) noexcept : m_core(link.m_id), m_outer(t_currentTask)
+TaskScope::TaskScope(TaskLink &link) noexcept
+    : m_core(link.m_id), m_link(&link), m_outer(t_currentTask)
 {
     t_currentTask = this;
 }
@@ -90,6 +99,15 @@ TaskScope::TaskScope(const GroupCore *core) noexcept : m_core(core), m_outer(t_c
 TaskScope::~TaskScope()
 {
     t_currentTask = m_outer;
+}
+
+bool linkToCurrentTask(const QFuture<void> &work)
+{
+    TaskScope *const scope = t_currentTask;
+    if (!scope || !scope->m_link || !*scope->m_link)
+        return false;
+    scope->m_link->linkWork(work);
+    return true;
 }
 
 Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure)

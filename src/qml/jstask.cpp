@@ -116,29 +116,7 @@ void subscribe(QJSEngine *engine, const QJSValue &thenable, const std::shared_pt
         task->reject(engine->catchError());
 }
 
-namespace {
-// The collector of the function running on this thread (the engine's), innermost first.
-thread_local JsTaskCollector *t_collector = nullptr;
-} // namespace
-
-JsTaskCollector::JsTaskCollector() : m_outer(t_collector)
-{
-    t_collector = this;
-}
-
-JsTaskCollector::~JsTaskCollector()
-{
-    t_collector = m_outer;
-}
-
-void JsTaskCollector::adopt(const QFuture<void> &work)
-{
-    if (t_collector)
-        t_collector->add(work);
-}
-
-JsTask::JsTask(const std::shared_ptr<JsTaskHostCore> &host, const QList<QFuture<void>> &linked)
-    : m_host(host), m_linked(linked)
+JsTask::JsTask(const std::shared_ptr<JsTaskHostCore> &host) : m_host(host)
 {
     m_promise.start();
     // The group cancels a running task through its future: the promise's, which this watcher
@@ -148,18 +126,8 @@ JsTask::JsTask(const std::shared_ptr<JsTaskHostCore> &host, const QList<QFuture<
     m_cancelWatcher.setFuture(m_promise.future());
 }
 
-JsTask::~JsTask()
-{
-    // An unsettled promise is canceled and finished by its destructor.
-    if (!m_settled)
-        cancelLinked();
-}
-
-void JsTask::cancelLinked()
-{
-    for (QFuture<void> &work : m_linked)
-        work.cancel();
-}
+// An unsettled promise is canceled and finished by its destructor.
+JsTask::~JsTask() = default;
 
 void JsTask::resolve(QJSEngine *engine, const std::shared_ptr<JsTask> &self, const QJSValue &value)
 {
@@ -201,19 +169,11 @@ void JsTask::fail(const QString &message)
 void JsTask::settle(const std::function<void()> &report)
 {
     m_settled = true;
-    if (m_promise.isCanceled())
-        cancelLinked(); // canceled while this settlement was on its way: report nothing
-    else
+    if (!m_promise.isCanceled()) // else canceled while this settlement was on its way
         report();
     m_promise.finish();
     if (const std::shared_ptr<JsTaskHostCore> host = m_host.lock())
         host->forget(this);
-}
-
-void JsTask::abandon()
-{
-    m_settled = true;
-    cancelLinked();
 }
 
 void JsTask::canceled()
@@ -221,7 +181,6 @@ void JsTask::canceled()
     if (m_settled)
         return;
     m_settled = true;
-    cancelLinked();
     m_promise.finish();
     // Not forgotten here: that would destroy the watcher inside its own signal.
     const std::shared_ptr<JsTaskHostCore> host = m_host.lock();
@@ -252,15 +211,12 @@ QFuture<QVariant> JsTaskHostCore::start(const QJSValue &fn,
     // A QJSManagedValue leaves what the function threw on the engine, so a thrown value is told
     // apart from a returned one (QJSValue::call() returns either alike).
     const QJSManagedValue function(fn, engine);
-    QJSValue value;
-    QList<QFuture<void>> linked;
-    {
-        // The requests the function starts belong to its task: `Http.get(url).then(parse)`
-        // returns a promise made by then(), which knows nothing of the request behind it.
-        JsTaskCollector collector;
-        value = function.call();
-        linked = collector.take();
-    }
+    // The requests the function starts belong to its task: `Http.get(url).then(parse)` returns a
+    // promise made by then(), which knows nothing of the request behind it. Http.get() links its
+    // request to the task this runs in (this is called inside the task, see JsTaskHost::spawn()),
+    // so the group's cancel() and its end abort them, in C++, even while the group is being
+    // destroyed and no JavaScript may run.
+    const QJSValue value = function.call();
     if (engine->hasError())
         return failedFuture(messageOf(engine->catchError()));
     const bool thenable = isThenable(engine, value);
@@ -271,12 +227,11 @@ QFuture<QVariant> JsTaskHostCore::start(const QJSValue &fn,
         return finishedFuture(value);
 
     // An Http.get() promise carries its request, which may have been started before this
-    // function (`const p = Http.get(url); pool.spawn(() => p)`). Canceling the task aborts its
-    // requests in C++, even while the group is being destroyed and no JavaScript may run.
+    // function (`const p = Http.get(url); pool.spawn(() => p)`): it is the task's too.
     if (const auto *request = qobject_cast<QmlHttpRequest *>(
                 value.property(QStringLiteral("request")).toQObject()))
-        linked.append(request->future());
-    auto task = std::make_shared<JsTask>(self, linked);
+        detail::linkToCurrentTask(request->future());
+    auto task = std::make_shared<JsTask>(self);
     m_pending.insert(task.get(), task);
     const QFuture<QVariant> future = task->future();
     subscribe(engine, value, task);

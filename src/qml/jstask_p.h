@@ -42,33 +42,12 @@ private:
     QByteArray m_what;
 };
 
-// The work a spawned function starts while it runs (its synchronous part): every Http.get()
-// request made meanwhile is adopted by the innermost collector of the thread, and is canceled with
-// the task. A scope object, on the stack of JsTaskHostCore::start().
-class JsTaskCollector
-{
-public:
-    JsTaskCollector();
-    ~JsTaskCollector();
-    JsTaskCollector(const JsTaskCollector &) = delete;
-    JsTaskCollector &operator=(const JsTaskCollector &) = delete;
-
-    // Gives `work` to the collector of the function running on this thread, if any.
-    static void adopt(const QFuture<void> &work);
-    void add(const QFuture<void> &work) { m_work.append(work); }
-    QList<QFuture<void>> take() { return std::exchange(m_work, {}); }
-
-private:
-    JsTaskCollector *const m_outer;
-    QList<QFuture<void>> m_work;
-};
-
 // A task whose function returned a thenable: its future is the one the group follows, settled
 // when the thenable settles, or canceled by the group first.
 class JsTask
 {
 public:
-    JsTask(const std::shared_ptr<JsTaskHostCore> &host, const QList<QFuture<void>> &linked);
+    explicit JsTask(const std::shared_ptr<JsTaskHostCore> &host);
     ~JsTask();
     JsTask(const JsTask &) = delete;
     JsTask &operator=(const JsTask &) = delete;
@@ -79,21 +58,18 @@ public:
     void resolve(QJSEngine *engine, const std::shared_ptr<JsTask> &self, const QJSValue &value);
     void reject(const QJSValue &reason);
     void fail(const QString &message);
-    // The group is going away: the linked work is canceled, the promise canceled and finished.
-    void abandon();
+    // The group is going away (its end cancels the task's Http.get() requests, see
+    // JsTaskHostCore::start()); the promise is canceled and finished by its destructor.
+    void abandon() { m_settled = true; }
 
 private:
     void canceled();
-    void cancelLinked();
     // Ends the task with what `report` puts into the promise, unless it was canceled first.
     void settle(const std::function<void()> &report);
 
     std::weak_ptr<JsTaskHostCore> m_host;
     QPromise<QVariant> m_promise;
     QFutureWatcher<QVariant> m_cancelWatcher;
-    // The Http.get() requests the function started, and the one it returned: canceled with the
-    // task, left alone when it settles.
-    QList<QFuture<void>> m_linked;
     bool m_settled = false;
 };
 

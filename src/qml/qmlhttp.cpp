@@ -1,10 +1,10 @@
 // SPDX-FileCopyrightText: 2026 The AioUtils authors
 // SPDX-License-Identifier: Apache-2.0
 
-#include "jstask_p.h"
 #include "qmlhttp.h"
 #include "qmlhttprequest.h"
 
+#include <AioUtils/detail/tasklink.h>
 #include <AioUtils/network.h>
 
 #include <QtNetwork/qnetworkaccessmanager.h>
@@ -119,7 +119,7 @@ QJSValue QmlHttp::get(const QUrl &url)
                                   .arg(url.toDisplayString())),
             url);
     // Started by a spawned function: the request is its task's, and is aborted with it.
-    JsTaskCollector::adopt(request->future());
+    detail::linkToCurrentTask(request->future());
     // No parent: the JavaScript heap owns the request.
     return m_makePromise.call({ m_engine->newQObject(request) });
 }

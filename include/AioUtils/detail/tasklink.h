@@ -90,6 +90,8 @@ public:
     bool isCurrent() const;
     // While the task runs, the group's cancel() reaches it through this future.
     void setCancelHandle(const QFuture<void> &handle);
+    // Work the task started: canceling the task through its group cancels it too.
+    void linkWork(const QFuture<void> &work);
     void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
 
 private:
@@ -105,12 +107,13 @@ private:
     bool m_wantsResults = false;
 };
 
-// Marks the current thread as executing a task of a group, so that join() from inside the task
-// can refuse instead of waiting for itself.
+// Marks the current thread as executing a task of a group (the one current-task mechanism), so
+// that join() from inside the task can refuse instead of waiting for itself, and work the task
+// starts can be linked to it (linkToCurrentTask()).
 class AIOUTILS_CORE_EXPORT TaskScope
 {
 public:
-    explicit TaskScope(const TaskLink &link) noexcept;
+    explicit TaskScope(TaskLink &link) noexcept;
     // The group's own cancellation aftermath: continuations it runs count as inside the group.
     explicit TaskScope(const GroupCore *core) noexcept;
     ~TaskScope();
@@ -119,9 +122,17 @@ public:
 
 private:
     const GroupCore *m_core;
+    TaskLink *m_link = nullptr; // null in the group's cancellation aftermath
     TaskScope *m_outer;
     friend class GroupCore;
+    friend AIOUTILS_CORE_EXPORT bool linkToCurrentTask(const QFuture<void> &work);
 };
+
+// Ties `work` to the task this thread runs (its synchronous part: inside the callable, or the
+// function a QML group calls): while that task runs, canceling it through its group (cancel(),
+// CancelOnFailure, the group's end) cancels `work` too. Returns false, doing nothing, outside a
+// task.
+AIOUTILS_CORE_EXPORT bool linkToCurrentTask(const QFuture<void> &work);
 
 } // namespace detail
 } // namespace AioUtils
