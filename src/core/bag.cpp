@@ -13,8 +13,7 @@ namespace AioUtils {
 
 BagPrivate::BagPrivate(Bag *bag, bool ordered) : GroupPrivate(bag)
 {
-    core->results = std::make_unique<detail::GroupCore::Results>();
-    core->results->ordered = ordered;
+    core->keepResults(ordered);
 }
 
 void BagPrivate::deliver()
@@ -30,21 +29,16 @@ void BagPrivate::deliver()
     const bool emissionsOwed = !toEmit.empty();
     {
         std::lock_guard lock(core->mutex);
-        // A place that ended empty and is delivered now can make a queued task the next to
-        // deliver, which may start over the buffer limit: nothing else would look at the queue.
-        // Asked of the one rule, so that only a delivery that lets a task start costs a pump.
-        queuedMayStart = core->takeDeliverableLocked(values) && !core->queue.empty()
-                && core->mayStartLocked(core->queue.front());
-        first = qsizetype(core->results->retained.size());
+        queuedMayStart = core->takeDeliverableLocked(values);
+        first = core->retainedCountLocked();
         if (values.isEmpty() && !emissionsOwed) {
             // Nothing to deliver or emit (the common case in next()): one lock, not three.
-            bufferedChanged = bufferedChangedLocked();
+            bufferedChanged = core->bufferedChangedLocked();
         } else if (!model && !values.isEmpty()) {
             // No view to tell first: retained at once, under this lock.
-            auto &retained = core->results->retained;
             for (QVariant &value : values) {
                 toEmit.push_back(value);
-                retained.push_back(std::move(value));
+                core->retainLocked(std::move(value));
             }
             values.clear();
         }
@@ -64,7 +58,7 @@ void BagPrivate::deliver()
         {
             std::lock_guard lock(core->mutex);
             for (const QVariant &value : std::as_const(values))
-                core->results->retained.push_back(value);
+                core->retainLocked(value);
         }
         if (model)
             model->endAppend();
@@ -92,8 +86,7 @@ void BagPrivate::deliver()
     }
     // A drain that ran while emissions were owed left the round open; end it now.
     std::lock_guard lock(core->mutex);
-    if (core->roundActive && core->roundOverLocked())
-        core->wakeLocked();
+    core->wakeIfRoundOverLocked();
 }
 
 bool BagPrivate::emissionsDone() const
@@ -109,7 +102,7 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     QVariantList taken;
     {
         std::lock_guard lock(core->mutex);
-        const qsizetype retained = qsizetype(core->results->retained.size());
+        const qsizetype retained = core->retainedCountLocked();
         count = count < 0 ? retained : std::min(count, retained);
     }
     if (count == 0)
@@ -123,13 +116,8 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     bool queuedWork;
     {
         std::lock_guard lock(core->mutex);
-        auto &retained = core->results->retained;
-        taken.reserve(count);
-        for (qsizetype i = 0; i < count; ++i) {
-            taken.append(std::move(retained.front()));
-            retained.pop_front();
-        }
-        queuedWork = !core->queue.empty();
+        taken = core->takeRetainedLocked(count);
+        queuedWork = core->hasQueuedLocked();
     }
     if (model)
         model->endTakeFront();
@@ -143,23 +131,12 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     return taken;
 }
 
-bool BagPrivate::drainedLocked(const detail::GroupCore &core)
-{
-    return core.results->retained.empty() && !core.roundActive && core.results->undelivered == 0;
-}
-
 bool BagPrivate::overLocked(std::exception_ptr *failure)
 {
-    if (!drainedLocked(*core))
+    if (!core->drainedLocked())
         return false;
-    *failure = std::exchange(core->firstFailure, nullptr);
+    *failure = core->takeFirstFailureLocked();
     return true;
-}
-
-bool BagPrivate::bufferedChangedLocked()
-{
-    const int buffered = core->bufferedLocked();
-    return std::exchange(core->results->bufferedSignaled, buffered) != buffered;
 }
 
 void BagPrivate::signalBuffered()
@@ -168,7 +145,7 @@ void BagPrivate::signalBuffered()
     bool changed;
     {
         std::lock_guard lock(core->mutex);
-        changed = bufferedChangedLocked();
+        changed = core->bufferedChangedLocked();
     }
     if (changed)
         Q_EMIT q->bufferedCountChanged();
@@ -192,12 +169,10 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
     bool changed = false;
     {
         std::lock_guard lock(core->mutex);
-        auto &retained = core->results->retained;
-        if (!retained.empty()) {
-            value = std::move(retained.front());
-            retained.pop_front();
-            queuedWork = !core->queue.empty();
-            changed = bufferedChangedLocked();
+        value = core->takeFirstRetainedLocked();
+        if (value) {
+            queuedWork = core->hasQueuedLocked();
+            changed = core->bufferedChangedLocked();
         } else {
             *over = overLocked(failure);
         }
@@ -252,11 +227,7 @@ void Bag::put(const QVariant &item)
 {
     Q_D(Bag);
     std::lock_guard lock(d->core->mutex);
-    const qint64 sequence = d->core->takeSequenceLocked();
-    detail::TaskResults one;
-    one.append(item);
-    d->core->resolveLocked(sequence, std::move(one));
-    d->core->wakeLocked();
+    d->core->putLocked(item);
 }
 
 /*!
@@ -303,10 +274,10 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
         std::optional<detail::GroupCore::RoundEnd> ended;
         const bool ready = d->waitUntil(
                 [&ended](detail::GroupCore &c) {
-                    if (BagPrivate::drainedLocked(c))
+                    if (c.drainedLocked())
                         ended = c.roundEndLocked();
-                    return ended || !c.results->retained.empty() || c.deliverableLocked()
-                            || !c.roundActive;
+                    return ended || c.retainedCountLocked() > 0 || c.deliverableLocked()
+                            || c.isIdleLocked();
                 },
                 deadline);
         if (!alive)
@@ -375,7 +346,7 @@ int Bag::bufferLimit() const
 {
     Q_D(const Bag);
     std::lock_guard lock(d->core->mutex);
-    return d->core->results->bufferLimit;
+    return d->core->bufferLimitLocked();
 }
 
 /*!
@@ -392,10 +363,8 @@ void Bag::setBufferLimit(int limit)
     }
     {
         std::lock_guard lock(d->core->mutex);
-        if (d->core->results->bufferLimit == limit)
+        if (!d->core->setBufferLimitLocked(limit))
             return;
-        d->core->results->bufferLimit = limit;
-        d->core->changedLocked();
     }
     Q_EMIT bufferLimitChanged();
     d->startQueued();

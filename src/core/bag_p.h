@@ -34,13 +34,8 @@ public:
     // next()'s step: the first retained result, if any; else whether the round is over (then
     // `failure` gets the round's first failure, which is cleared).
     std::optional<QVariant> takeFirst(bool *over, std::exception_ptr *failure);
-    // Nothing retained, nothing on its way, the round ended. Static: the wait in next() asks it
-    // with the core alone, which outlives the bag.
-    static bool drainedLocked(const detail::GroupCore &core);
-    // drainedLocked(); then `failure` takes the round's first failure.
+    // GroupCore::drainedLocked(); then `failure` takes the round's first failure.
     bool overLocked(std::exception_ptr *failure);
-    // Whether the buffered count moved since it was last told; it counts as told from here.
-    bool bufferedChangedLocked();
     void signalBuffered();
 
     mutable QPointer<ResultModel> model;

@@ -25,11 +25,7 @@ namespace AioUtils {
 // ---------------------------------------------------------------------------------------------
 // GroupPrivate
 
-GroupPrivate::GroupPrivate(Group *group)
-    : q_ptr(group), core(std::make_shared<detail::GroupCore>(group))
-{
-    core->self = core;
-}
+GroupPrivate::GroupPrivate(Group *group) : q_ptr(group), core(detail::GroupCore::create(group)) { }
 
 GroupPrivate::~GroupPrivate() = default;
 
@@ -45,7 +41,7 @@ void GroupPrivate::drain()
     const QPointer<Group> alive(q);
     {
         std::lock_guard lock(core->mutex);
-        core->wakePosted = false;
+        core->wokenLocked();
     }
     core->watchPendingFollowers();
     startQueued();
@@ -56,53 +52,30 @@ void GroupPrivate::drain()
         return;
     const bool emitted = emissionsDone();
 
-    std::vector<std::exception_ptr> failures;
-    bool countsDirty;
-    bool idleChanged = false;
-    bool roundEnded = false;
-    std::optional<QPromise<void>> promise;
-    std::exception_ptr failure;
-    bool canceled = false;
+    detail::GroupCore::Notices notices;
     {
         std::lock_guard lock(core->mutex);
-        if (core->roundActive && core->roundOverLocked() && emitted) {
-            core->roundActive = false;
-            roundEnded = true;
-            promise.swap(core->roundPromise);
-            failure = core->firstFailure;
-            canceled = core->roundCanceled;
-            // Waiters see the round end now, before a slot of the signals below can begin the
-            // next round.
-            if (core->offerLocked())
-                core->changed.notify_all();
-        }
-        failures.swap(core->failures);
-        countsDirty = std::exchange(core->countsDirty, false);
-        const bool idle = !core->roundActive;
-        if (idle != core->idleSignaled) {
-            core->idleSignaled = idle;
-            idleChanged = true;
-        }
+        notices = core->takeNoticesLocked(emitted);
     }
 
-    for (const std::exception_ptr &taskFailure : failures) {
+    for (const std::exception_ptr &taskFailure : notices.failures) {
         // what() is user code: never under the lock.
         Q_EMIT q->taskFailed(detail::GroupCore::messageOf(taskFailure));
         if (!alive)
             return;
     }
-    if (countsDirty)
+    if (notices.countsChanged)
         Q_EMIT q->countsChanged();
-    if (alive && idleChanged)
+    if (alive && notices.idleChanged)
         Q_EMIT q->idleChanged();
-    if (promise) {
-        if (failure)
-            promise->setException(failure);
-        else if (canceled)
+    if (std::optional<QPromise<void>> &promise = notices.promise) {
+        if (notices.failure)
+            promise->setException(notices.failure);
+        else if (notices.canceled)
             promise->future().cancel();
         promise->finish();
     }
-    if (alive && roundEnded)
+    if (alive && notices.roundEnded)
         Q_EMIT q->finished();
     if (alive && !drainWatchers.empty()) {
         {
@@ -127,12 +100,10 @@ bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDea
     Q_Q(Group);
     const std::shared_ptr<detail::GroupCore> c = core;
     detail::GroupCore::Waiter waiter { std::move(take) };
-    const auto unregister = [&c, &waiter] {
-        c->waiters.erase(std::find(c->waiters.begin(), c->waiters.end(), &waiter));
-    };
+    const auto unregister = [&c, &waiter] { c->removeWaiterLocked(&waiter); };
     if (!c->onGroupThread()) {
         std::unique_lock lock(c->mutex);
-        c->waiters.push_back(&waiter);
+        c->addWaiterLocked(&waiter);
         // A drain on the group's thread may have made it done meanwhile.
         const auto predicate = [&c, &waiter] {
             if (!waiter.done)
@@ -153,7 +124,7 @@ bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDea
             return true;
         if (deadline.hasExpired())
             return false;
-        c->waiters.push_back(&waiter);
+        c->addWaiterLocked(&waiter);
         // We may be inside a drain (a slot of resultReady or countsChanged) that has not yet
         // ended a round that is over: a fresh drain must come to decide it.
         c->wakeLocked();
@@ -226,12 +197,7 @@ Group::~Group()
     std::optional<QPromise<void>> promise;
     {
         std::lock_guard lock(d->core->mutex);
-        d->core->q = nullptr;
-        d->core->cancelLocked(after);
-        d->core->roundActive = false;
-        promise.swap(d->core->roundPromise);
-        if (!d->core->waiters.empty())
-            d->core->changed.notify_all();
+        promise = d->core->detachLocked(after);
     }
     after.run();
     // promise: QPromise's destructor cancels and finishes what joined() handed out.
@@ -269,8 +235,7 @@ detail::TaskLink Group::adopt()
 {
     Q_D(Group);
     std::lock_guard lock(d->core->mutex);
-    const qint64 sequence = d->core->beginTaskLocked();
-    return d->core->linkLocked(nullptr, sequence);
+    return d->core->adoptLocked();
 }
 
 void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure,
@@ -280,30 +245,21 @@ void Group::adoptFinished(detail::Outcome outcome, std::exception_ptr failure,
     detail::GroupCore::Aftermath after;
     {
         std::lock_guard lock(d->core->mutex);
-        const qint64 sequence = d->core->beginTaskLocked();
-        ++d->core->running;
-        d->core->resolveLocked(sequence, std::move(results));
-        d->core->endTaskLocked(outcome, std::move(failure), after);
+        d->core->adoptFinishedLocked(outcome, std::move(failure), std::move(results), after);
     }
     after.run();
 }
 
 bool Group::collectsResults() const noexcept
 {
-    // Set when a Bag is constructed, never changed after.
-    return d_func()->core->results != nullptr;
+    return d_func()->core->keepsResults();
 }
 
 detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *cancelHandle)
 {
     Q_D(Group);
     std::lock_guard lock(d->core->mutex);
-    detail::GroupCore &c = *d->core;
-    // Behind queued tasks it queues too: spawn order is start order.
-    if (!c.queue.empty() || !c.mayStartLocked(nullptr) || (needsGroupThread && !c.onGroupThread()))
-        return {};
-    const qint64 sequence = c.beginTaskLocked();
-    return c.linkLocked(cancelHandle, sequence);
+    return d->core->reserveLocked(needsGroupThread, cancelHandle);
 }
 
 void Group::enqueue(detail::Job *job)
@@ -312,10 +268,7 @@ void Group::enqueue(detail::Job *job)
     bool startable;
     {
         std::lock_guard lock(d->core->mutex);
-        job->setSequence(d->core->beginTaskLocked());
-        d->core->queue.push_back(job);
-        ++d->core->queued;
-        startable = d->core->slotFreeLocked();
+        startable = d->core->enqueueLocked(job);
     }
     // Queued behind others, or on a thread that may not start it, yet a slot is free (tasks may
     // have ended meanwhile): start what can start here, so thread-pool work never waits for the
@@ -345,7 +298,7 @@ bool Group::join(QDeadlineTimer deadline)
     const std::shared_ptr<detail::GroupCore> core = d->core;
     detail::GroupCore::RoundEnd end;
     const auto roundEnded = [&end](detail::GroupCore &c) {
-        if (c.roundActive)
+        if (!c.isIdleLocked())
             return false;
         end = c.roundEndLocked();
         return true;
@@ -370,18 +323,7 @@ QFuture<void> Group::joined()
 {
     Q_D(Group);
     std::lock_guard lock(d->core->mutex);
-    if (!d->core->roundActive) {
-        QFutureInterface<void> done(QFutureInterfaceBase::Started);
-        if (d->core->firstFailure)
-            done.reportException(d->core->firstFailure);
-        done.reportFinished();
-        return done.future();
-    }
-    if (!d->core->roundPromise) {
-        d->core->roundPromise.emplace();
-        d->core->roundPromise->start();
-    }
-    return d->core->roundPromise->future();
+    return d->core->joinedLocked();
 }
 
 /*!
@@ -391,7 +333,7 @@ std::exception_ptr Group::firstFailure() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return d->core->firstFailure;
+    return d->core->firstFailureLocked();
 }
 
 /*!
@@ -405,7 +347,7 @@ void Group::cancel()
     detail::GroupCore::Aftermath after;
     {
         std::lock_guard lock(core->mutex);
-        if (!core->roundActive)
+        if (core->isIdleLocked())
             return;
         core->cancelLocked(after);
     }
@@ -430,7 +372,7 @@ int Group::maxConcurrency() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return d->core->maxConcurrency;
+    return d->core->maxConcurrencyLocked();
 }
 
 /*!
@@ -446,16 +388,13 @@ void Group::setMaxConcurrency(int limit)
     }
     {
         std::lock_guard lock(d->core->mutex);
-        if (limit < d->core->minimumConcurrency) {
+        const int minimum = d->core->minimumConcurrencyLocked();
+        if (limit < minimum)
             qWarning("AioUtils::Group::setMaxConcurrency: %d is below this Pool's minimum size "
                      "%d; using %d",
-                     limit, d->core->minimumConcurrency, d->core->minimumConcurrency);
-            limit = d->core->minimumConcurrency;
-        }
-        if (d->core->maxConcurrency == limit)
+                     limit, minimum, minimum);
+        if (!d->core->setMaxConcurrencyLocked(limit))
             return;
-        d->core->maxConcurrency = limit;
-        d->core->changedLocked(); // waitAvailable() waits on it
     }
     Q_EMIT maxConcurrencyChanged();
     d->startQueued();
@@ -465,7 +404,7 @@ Group::FailurePolicy Group::failurePolicy() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return d->core->policy;
+    return d->core->policyLocked();
 }
 
 void Group::setFailurePolicy(FailurePolicy policy)
@@ -473,9 +412,8 @@ void Group::setFailurePolicy(FailurePolicy policy)
     Q_D(Group);
     {
         std::lock_guard lock(d->core->mutex);
-        if (d->core->policy == policy)
+        if (!d->core->setPolicyLocked(policy))
             return;
-        d->core->policy = policy;
     }
     Q_EMIT failurePolicyChanged();
 }
@@ -484,42 +422,42 @@ int Group::spawnedCount() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return d->core->spawned;
+    return d->core->countsLocked().spawned;
 }
 
 int Group::queuedCount() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return d->core->queued;
+    return d->core->countsLocked().queued;
 }
 
 int Group::runningCount() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return d->core->running;
+    return d->core->countsLocked().running;
 }
 
 int Group::finishedCount() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return d->core->finished;
+    return d->core->countsLocked().finished;
 }
 
 int Group::failedCount() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return d->core->failed;
+    return d->core->countsLocked().failed;
 }
 
 bool Group::isIdle() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
-    return !d->core->roundActive;
+    return d->core->isIdleLocked();
 }
 
 } // namespace AioUtils

@@ -12,6 +12,7 @@
 #include <QtCore/qthread.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace AioUtils {
 namespace detail {
@@ -55,6 +56,180 @@ QEvent::Type wakeEventType()
 
 // Runs before the QObject part of the group exists: the group will live on this thread.
 GroupCore::GroupCore(Group *group) : q(group), thread(QThread::currentThread()) { }
+
+std::shared_ptr<GroupCore> GroupCore::create(Group *group)
+{
+    auto core = std::make_shared<GroupCore>(group);
+    core->self = core;
+    return core;
+}
+
+void GroupCore::keepResults(bool ordered)
+{
+    results = std::make_unique<Results>();
+    results->ordered = ordered;
+}
+
+TaskLink GroupCore::reserveLocked(bool needsGroupThread, const QFuture<void> *cancelHandle)
+{
+    // Behind queued tasks it queues too: spawn order is start order.
+    if (!queue.empty() || !mayStartLocked(nullptr) || (needsGroupThread && !onGroupThread()))
+        return {};
+    const qint64 sequence = beginTaskLocked();
+    return linkLocked(cancelHandle, sequence);
+}
+
+bool GroupCore::enqueueLocked(Job *job)
+{
+    job->setSequence(beginTaskLocked());
+    queue.push_back(job);
+    ++queued;
+    return slotFreeLocked();
+}
+
+TaskLink GroupCore::adoptLocked()
+{
+    const qint64 sequence = beginTaskLocked();
+    return linkLocked(nullptr, sequence);
+}
+
+void GroupCore::adoptFinishedLocked(Outcome outcome, std::exception_ptr failure, TaskResults values,
+                                    Aftermath &after)
+{
+    const qint64 sequence = beginTaskLocked();
+    ++running;
+    resolveLocked(sequence, std::move(values));
+    endTaskLocked(outcome, std::move(failure), after);
+}
+
+std::optional<QPromise<void>> GroupCore::detachLocked(Aftermath &after)
+{
+    q = nullptr;
+    cancelLocked(after);
+    roundActive = false;
+    if (!waiters.empty())
+        changed.notify_all();
+    return std::exchange(roundPromise, std::nullopt);
+}
+
+QFuture<void> GroupCore::joinedLocked()
+{
+    if (!roundActive) {
+        QFutureInterface<void> done(QFutureInterfaceBase::Started);
+        if (firstFailure)
+            done.reportException(firstFailure);
+        done.reportFinished();
+        return done.future();
+    }
+    if (!roundPromise) {
+        roundPromise.emplace();
+        roundPromise->start();
+    }
+    return roundPromise->future();
+}
+
+bool GroupCore::setMaxConcurrencyLocked(int limit)
+{
+    limit = std::max(limit, minimumConcurrency);
+    if (maxConcurrency == limit)
+        return false;
+    maxConcurrency = limit;
+    changedLocked(); // waitAvailable() waits on it
+    return true;
+}
+
+int GroupCore::freeSlotCountLocked() const
+{
+    if (maxConcurrency == 0)
+        return std::numeric_limits<int>::max();
+    return std::max(0, maxConcurrency - running);
+}
+
+bool GroupCore::setPolicyLocked(Group::FailurePolicy newPolicy)
+{
+    return std::exchange(policy, newPolicy) != newPolicy;
+}
+
+GroupCore::Notices GroupCore::takeNoticesLocked(bool emissionsDone)
+{
+    Notices notices;
+    if (roundActive && roundOverLocked() && emissionsDone) {
+        roundActive = false;
+        notices.roundEnded = true;
+        notices.promise.swap(roundPromise);
+        notices.failure = firstFailure;
+        notices.canceled = roundCanceled;
+        // Waiters see the round end now, before a slot of the signals can begin the next round.
+        if (offerLocked())
+            changed.notify_all();
+    }
+    notices.failures.swap(failures);
+    notices.countsChanged = std::exchange(countsDirty, false);
+    const bool idle = !roundActive;
+    if (idle != idleSignaled) {
+        idleSignaled = idle;
+        notices.idleChanged = true;
+    }
+    return notices;
+}
+
+void GroupCore::removeWaiterLocked(Waiter *waiter)
+{
+    waiters.erase(std::find(waiters.begin(), waiters.end(), waiter));
+}
+
+void GroupCore::putLocked(QVariant value)
+{
+    const qint64 sequence = takeSequenceLocked();
+    TaskResults one;
+    one.append(std::move(value));
+    resolveLocked(sequence, std::move(one));
+    wakeLocked();
+}
+
+QVariantList GroupCore::takeRetainedLocked(qsizetype count)
+{
+    Ring<QVariant> &retained = results->retained;
+    count = count < 0 ? qsizetype(retained.size()) : std::min(count, qsizetype(retained.size()));
+    QVariantList taken;
+    taken.reserve(count);
+    for (qsizetype i = 0; i < count; ++i) {
+        taken.append(std::move(retained.front()));
+        retained.pop_front();
+    }
+    return taken;
+}
+
+std::optional<QVariant> GroupCore::takeFirstRetainedLocked()
+{
+    Ring<QVariant> &retained = results->retained;
+    if (retained.empty())
+        return std::nullopt;
+    std::optional<QVariant> value(std::move(retained.front()));
+    retained.pop_front();
+    return value;
+}
+
+bool GroupCore::bufferedChangedLocked()
+{
+    const int buffered = bufferedLocked();
+    return std::exchange(results->bufferedSignaled, buffered) != buffered;
+}
+
+bool GroupCore::setBufferLimitLocked(int limit)
+{
+    if (results->bufferLimit == limit)
+        return false;
+    results->bufferLimit = limit;
+    changedLocked();
+    return true;
+}
+
+void GroupCore::wakeIfRoundOverLocked()
+{
+    if (roundActive && roundOverLocked())
+        wakeLocked();
+}
 
 void GroupCore::Aftermath::run()
 {
@@ -189,7 +364,10 @@ bool GroupCore::takeDeliverableLocked(QVariantList &out)
         results->incoming.clear();
     }
     results->undelivered -= int(out.size());
-    return moved;
+    // A place that ended empty and is delivered now can make a queued task the next to deliver,
+    // which may start over the buffer limit: nothing else would look at the queue. Asked of the
+    // one rule, so that only a delivery that lets a task start costs a pump.
+    return moved && !queue.empty() && mayStartLocked(queue.front());
 }
 
 void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after)

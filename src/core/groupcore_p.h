@@ -32,10 +32,18 @@ QEvent::Type wakeEventType();
 
 // Everything a task may touch after it started, from any thread. The Group owns it; tasks keep a
 // weak reference, so a task ending after its group died finds nothing and does nothing.
+//
+// Its state is private: Group, Pool, Bag and ResultModel change it only through the methods
+// below. A method named ...Locked() expects `mutex` to be held by the caller.
 class GroupCore
 {
 public:
-    explicit GroupCore(Group *group);
+    static std::shared_ptr<GroupCore> create(Group *group);
+    explicit GroupCore(Group *group); // use create(): `self` must be set
+    // Makes this a Bag's core (an OrderedBag's with `ordered`). Right after create(), once.
+    void keepResults(bool ordered);
+    // Whether the group keeps results (a Bag). Fixed after construction: no lock needed.
+    bool keepsResults() const noexcept { return results != nullptr; }
 
     // Work taken out under the lock and carried out after it: canceling futures and destroying
     // jobs run user code (continuations, destructors of captures).
@@ -52,12 +60,170 @@ public:
     };
 
     bool onGroupThread() const;
-    // Counts a spawn (starting a round if the group was idle); returns the task's sequence
-    // number when the group keeps results in order, else -1.
+    static bool isInsideTask(const GroupCore *core);
+    static QString messageOf(const std::exception_ptr &failure);
+
+    // ---- Tasks coming in (Group::submit(), spawn(QFuture)) -------------------------------------
+    // A task that may start now (nothing queued before it, a free slot, room in a Bag, and the
+    // group's thread when it needs it): counted as spawned and running, with the link it reports
+    // through. Else a null link, and the caller queues the job.
+    TaskLink reserveLocked(bool needsGroupThread, const QFuture<void> *cancelHandle);
+    // Queues `job` in spawn order; returns whether a slot is free (someone may start it now).
+    bool enqueueLocked(Job *job);
+    // An adopted running future: it takes a slot at once, whatever the limit.
+    TaskLink adoptLocked();
+    // An adopted future that had finished already: spawned and ended in one step.
+    void adoptFinishedLocked(Outcome outcome, std::exception_ptr failure, TaskResults results,
+                             Aftermath &after);
+
+    // ---- Tasks running and ending (any thread) -------------------------------------------------
+    // Starts queued jobs while slots are free. Re-entered on the same thread (a started job whose
+    // future is finished already ends at once), it leaves the work to the outer loop.
+    void pump();
+    void report(int slot, quint64 epoch, qint64 sequence, Outcome outcome,
+                std::exception_ptr failure, TaskResults results);
+    // While the task runs, the group's cancel() reaches it through `handle`.
+    void registerHandle(TaskLink &link, const QFuture<void> &handle);
+    // Ties `work` to the running task of `link`: canceling the task cancels it too.
+    void linkWork(TaskLink &link, const QFuture<void> &work);
+    // Which cancel() the group is at: a task whose epoch is older was canceled.
+    quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
+    void follow(std::unique_ptr<Follower> follower);
+    // On the group's thread: watch what follow() queued from other threads.
+    void watchPendingFollowers();
+
+    // ---- The round ---------------------------------------------------------------------------
+    void cancelLocked(Aftermath &after);
+    // The group is being destroyed: the round is canceled, waiters wake, and tasks that end
+    // later find nothing. Returns the promise joined() handed out, to be let go after the lock.
+    std::optional<QPromise<void>> detachLocked(Aftermath &after);
+    bool isIdleLocked() const { return !roundActive; }
+    QFuture<void> joinedLocked();
+    std::exception_ptr firstFailureLocked() const { return firstFailure; }
+
+    struct Counts
+    {
+        int spawned, queued, running, finished, failed;
+    };
+    Counts countsLocked() const { return { spawned, queued, running, finished, failed }; }
+
+    int maxConcurrencyLocked() const { return maxConcurrency; }
+    // Sets the limit (0: unlimited), raised to the minimum; returns whether it changed.
+    bool setMaxConcurrencyLocked(int limit);
+    int minimumConcurrencyLocked() const { return minimumConcurrency; }
+    void setMinimumConcurrencyLocked(int minimum) { minimumConcurrency = minimum; }
+    // How many more tasks could start now; INT_MAX when unlimited.
+    int freeSlotCountLocked() const;
+    bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
+    Group::FailurePolicy policyLocked() const { return policy; }
+    // Returns whether it changed.
+    bool setPolicyLocked(Group::FailurePolicy newPolicy);
+
+    // ---- The group's thread ------------------------------------------------------------------
+    void wakeLocked();
+    // What a drain owes the group's signals, taken in one critical section.
+    struct Notices
+    {
+        std::vector<std::exception_ptr> failures; // taskFailed owed, in order
+        bool countsChanged = false;
+        bool idleChanged = false;
+        bool roundEnded = false;
+        std::optional<QPromise<void>> promise; // joined()'s, to be finished with the round
+        std::exception_ptr failure;            // the round's first failure
+        bool canceled = false;
+    };
+    // A drain begins: a next task end posts a fresh wake-up.
+    void wokenLocked() { wakePosted = false; }
+    // Ends the round if it is over and `emissionsDone` (a Bag owes no resultReady), offering the
+    // end to waiters at once; takes what the signals owe.
+    Notices takeNoticesLocked(bool emissionsDone);
+
+    // ---- Waits (join(), Bag::next(), Pool::waitAvailable()) ------------------------------------
+    // std::mutex rather than QMutex: its waits are visible to ThreadSanitizer, QWaitCondition's are
+    // not (they happen inside QtCore).
+    mutable std::mutex mutex;
+    std::condition_variable changed; // for waiters off the group's thread
+
+    // A wait, registered while it lasts.
+    struct Waiter
+    {
+        // Called under the lock; true ends the wait. It may note what it saw in the same
+        // critical section (join() notes the round's end and failure, see RoundEnd), so that
+        // nothing running after it (a slot that begins the next round) can change that.
+        std::function<bool(GroupCore &)> take;
+        bool done = false;
+    };
+    void addWaiterLocked(Waiter *waiter) { waiters.push_back(waiter); }
+    void removeWaiterLocked(Waiter *waiter);
+    // Offers the state as it is now to every waiter still waiting; true if one is done now.
+    bool offerLocked();
+
+    // What a wait saw when it saw the round end: which round, and its failure (a copy, so that
+    // the slots of the round's end still see firstFailure).
+    struct RoundEnd
+    {
+        quint64 round = 0;
+        std::exception_ptr failure;
+    };
+    RoundEnd roundEndLocked() const { return { roundNumber, firstFailure }; }
+    // After the wait: the failure the waiter is to rethrow, cleared from firstFailure. Null when
+    // another waiter took it first. A next round begun since has cleared it already.
+    std::exception_ptr claimLocked(const RoundEnd &end)
+    {
+        if (end.round != roundNumber)
+            return end.failure;
+        if (!end.failure || firstFailure != end.failure)
+            return nullptr;
+        return std::exchange(firstFailure, nullptr);
+    }
+
+    // ---- Results (a Bag; call only when keepsResults()) ----------------------------------------
+    // put(): `value` takes the next place, as a task's result.
+    void putLocked(QVariant value);
+    // Moves what may be delivered now, in delivery order, out of the arrival buffers. Returns
+    // whether a queued task may start now because an OrderedBag's next place to deliver moved
+    // (the one startAllowedLocked(job) lets past the buffer limit).
+    bool takeDeliverableLocked(QVariantList &out);
+    bool deliverableLocked() const
+    {
+        if (results->ordered)
+            return !results->window.empty() && results->window.front().has_value();
+        return !results->incoming.isEmpty();
+    }
+    // Delivered results waiting to be taken: the model's rows.
+    qsizetype retainedCountLocked() const { return qsizetype(results->retained.size()); }
+    const QVariant &retainedAtLocked(qsizetype row) const
+    {
+        return results->retained[std::size_t(row)];
+    }
+    void retainLocked(QVariant value) { results->retained.push_back(std::move(value)); }
+    // Takes up to `count` from the front.
+    QVariantList takeRetainedLocked(qsizetype count);
+    std::optional<QVariant> takeFirstRetainedLocked();
+    // Nothing retained, nothing on its way, the round ended.
+    bool drainedLocked() const
+    {
+        return results->retained.empty() && !roundActive && results->undelivered == 0;
+    }
+    // The round's first failure, cleared.
+    std::exception_ptr takeFirstFailureLocked() { return std::exchange(firstFailure, nullptr); }
+    bool hasQueuedLocked() const { return !queue.empty(); }
+    // A Bag's results, delivered or not, until taken (0 for a plain Group).
+    int bufferedLocked() const
+    {
+        return results ? results->undelivered + int(results->retained.size()) : 0;
+    }
+    // Whether bufferedLocked() moved since it was last told; it counts as told from here.
+    bool bufferedChangedLocked();
+    int bufferLimitLocked() const { return results->bufferLimit; }
+    // 0: unlimited. Returns whether it changed.
+    bool setBufferLimitLocked(int limit);
+    // A drain that ran while emissions were owed left the round open: wake one to end it.
+    void wakeIfRoundOverLocked();
+
+private:
     qint64 beginTaskLocked();
     void endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after);
-    void cancelLocked(Aftermath &after);
-    void wakeLocked();
     void changedLocked();
     // Nothing queued or running, no cancel still being carried out, no result on its way.
     bool roundOverLocked() const
@@ -65,36 +231,17 @@ public:
         return running == 0 && queued == 0 && settling == 0
                 && (!results || results->undelivered == 0);
     }
-    bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
     TaskLink linkLocked(const QFuture<void> *cancelHandle, qint64 sequence);
     void registerLocked(TaskLink &link, const QFuture<void> &handle);
-
     // Takes the next queued job that may start now on this thread, with the link it reports
     // through; null when none may.
     Job *takeStartableLocked(TaskLink &link, Aftermath &after);
 
-    // Starts queued jobs while slots are free. Re-entered on the same thread (a started job whose
-    // future is finished already ends at once), it leaves the work to the outer loop.
-    void pump();
-    void report(int slot, quint64 epoch, qint64 sequence, Outcome outcome,
-                std::exception_ptr failure, TaskResults results);
-
-    // Results (a Bag): `sequence` is the task's place (-1 unordered); no values means the task
-    // gave none (void, failed, canceled), which in order still fills its place.
+    // `sequence` is the task's place (-1 unordered); no values means the task gave none (void,
+    // failed, canceled), which in order still fills its place.
     qint64 takeSequenceLocked();
     void resolveLocked(qint64 sequence, TaskResults &&values);
-    // Moves what may be delivered now, in delivery order, out of the arrival buffers. Returns
-    // whether an OrderedBag's next place to deliver moved: a queued task may now be the one
-    // startAllowedLocked(job) lets past the buffer limit.
-    bool takeDeliverableLocked(QVariantList &out);
-    bool deliverableLocked() const
-    {
-        if (!results)
-            return false;
-        if (results->ordered)
-            return !results->window.empty() && results->window.front().has_value();
-        return !results->incoming.isEmpty();
-    }
+
     // Backpressure: a task that starts may add a result, so running tasks count toward the
     // limit too; the buffer then never grows past it (adopted futures aside, which run at once).
     // The one rule for starting a task now: a free slot, and room in a Bag's buffer. `job` is
@@ -120,57 +267,9 @@ public:
                     && results->undelivered > 0
                     && int(results->retained.size()) + running < results->bufferLimit);
     }
-    int bufferedLocked() const
-    {
-        return results ? results->undelivered + int(results->retained.size()) : 0;
-    }
-    void follow(std::unique_ptr<Follower> follower);
-    // On the group's thread: watch what follow() queued from other threads.
-    void watchPendingFollowers();
-    void registerHandle(TaskLink &link, const QFuture<void> &handle);
-    // Ties `work` to the running task of `link`: canceling the task cancels it too.
-    void linkWork(TaskLink &link, const QFuture<void> &work);
-
-    static bool isInsideTask(const GroupCore *core);
-    static QString messageOf(const std::exception_ptr &failure);
 
     std::weak_ptr<GroupCore> self;
-    // std::mutex rather than QMutex: its waits are visible to ThreadSanitizer, QWaitCondition's are
-    // not (they happen inside QtCore).
-    mutable std::mutex mutex;
-    std::condition_variable changed; // for waiters off the group's thread
-
-    // A wait of join(), Bag::next() or Pool::waitAvailable(), registered while it lasts.
-    struct Waiter
-    {
-        // Called under the lock; true ends the wait. It may note what it saw in the same
-        // critical section (join() notes the round's end and failure, see RoundEnd), so that
-        // nothing running after it (a slot that begins the next round) can change that.
-        std::function<bool(GroupCore &)> take;
-        bool done = false;
-    };
     std::vector<Waiter *> waiters;
-    // Offers the state as it is now to every waiter still waiting; true if one is done now.
-    bool offerLocked();
-
-    // What a wait saw when it saw the round end: which round, and its failure (a copy, so that
-    // the slots of the round's end still see firstFailure).
-    struct RoundEnd
-    {
-        quint64 round = 0;
-        std::exception_ptr failure;
-    };
-    RoundEnd roundEndLocked() const { return { roundNumber, firstFailure }; }
-    // After the wait: the failure the waiter is to rethrow, cleared from firstFailure. Null when
-    // another waiter took it first. A next round begun since has cleared it already.
-    std::exception_ptr claimLocked(const RoundEnd &end)
-    {
-        if (end.round != roundNumber)
-            return end.failure;
-        if (!end.failure || firstFailure != end.failure)
-            return nullptr;
-        return std::exchange(firstFailure, nullptr);
-    }
 
     // What a Bag keeps. Values arrive from any thread (under the lock) and are delivered, on the
     // group's thread, into `retained`, where they wait to be taken.

@@ -7,9 +7,6 @@
 
 #include <QtCore/qlogging.h>
 
-#include <algorithm>
-#include <limits>
-
 namespace AioUtils {
 
 namespace {
@@ -38,7 +35,7 @@ Pool::Pool(int size, QObject *parent) : Group(parent)
 {
     setMaxConcurrency(validSize(size, "Pool"));
     std::lock_guard lock(d_ptr->core->mutex);
-    d_ptr->core->minimumConcurrency = 1;
+    d_ptr->core->setMinimumConcurrencyLocked(1);
 }
 
 Pool::~Pool() = default;
@@ -62,11 +59,8 @@ void Pool::setSize(int size)
 */
 int Pool::freeCount() const
 {
-    const detail::GroupCore &c = *d_ptr->core;
-    std::lock_guard lock(c.mutex);
-    if (c.maxConcurrency == 0)
-        return std::numeric_limits<int>::max();
-    return std::max(0, c.maxConcurrency - c.running);
+    std::lock_guard lock(d_ptr->core->mutex);
+    return d_ptr->core->freeSlotCountLocked();
 }
 
 bool Pool::isFull() const

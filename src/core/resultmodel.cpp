@@ -15,7 +15,7 @@ int ResultModel::rowCount(const QModelIndex &parent) const
     if (parent.isValid())
         return 0;
     std::lock_guard lock(m_core->mutex);
-    return int(m_core->results->retained.size());
+    return int(m_core->retainedCountLocked());
 }
 
 QVariant ResultModel::data(const QModelIndex &index, int role) const
@@ -25,7 +25,7 @@ QVariant ResultModel::data(const QModelIndex &index, int role) const
     if (role != ResultRole && role != Qt::DisplayRole)
         return {};
     std::lock_guard lock(m_core->mutex);
-    return m_core->results->retained[std::size_t(index.row())];
+    return m_core->retainedAtLocked(index.row());
 }
 
 QHash<int, QByteArray> ResultModel::roleNames() const

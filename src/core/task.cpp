@@ -74,7 +74,7 @@ bool TaskLink::isCurrent() const
     if (!m_armed)
         return false;
     const auto core = m_core.lock();
-    return core && core->epoch.load(std::memory_order_relaxed) == m_epoch;
+    return core && core->currentEpoch() == m_epoch;
 }
 
 void TaskLink::report(Outcome outcome, std::exception_ptr failure, TaskResults results)
