@@ -50,6 +50,27 @@ const char joinInsideTaskWarning[] = "AioUtils::Group::join: called from inside 
                                      "group's own tasks, which would wait for itself; returning "
                                      "false";
 
+// Counts its live instances, and the most there were at once.
+struct Counted
+{
+    static inline std::atomic<int> alive { 0 };
+    static inline std::atomic<int> peak { 0 };
+
+    Counted() { up(); }
+    Counted(const Counted &) { up(); }
+    Counted(Counted &&) noexcept { up(); }
+    Counted &operator=(const Counted &) = default;
+    Counted &operator=(Counted &&) noexcept = default;
+    ~Counted() { --alive; }
+
+    static void up()
+    {
+        const int now = ++alive;
+        int seen = peak.load();
+        while (now > seen && !peak.compare_exchange_weak(seen, now)) { }
+    }
+};
+
 } // namespace
 
 Q_DECLARE_METATYPE(Kind)
@@ -61,6 +82,7 @@ class tst_Bag : public QObject
 private Q_SLOTS:
     void init();
     void resultsAsSet();
+    void spawnedResultsAreHeldOnce();
     void putFromVoidTasks_data();
     void putFromVoidTasks();
     void seedNestedWithPut();
@@ -105,6 +127,37 @@ void tst_Bag::init()
 }
 
 // Python test_yielding: 7 results, as a set.
+void tst_Bag::spawnedResultsAreHeldOnce()
+{
+    // spawn() hands out a future holding the value too; dropped, that copy must go when the
+    // task ends, not when the job is freed later: the bag's copy is then the only one.
+    QThreadPool pool;
+    pool.setMaxThreadCount(1);
+    QSemaphore gate;
+    const auto openGate = qScopeGuard([&gate] { gate.release(); });
+    constexpr int count = 500;
+    {
+        Bag bag;
+        // Holds the one thread while every task queues in the pool's feed behind it, so that
+        // they run back to back and their jobs are freed (in batches) only after all ran.
+        bag.spawn(&pool, [&gate] { gate.acquire(); });
+        for (int i = 0; i < count; ++i)
+            bag.spawn(&pool, [] { return Counted(); });
+        const int before = Counted::alive;
+        Counted::peak = before;
+        gate.release();
+        QVERIFY(bag.join(QDeadlineTimer(TestUtil::Patience)));
+        QCOMPARE(bag.bufferedCount(), count);
+        QCOMPARE(Counted::alive - before, count);
+        // A few more while a task runs: the value returned, the one in the future, the bag's.
+        QVERIFY2(Counted::peak - before <= count + 3,
+                 qPrintable(QStringLiteral("peak %1 for %2 results")
+                                    .arg(Counted::peak - before)
+                                    .arg(count)));
+    }
+    QCOMPARE(Counted::alive.load(), 0);
+}
+
 void tst_Bag::resultsAsSet()
 {
     const QString chars = QStringLiteral("abcdefg");

@@ -198,7 +198,8 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
 
     Every non-void task result and every put() item is one result. Each is delivered once, on the
     bag's thread: emitted as resultReady() and retained until taken by next(), takeAll() or
-    yielding(), or shown by model() until then.
+    yielding(), or shown by model() until then. The bag keeps each result once, as a QVariant;
+    the QFuture spawn() returns holds the value as well for as long as the caller keeps it.
 */
 Bag::Bag(QObject *parent) : Bag(false, 0, parent) { }
 

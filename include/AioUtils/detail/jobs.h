@@ -167,6 +167,10 @@ public:
         else if (m_promise.isCanceled())
             outcome = Outcome::Canceled;
         m_promise.finish();
+        // Let go of the future's state now, not when the job is freed (a pool's feed frees
+        // finished jobs in batches): if the caller dropped the future, the value it held goes
+        // here, and a Bag's copy is the only one left.
+        QPromise<T> done(std::move(m_promise));
         return outcome;
     }
     QPromise<T> &promise() { return m_promise; }
