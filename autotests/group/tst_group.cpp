@@ -483,7 +483,7 @@ void tst_Group::linkedWorkIsCanceledWithItsTask()
     QPromise<void> workerSide = started();
     QPromise<void> leftAlone = started();
     bool sideLinked = false;
-    bool workerLinked = false;
+    std::atomic<bool> workerLinked = false; // QSemaphore's ordering is invisible to TSan
     QSemaphore linked;
     QSemaphore release;
     // However the test ends, the worker goes on: the pool's destructor waits for it.
