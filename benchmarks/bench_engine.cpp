@@ -387,9 +387,9 @@ void bagResults(int n, int reps)
             },
             reps);
     row(qPrintable(QStringLiteral("%1 results, Bag + yielding()").arg(n)),
-        "the same work in a Group, joined", groupMs, bagMs, 1.5);
+        "the same work in a Group, joined", groupMs, bagMs, 1.3);
     row(qPrintable(QStringLiteral("%1 results, OrderedBag").arg(n)),
-        "the same work in a Group, joined", groupMs, orderedMs, 1.5);
+        "the same work in a Group, joined", groupMs, orderedMs, 1.3);
 }
 
 } // namespace
