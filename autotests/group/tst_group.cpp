@@ -56,6 +56,12 @@ private Q_SLOTS:
     void continueOnFailure();
     void cancelOnFailure();
     void cancelEndsRoundAtOnce();
+    void failuresInOrder();
+    void failureAfterCancelIsRecorded_data();
+    void failureAfterCancelIsRecorded();
+    void failureAfterNextRoundIsSignaledOnly();
+    void pauseHoldsQueuedTasks();
+    void resumeFromAnotherThread();
     void cancelFromAnotherThread();
     void linkedWorkIsCanceledWithItsTask();
     void canceledQueuedTaskNeverStarts();
@@ -527,6 +533,197 @@ void tst_Group::linkedWorkIsCanceledWithItsTask()
         }
         QVERIFY(onDestroy.future().isCanceled());
     }
+}
+
+namespace {
+// The failures' messages, comma-separated.
+QString messagesOf(const QList<std::exception_ptr> &failures)
+{
+    QStringList messages;
+    for (const std::exception_ptr &failure : failures) {
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception &e) {
+            messages.append(QString::fromUtf8(e.what()));
+        }
+    }
+    return messages.join(u',');
+}
+
+// Work that tells `started` it runs, then throws `message` once `release` is released.
+auto throwsWhenReleased(QSemaphore &started, QSemaphore &release, const char *message)
+{
+    return [&started, &release, message] {
+        started.release();
+        release.acquire();
+        throw std::runtime_error(message);
+    };
+}
+} // namespace
+
+void tst_Group::failuresInOrder()
+{
+    Group group;
+    group.setMaxConcurrency(1); // one after the other: the order they fail in is spawn order
+    QSignalSpy failed(&group, &Group::taskFailed);
+    for (const char *message : { "a", "b", "c" })
+        group.spawn([message] { throw std::runtime_error(message); });
+    QTRY_VERIFY_WITH_TIMEOUT(group.isIdle(), TestUtil::Patience);
+    QCOMPARE(messagesOf(group.failures()), QStringLiteral("a,b,c"));
+    QCOMPARE(group.failures().first(), group.firstFailure());
+    QCOMPARE(group.failedCount(), 3);
+    QCOMPARE(failed.count(), 3);
+    // join() rethrows the first and clears the record, all of it.
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, group.join(QDeadlineTimer(0)));
+    QVERIFY(group.failures().isEmpty());
+    QVERIFY(!group.firstFailure());
+    // A new round starts with an empty record.
+    group.spawn([] { throw std::runtime_error("d"); });
+    group.spawn([] { return 1; });
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, group.join(QDeadlineTimer(TestUtil::Patience)));
+    group.spawn([] { throw std::runtime_error("e"); });
+    QTRY_VERIFY_WITH_TIMEOUT(group.isIdle(), TestUtil::Patience);
+    QCOMPARE(messagesOf(group.failures()), QStringLiteral("e"));
+}
+
+void tst_Group::failureAfterCancelIsRecorded_data()
+{
+    QTest::addColumn<bool>("byPolicy");
+    QTest::newRow("CancelOnFailure") << true;
+    QTest::newRow("cancel()") << false;
+}
+
+void tst_Group::failureAfterCancelIsRecorded()
+{
+    QFETCH(bool, byPolicy);
+    QThreadPool pool; // declared first: its destructor waits for the worker below
+    QSemaphore started;
+    QSemaphore release;
+    const auto releaseWorker = qScopeGuard([&release] { release.release(); });
+    Group group;
+    QSignalSpy failed(&group, &Group::taskFailed);
+    // Running when the round is canceled; it throws afterwards.
+    const QFuture<void> late = group.spawn(&pool, throwsWhenReleased(started, release, "late"));
+    QVERIFY(started.tryAcquire(1, TestUtil::Patience));
+    if (byPolicy) {
+        group.setFailurePolicy(Group::CancelOnFailure);
+        group.spawn([] { throw std::runtime_error("first"); });
+    } else {
+        group.spawn([] { return 1; });
+        QTRY_COMPARE_WITH_TIMEOUT(group.finishedCount(), 1, TestUtil::Patience);
+        group.cancel();
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(group.isIdle(), TestUtil::Patience);
+    QVERIFY(late.isCanceled());
+    const int failedBefore = byPolicy ? 1 : 0;
+    QCOMPARE(group.failedCount(), failedBefore);
+    release.release();
+    // The late failure is recorded, counted and signaled like any other.
+    QTRY_COMPARE_WITH_TIMEOUT(group.failedCount(), failedBefore + 1, TestUtil::Patience);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), failedBefore + 1, TestUtil::Patience);
+    QCOMPARE(failed.last().first().toString(), QStringLiteral("late"));
+    QCOMPARE(messagesOf(group.failures()),
+             byPolicy ? QStringLiteral("first,late") : QStringLiteral("late"));
+    QVERIFY(group.failedCount() <= group.finishedCount());
+    try {
+        group.join(QDeadlineTimer(0));
+        QFAIL("join() did not rethrow");
+    } catch (const std::runtime_error &e) {
+        QCOMPARE(QString::fromUtf8(e.what()),
+                 byPolicy ? QStringLiteral("first") : QStringLiteral("late"));
+    }
+    QVERIFY(group.failures().isEmpty());
+}
+
+void tst_Group::failureAfterNextRoundIsSignaledOnly()
+{
+    QThreadPool pool; // declared first: its destructor waits for the worker below
+    QSemaphore started;
+    QSemaphore release;
+    QSemaphore releaseNext;
+    const auto releaseWorkers = qScopeGuard([&] {
+        release.release();
+        releaseNext.release();
+    });
+    Group group;
+    QSignalSpy failed(&group, &Group::taskFailed);
+    group.spawn(&pool, throwsWhenReleased(started, release, "old"));
+    QVERIFY(started.tryAcquire(1, TestUtil::Patience));
+    group.cancel();
+    QVERIFY(group.isIdle());
+    // The next round is running when the old round's task fails.
+    group.spawn(&pool, [&releaseNext] { releaseNext.acquire(); });
+    release.release();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, TestUtil::Patience);
+    QCOMPARE(group.failedCount(), 0);
+    QVERIFY(group.failures().isEmpty());
+    releaseNext.release();
+    QVERIFY(group.join(QDeadlineTimer(TestUtil::Patience)));
+}
+
+void tst_Group::pauseHoldsQueuedTasks()
+{
+    QThreadPool pool; // declared first: its destructor waits for the worker below
+    QSemaphore release;
+    const auto releaseWorker = qScopeGuard([&release] { release.release(); });
+    Pool group(2);
+    QSignalSpy paused(&group, &Group::pausedChanged);
+    group.spawn(&pool, [&release] { release.acquire(); });
+    group.setPaused(true);
+    group.setPaused(true); // no change, no signal
+    QCOMPARE(paused.count(), 1);
+    QVERIFY(group.isPaused());
+    QCOMPARE(group.freeCount(), 0);
+    std::atomic<int> ran = 0;
+    for (int i = 0; i < 3; ++i)
+        group.spawn(&pool, [&ran] { ++ran; });
+    // Queued, although a slot is free; running work goes on.
+    QCOMPARE(group.queuedCount(), 3);
+    QCOMPARE(group.runningCount(), 1);
+    release.release();
+    QTRY_COMPARE_WITH_TIMEOUT(group.finishedCount(), 1, TestUtil::Patience);
+    QCOMPARE(group.queuedCount(), 3);
+    QCOMPARE(ran.load(), 0);
+    // join() waits until its deadline; it does not resume the group.
+    QVERIFY(!group.join(QDeadlineTimer(50)));
+    QVERIFY(group.isPaused());
+    QCOMPARE(group.queuedCount(), 3);
+    // Adopted work is running already: it counts at once.
+    const QFuture<int> adopted = group.spawn(TestUtil::readyFuture(7));
+    QCOMPARE(adopted.result(), 7);
+    group.setPaused(false);
+    QCOMPARE(paused.count(), 2);
+    QVERIFY(group.join(QDeadlineTimer(TestUtil::Patience)));
+    QCOMPARE(ran.load(), 3);
+    QCOMPARE(group.finishedCount(), 5);
+}
+
+void tst_Group::resumeFromAnotherThread()
+{
+    Pool group(1);
+    group.setPaused(true);
+    std::atomic<int> ran = 0;
+    for (int i = 0; i < 10; ++i)
+        group.spawn([&ran] { ++ran; });
+    QCOMPARE(group.queuedCount(), 10);
+    // Another thread waits for a free slot, which pausing takes away, then resumes the group.
+    std::atomic<bool> sawNoSlot = false;
+    std::thread resumer([&group, &sawNoSlot] {
+        sawNoSlot = group.freeCount() == 0;
+        group.setPaused(false);
+    });
+    QVERIFY(group.join(QDeadlineTimer(TestUtil::Patience)));
+    resumer.join();
+    QVERIFY(sawNoSlot);
+    QCOMPARE(ran.load(), 10);
+    QVERIFY(!group.isPaused());
+    // Paused from another thread, while this one waits for a slot: waitAvailable() sees it.
+    std::thread pauser([&group] { group.setPaused(true); });
+    pauser.join();
+    QVERIFY(!group.waitAvailable(QDeadlineTimer(20)));
+    std::thread resumer2([&group] { group.setPaused(false); });
+    QVERIFY(group.waitAvailable(QDeadlineTimer(TestUtil::Patience)));
+    resumer2.join();
 }
 
 void tst_Group::cancelFromAnotherThread()

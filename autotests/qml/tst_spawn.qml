@@ -181,6 +181,23 @@ TestCase {
         compare(results, ["again"]);
     }
 
+    function test_paused() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 2, paused: true });
+        const results = [];
+        let pausedSignals = 0;
+        pool.pausedChanged.connect(() => ++pausedSignals);
+        for (let i = 0; i < 3; ++i)
+            pool.spawn(() => { results.push(i); return i; });
+        // Queued while paused, although slots are free.
+        compare(results.length, 0);
+        compare(pool.queuedCount, 3);
+        compare(pool.runningCount, 0);
+        pool.paused = false;
+        compare(pausedSignals, 1);
+        tryCompare(pool, "idle", true);
+        compare(results, [0, 1, 2]);
+    }
+
     function test_cancelOnFailure() {
         const bag = createTemporaryObject(bagComponent, testCase,
                                           { failurePolicy: Group.CancelOnFailure });

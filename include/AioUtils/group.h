@@ -9,6 +9,7 @@
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qfuture.h>
+#include <QtCore/qlist.h>
 #include <QtCore/qobject.h>
 
 #include <exception>
@@ -37,6 +38,7 @@ class AIOUTILS_CORE_EXPORT Group : public QObject
     Q_PROPERTY(int finishedCount READ finishedCount NOTIFY countsChanged)
     Q_PROPERTY(int failedCount READ failedCount NOTIFY countsChanged)
     Q_PROPERTY(bool idle READ isIdle NOTIFY idleChanged)
+    Q_PROPERTY(bool paused READ isPaused WRITE setPaused NOTIFY pausedChanged)
 
 public:
     enum FailurePolicy { ContinueOnFailure, CancelOnFailure };
@@ -86,11 +88,14 @@ public:
     bool join(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
     QFuture<void> joined();
     std::exception_ptr firstFailure() const;
+    QList<std::exception_ptr> failures() const;
 
     int maxConcurrency() const;
     void setMaxConcurrency(int limit);
     FailurePolicy failurePolicy() const;
     void setFailurePolicy(FailurePolicy policy);
+    bool isPaused() const;
+    void setPaused(bool paused);
 
     int spawnedCount() const;
     int queuedCount() const;
@@ -109,6 +114,7 @@ Q_SIGNALS:
     void idleChanged();
     void maxConcurrencyChanged();
     void failurePolicyChanged();
+    void pausedChanged();
 
 protected:
     explicit Group(std::unique_ptr<GroupPrivate> dd, QObject *parent);

@@ -225,7 +225,8 @@ Group::~Group()
     forget. The task is queued, limited, counted and joined like any other; a failure is counted,
     signaled with taskFailed() and rethrown by join(); a Bag keeps its result. cancel() drops it
     while it is queued, and skips it if it has not begun to run; work already running cannot be
-    interrupted, and its end no longer counts. A queued posted task costs about 140 bytes, where a
+    interrupted: its end no longer counts, but a failure it throws is still recorded (failures()),
+    counted and signaled. A queued posted task costs about 140 bytes, where a
     spawned one holds its QFuture's shared state from the start (about 600 bytes in all).
     Thread-safe.
 */
@@ -328,12 +329,29 @@ QFuture<void> Group::joined()
 
 /*!
     The first failure of the current (or last) round, until join() rethrows it.
+    \sa failures()
 */
 std::exception_ptr Group::firstFailure() const
 {
     Q_D(const Group);
     std::lock_guard lock(d->core->mutex);
     return d->core->firstFailureLocked();
+}
+
+/*!
+    Every failure of the current (or last) round, in the order they happened; firstFailure() is
+    the first. Nothing user work throws is dropped: under CancelOnFailure, a task that fails after
+    the first failure canceled the round (thread-pool work that was running) is recorded here,
+    counted in failedCount and signaled with taskFailed() like any other; so is one that fails
+    after cancel(). The record is one with firstFailure(): a join() (or the end of a Bag's results)
+    that rethrows clears both, and a new round starts with both empty. A failure that arrives
+    after a new round began belongs to no round: it is signaled only.
+*/
+QList<std::exception_ptr> Group::failures() const
+{
+    Q_D(const Group);
+    std::lock_guard lock(d->core->mutex);
+    return d->core->failuresLocked();
 }
 
 /*!
@@ -416,6 +434,34 @@ void Group::setFailurePolicy(FailurePolicy policy)
             return;
     }
     Q_EMIT failurePolicyChanged();
+}
+
+bool Group::isPaused() const
+{
+    Q_D(const Group);
+    std::lock_guard lock(d->core->mutex);
+    return d->core->isPausedLocked();
+}
+
+/*!
+    Pauses the group when \a paused is true (for instance while the network is offline or
+    metered, or the application is in the background): no queued task starts, while running ones
+    go on and new ones queue. Adopted futures, running already, still count at once. join() on a
+    paused group with queued work waits until its deadline; it does not resume the group.
+    Resuming starts queued tasks at once. Thread-safe; pausedChanged() is emitted on the calling
+    thread.
+*/
+void Group::setPaused(bool paused)
+{
+    Q_D(Group);
+    {
+        std::lock_guard lock(d->core->mutex);
+        if (!d->core->setPausedLocked(paused))
+            return;
+    }
+    Q_EMIT pausedChanged();
+    if (!paused)
+        d->startQueued();
 }
 
 int Group::spawnedCount() const

@@ -84,7 +84,7 @@ bool GroupCore::enqueueLocked(Job *job)
     job->setSequence(beginTaskLocked());
     queue.push_back(job);
     ++queued;
-    return slotFreeLocked();
+    return !paused && slotFreeLocked();
 }
 
 TaskLink GroupCore::adoptLocked()
@@ -140,9 +140,19 @@ bool GroupCore::setMaxConcurrencyLocked(int limit)
 
 int GroupCore::freeSlotCountLocked() const
 {
+    if (paused)
+        return 0;
     if (maxConcurrency == 0)
         return std::numeric_limits<int>::max();
     return std::max(0, maxConcurrency - running);
+}
+
+bool GroupCore::setPausedLocked(bool pause)
+{
+    if (std::exchange(paused, pause) == pause)
+        return false;
+    changedLocked(); // waitAvailable() waits on it
+    return true;
 }
 
 bool GroupCore::setPolicyLocked(Group::FailurePolicy newPolicy)
@@ -312,6 +322,8 @@ qint64 GroupCore::beginTaskLocked()
         roundFailed = false;
         spawned = queued = running = finished = failed = 0;
         firstFailure = nullptr;
+        roundFailures.clear();
+        roundEpoch = epoch.load(std::memory_order_relaxed);
     }
     ++spawned;
     changedLocked();
@@ -375,15 +387,21 @@ void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, After
     --running;
     ++finished;
     if (outcome == Outcome::Failed) {
-        ++failed;
-        if (!firstFailure)
-            firstFailure = failure;
-        failures.push_back(failure);
+        recordFailureLocked(failure);
         if (policy == Group::CancelOnFailure && !roundFailed)
             cancelLocked(after);
         roundFailed = true;
     }
     changedLocked();
+}
+
+void GroupCore::recordFailureLocked(std::exception_ptr failure)
+{
+    ++failed;
+    if (!firstFailure)
+        firstFailure = failure;
+    roundFailures.append(failure);
+    failures.push_back(std::move(failure));
 }
 
 void GroupCore::cancelLocked(Aftermath &after)
@@ -543,8 +561,21 @@ void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome out
     bool queuedWork;
     {
         std::lock_guard lock(mutex);
-        if (taskEpoch != epoch)
-            return; // accounted for already, by cancel()
+        if (taskEpoch != epoch) {
+            // Accounted for already, by cancel(). A failure still counts: nothing user work
+            // threw is dropped. It is this round's unless a next round has begun since; then it
+            // is only signaled.
+            if (outcome == Outcome::Failed) {
+                if (taskEpoch >= roundEpoch) {
+                    recordFailureLocked(std::move(failure));
+                    roundFailed = true;
+                } else {
+                    failures.push_back(std::move(failure));
+                }
+                changedLocked();
+            }
+            return;
+        }
         if (slot >= 0) {
             freed = std::exchange(slots[std::size_t(slot)], {});
             freeSlots.push_back(slot);

@@ -100,6 +100,8 @@ public:
     bool isIdleLocked() const { return !roundActive; }
     QFuture<void> joinedLocked();
     std::exception_ptr firstFailureLocked() const { return firstFailure; }
+    // Every failure of the current (or last) round, in order; firstFailure is the first.
+    QList<std::exception_ptr> failuresLocked() const { return roundFailures; }
 
     struct Counts
     {
@@ -116,6 +118,9 @@ public:
     int freeSlotCountLocked() const;
     bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
     Group::FailurePolicy policyLocked() const { return policy; }
+    bool isPausedLocked() const { return paused; }
+    // Returns whether it changed.
+    bool setPausedLocked(bool pause);
     // Returns whether it changed.
     bool setPolicyLocked(Group::FailurePolicy newPolicy);
 
@@ -174,7 +179,7 @@ public:
             return end.failure;
         if (!end.failure || firstFailure != end.failure)
             return nullptr;
-        return std::exchange(firstFailure, nullptr);
+        return takeFirstFailureLocked();
     }
 
     // ---- Results (a Bag; call only when keepsResults()) ----------------------------------------
@@ -205,8 +210,12 @@ public:
     {
         return results->retained.empty() && !roundActive && results->undelivered == 0;
     }
-    // The round's first failure, cleared.
-    std::exception_ptr takeFirstFailureLocked() { return std::exchange(firstFailure, nullptr); }
+    // The round's first failure; the round's failures are cleared with it.
+    std::exception_ptr takeFirstFailureLocked()
+    {
+        roundFailures.clear();
+        return std::exchange(firstFailure, nullptr);
+    }
     bool hasQueuedLocked() const { return !queue.empty(); }
     // A Bag's results, delivered or not, until taken (0 for a plain Group).
     int bufferedLocked() const
@@ -224,6 +233,8 @@ public:
 private:
     qint64 beginTaskLocked();
     void endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after);
+    // A failure of this round, recorded, counted and signaled.
+    void recordFailureLocked(std::exception_ptr failure);
     void changedLocked();
     // Nothing queued or running, no cancel still being carried out, no result on its way.
     bool roundOverLocked() const
@@ -248,7 +259,8 @@ private:
     // the queue's front, or null for a task that never queued (spawn() into an empty queue).
     bool mayStartLocked(const Job *job) const
     {
-        return slotFreeLocked() && (job ? startAllowedLocked(job) : startAllowedLocked());
+        return !paused && slotFreeLocked()
+                && (job ? startAllowedLocked(job) : startAllowedLocked());
     }
     bool startAllowedLocked() const
     {
@@ -296,6 +308,7 @@ private:
     int maxConcurrency = 0;     // 0: unlimited
     int minimumConcurrency = 0; // a Pool never runs unlimited
     Group::FailurePolicy policy = Group::ContinueOnFailure;
+    bool paused = false; // no queued task starts
 
     // The current round. running counts started tasks that have not reported yet.
     bool roundActive = false;
@@ -307,12 +320,16 @@ private:
     int running = 0;
     int finished = 0;
     int failed = 0;
-    int settling = 0;                // cancel() aftermaths still running on some thread
-    std::exception_ptr firstFailure; // until join() takes it or the next round begins
+    int settling = 0;                        // cancel() aftermaths still running on some thread
+    std::exception_ptr firstFailure;         // until join() takes it or the next round begins
+    QList<std::exception_ptr> roundFailures; // all of them, in order; cleared with firstFailure
     std::optional<QPromise<void>> roundPromise;
     // Bumped by cancel(): reports carrying an older epoch belong to tasks already accounted for.
     // Written under the lock; posted work reads it without, to skip work canceled before it ran.
     std::atomic<quint64> epoch = 1;
+    // The epoch when the current (or last) round began: a report from a task canceled since
+    // carries an epoch in [roundEpoch, epoch), and its failure still belongs to this round.
+    quint64 roundEpoch = 1;
 
     std::deque<Job *> queue;
     // Futures of running tasks, for cancel(); a finished task's slot is reused.

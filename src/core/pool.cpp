@@ -55,7 +55,7 @@ void Pool::setSize(int size)
 }
 
 /*!
-    How many more tasks could start now.
+    How many more tasks could start now: 0 while the pool is paused.
 */
 int Pool::freeCount() const
 {
@@ -69,12 +69,13 @@ bool Pool::isFull() const
 }
 
 /*!
-    Waits until a task could start now (freeCount() > 0), spinning the pool's events on its own
-    thread. Returns false if \a deadline passes first.
+    Waits until a task could start now (freeCount() > 0: a free slot, and not paused), spinning
+    the pool's events on its own thread. Returns false if \a deadline passes first.
 */
 bool Pool::waitAvailable(QDeadlineTimer deadline)
 {
-    return d_ptr->waitUntil([](detail::GroupCore &c) { return c.slotFreeLocked(); }, deadline);
+    return d_ptr->waitUntil([](detail::GroupCore &c) { return c.freeSlotCountLocked() > 0; },
+                            deadline);
 }
 
 } // namespace AioUtils
