@@ -181,6 +181,20 @@ TestCase {
         compare(results, ["again"]);
     }
 
+    function test_failuresOfTheRound() {
+        const group = createTemporaryObject(groupComponent, testCase, { maxConcurrency: 1 });
+        group.spawn(() => { throw new Error("first"); });
+        group.spawn(() => rejectLater(5, "second"));
+        group.spawn(() => 3);
+        tryCompare(group, "idle", true);
+        compare(group.failures(), ["first", "second"]);
+        compare(group.failedCount, 2);
+        // A new round starts with none.
+        group.spawn(() => 4);
+        tryCompare(group, "idle", true);
+        compare(group.failures(), []);
+    }
+
     function test_paused() {
         const pool = createTemporaryObject(poolComponent, testCase, { size: 2, paused: true });
         const results = [];

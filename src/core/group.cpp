@@ -60,7 +60,7 @@ void GroupPrivate::drain()
 
     for (const std::exception_ptr &taskFailure : notices.failures) {
         // what() is user code: never under the lock.
-        Q_EMIT q->taskFailed(detail::GroupCore::messageOf(taskFailure));
+        Q_EMIT q->taskFailed(detail::failureMessage(taskFailure));
         if (!alive)
             return;
     }

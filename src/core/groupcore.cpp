@@ -7,7 +7,6 @@
 #include "tsan_p.h"
 
 #include <QtCore/qcoreapplication.h>
-#include <QtCore/qexception.h>
 #include <QtCore/qfuturewatcher.h>
 #include <QtCore/qthread.h>
 
@@ -265,22 +264,6 @@ void GroupCore::Aftermath::run()
 bool GroupCore::onGroupThread() const
 {
     return QThread::currentThread() == thread;
-}
-
-QString GroupCore::messageOf(const std::exception_ptr &failure)
-{
-    try {
-        std::rethrow_exception(failure);
-    } catch (const QUnhandledException &e) {
-        // QtConcurrent wraps what the work threw; the inner exception says what went wrong.
-        if (e.exception())
-            return messageOf(e.exception());
-        return QStringLiteral("unhandled exception");
-    } catch (const std::exception &e) {
-        return QString::fromLocal8Bit(e.what());
-    } catch (...) {
-        return QStringLiteral("unknown exception");
-    }
 }
 
 void GroupCore::wakeLocked()

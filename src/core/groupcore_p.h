@@ -61,7 +61,6 @@ public:
 
     bool onGroupThread() const;
     static bool isInsideTask(const GroupCore *core);
-    static QString messageOf(const std::exception_ptr &failure);
 
     // ---- Tasks coming in (Group::submit(), spawn(QFuture)) -------------------------------------
     // A task that may start now (nothing queued before it, a free slot, room in a Bag, and the

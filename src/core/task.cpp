@@ -8,6 +8,7 @@
 #include "threadpoolfeed_p.h"
 #include "tsan_p.h"
 
+#include <QtCore/qexception.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qthreadpool.h>
 
@@ -108,6 +109,22 @@ bool linkToCurrentTask(const QFuture<void> &work)
         return false;
     scope->m_link->linkWork(work);
     return true;
+}
+
+QString failureMessage(const std::exception_ptr &failure)
+{
+    try {
+        std::rethrow_exception(failure);
+    } catch (const QUnhandledException &e) {
+        // QtConcurrent wraps what the work threw; the inner exception says what went wrong.
+        if (e.exception())
+            return failureMessage(e.exception());
+        return QStringLiteral("unhandled exception");
+    } catch (const std::exception &e) {
+        return QString::fromLocal8Bit(e.what());
+    } catch (...) {
+        return QStringLiteral("unknown exception");
+    }
 }
 
 Outcome canceledOutcome(const QFuture<void> &future, std::exception_ptr *failure)

@@ -5,6 +5,8 @@
 
 #include "jstask_p.h"
 
+#include <AioUtils/detail/tasklink.h>
+
 namespace AioUtils {
 
 /*!
@@ -15,7 +17,8 @@ namespace AioUtils {
     Same properties and signals as the C++ class: \c maxConcurrency (0: unlimited),
     \c failurePolicy (\c Group.ContinueOnFailure, \c Group.CancelOnFailure), the counters
     \c spawnedCount, \c queuedCount, \c runningCount, \c finishedCount, \c failedCount, \c idle,
-    and the signals \c taskFailed(message) and \c finished(). \c cancel() cancels the round.
+    \c paused (queued functions wait while it is true), and the signals \c taskFailed(message)
+    and \c finished(). \c cancel() cancels the round.
 
     \code
     Group {
@@ -60,6 +63,20 @@ GroupExtension::~GroupExtension() = default;
 void GroupExtension::spawn(const QJSValue &fn)
 {
     m_tasks.spawn(fn);
+}
+
+/*!
+    \qmlmethod list<string> Group::failures()
+
+    The messages of every failure of the current (or last) round, in the order they happened:
+    the same messages as \c taskFailed(message). A new round starts with none.
+*/
+QStringList GroupExtension::failures() const
+{
+    QStringList messages;
+    for (const std::exception_ptr &failure : static_cast<const Group *>(parent())->failures())
+        messages.append(detail::failureMessage(failure));
+    return messages;
 }
 
 /*!

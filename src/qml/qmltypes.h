@@ -34,6 +34,8 @@ public:
     ~GroupExtension() override;
 
     Q_INVOKABLE void spawn(const QJSValue &fn);
+    // Group::failures() as their messages (what taskFailed carried), in order.
+    Q_INVOKABLE QStringList failures() const;
 
 private:
     JsTaskHost m_tasks;

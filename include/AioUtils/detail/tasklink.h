@@ -24,6 +24,11 @@ class GroupCore;
 
 enum class Outcome : quint8 { Succeeded, Failed, Canceled };
 
+// The message of a task's failure, as taskFailed() carries it: what() of the exception (of the
+// one inside, for a QUnhandledException of QtConcurrent); "unknown exception" when it is no
+// std::exception.
+AIOUTILS_CORE_EXPORT QString failureMessage(const std::exception_ptr &failure);
+
 // A task's results on their way to its Bag, in order. The one result most tasks have is kept
 // inline: nothing to allocate on the thread that makes it, nothing to free on the one that takes
 // it.
