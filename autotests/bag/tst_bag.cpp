@@ -50,7 +50,8 @@ const char joinInsideTaskWarning[] = "AioUtils::Group::join: called from inside 
                                      "group's own tasks, which would wait for itself; returning "
                                      "false";
 
-// Counts its live instances, and the most there were at once.
+// Counts its live instances, and the most there were at once. Not trivially copyable, so a
+// QVariant holds it on the heap, shared: copying the QVariant copies no Counted.
 struct Counted
 {
     static inline std::atomic<int> alive { 0 };

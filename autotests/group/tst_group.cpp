@@ -60,6 +60,7 @@ private Q_SLOTS:
     void failureAfterCancelIsRecorded_data();
     void failureAfterCancelIsRecorded();
     void failureAfterNextRoundIsSignaledOnly();
+    void failureBeforeNewWorkInCanceledRoundIsSignaledOnly();
     void pauseHoldsQueuedTasks();
     void resumeFromAnotherThread();
     void cancelFromAnotherThread();
@@ -484,14 +485,14 @@ void tst_Group::linkedWorkIsCanceledWithItsTask()
     QPromise<void> outside = started();
     QVERIFY(!linkToCurrentTask(outside.future()));
 
-    QThreadPool pool; // declared first: its destructor waits for the worker below
+    QSemaphore linked;
+    QSemaphore release;
+    QThreadPool pool; // after what the worker uses: its destructor waits for the worker
     QPromise<void> side = started();
     QPromise<void> workerSide = started();
     QPromise<void> leftAlone = started();
     bool sideLinked = false;
     std::atomic<bool> workerLinked = false; // QSemaphore's ordering is invisible to TSan
-    QSemaphore linked;
-    QSemaphore release;
     // However the test ends, the worker goes on: the pool's destructor waits for it.
     const auto releaseWorker = qScopeGuard([&release] { release.release(); });
     {
@@ -596,9 +597,9 @@ void tst_Group::failureAfterCancelIsRecorded_data()
 void tst_Group::failureAfterCancelIsRecorded()
 {
     QFETCH(bool, byPolicy);
-    QThreadPool pool; // declared first: its destructor waits for the worker below
     QSemaphore started;
     QSemaphore release;
+    QThreadPool pool; // after what the worker uses: its destructor waits for the worker
     const auto releaseWorker = qScopeGuard([&release] { release.release(); });
     Group group;
     QSignalSpy failed(&group, &Group::taskFailed);
@@ -637,10 +638,10 @@ void tst_Group::failureAfterCancelIsRecorded()
 
 void tst_Group::failureAfterNextRoundIsSignaledOnly()
 {
-    QThreadPool pool; // declared first: its destructor waits for the worker below
     QSemaphore started;
     QSemaphore release;
     QSemaphore releaseNext;
+    QThreadPool pool; // after what the workers use: its destructor waits for them
     const auto releaseWorkers = qScopeGuard([&] {
         release.release();
         releaseNext.release();
@@ -661,10 +662,45 @@ void tst_Group::failureAfterNextRoundIsSignaledOnly()
     QVERIFY(group.join(QDeadlineTimer(TestUtil::Patience)));
 }
 
+void tst_Group::failureBeforeNewWorkInCanceledRoundIsSignaledOnly()
+{
+    QSemaphore started;
+    QSemaphore release;
+    QSemaphore releaseNew;
+    QThreadPool pool; // after what the workers use: its destructor waits for them
+    const auto releaseWorkers = qScopeGuard([&] {
+        release.release();
+        releaseNew.release();
+    });
+    Group group;
+    group.setFailurePolicy(Group::CancelOnFailure);
+    QSignalSpy failed(&group, &Group::taskFailed);
+    group.spawn(&pool, throwsWhenReleased(started, release, "old"));
+    QVERIFY(started.tryAcquire(1, TestUtil::Patience));
+    // Canceled from another thread: the round stays open until this thread drains it, and the
+    // work spawned meanwhile joins it.
+    std::thread canceler([&group] { group.cancel(); });
+    canceler.join();
+    QVERIFY(!group.isIdle());
+    const QFuture<int> fresh = group.spawn(&pool, [&releaseNew] {
+        releaseNew.acquire();
+        return 1;
+    });
+    // The canceled work fails: signaled, but not the new work's failure.
+    release.release();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, TestUtil::Patience);
+    QVERIFY(group.failures().isEmpty());
+    QCOMPARE(group.failedCount(), 0);
+    // CancelOnFailure still cancels on the new work's first failure: here none, so it ends well.
+    releaseNew.release();
+    QVERIFY(group.join(QDeadlineTimer(TestUtil::Patience)));
+    QCOMPARE(fresh.result(), 1);
+}
+
 void tst_Group::pauseHoldsQueuedTasks()
 {
-    QThreadPool pool; // declared first: its destructor waits for the worker below
     QSemaphore release;
+    QThreadPool pool; // after what the worker uses: its destructor waits for the worker
     const auto releaseWorker = qScopeGuard([&release] { release.release(); });
     Pool group(2);
     QSignalSpy paused(&group, &Group::pausedChanged);
@@ -712,8 +748,9 @@ void tst_Group::resumeFromAnotherThread()
         sawNoSlot = group.freeCount() == 0;
         group.setPaused(false);
     });
-    QVERIFY(group.join(QDeadlineTimer(TestUtil::Patience)));
-    resumer.join();
+    const bool joined = group.join(QDeadlineTimer(TestUtil::Patience));
+    resumer.join(); // before any QVERIFY: a joinable std::thread must not be destroyed
+    QVERIFY(joined);
     QVERIFY(sawNoSlot);
     QCOMPARE(ran.load(), 10);
     QVERIFY(!group.isPaused());
@@ -722,8 +759,9 @@ void tst_Group::resumeFromAnotherThread()
     pauser.join();
     QVERIFY(!group.waitAvailable(QDeadlineTimer(20)));
     std::thread resumer2([&group] { group.setPaused(false); });
-    QVERIFY(group.waitAvailable(QDeadlineTimer(TestUtil::Patience)));
+    const bool available = group.waitAvailable(QDeadlineTimer(TestUtil::Patience));
     resumer2.join();
+    QVERIFY(available);
 }
 
 void tst_Group::cancelFromAnotherThread()

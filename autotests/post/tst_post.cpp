@@ -469,8 +469,8 @@ void tst_Post::postedCancelOnFailure()
 }
 
 // cancel(): queued posted tasks never run; those handed to the pool but not begun are skipped; the
-// running one goes on (nothing can interrupt it), and its late end, a failure, is ignored. The
-// round ends at once.
+// running one goes on (nothing can interrupt it). The round ends at once; the running one's late
+// failure is then recorded in it, counted and signaled, not dropped.
 void tst_Post::cancelSkipsPostedNotBegun()
 {
     std::atomic<int> othersRan { 0 };

@@ -285,6 +285,9 @@ void Group::enqueue(detail::Job *job)
     clears it. The round that ends is the one join() waited for: a next round that begins right
     after (a slot of finished() that spawns) does not keep it waiting, nor take that failure away.
     Called from inside one of the group's own tasks, it warns and returns false.
+
+    A failure thrown after the round ended by thread-pool work that was canceled with it is
+    recorded in that round (see failures()): a later join() on the idle group rethrows it.
 */
 bool Group::join(QDeadlineTimer deadline)
 {
@@ -345,7 +348,9 @@ std::exception_ptr Group::firstFailure() const
     counted in failedCount and signaled with taskFailed() like any other; so is one that fails
     after cancel(). The record is one with firstFailure(): a join() (or the end of a Bag's results)
     that rethrows clears both, and a new round starts with both empty. A failure that arrives
-    after a new round began belongs to no round: it is signaled only.
+    after a new round began, or after new work was spawned into the canceled round, belongs to no
+    round: it is signaled only. Each failure is kept until join() or the next round: a group that
+    never becomes idle and keeps failing keeps them all.
 */
 QList<std::exception_ptr> Group::failures() const
 {

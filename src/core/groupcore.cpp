@@ -150,7 +150,10 @@ bool GroupCore::setPausedLocked(bool pause)
 {
     if (std::exchange(paused, pause) == pause)
         return false;
-    changedLocked(); // waitAvailable() waits on it
+    // waitAvailable() waits on it; the counts did not change.
+    if (!waiters.empty())
+        changed.notify_all();
+    wakeLocked();
     return true;
 }
 
@@ -306,6 +309,10 @@ qint64 GroupCore::beginTaskLocked()
         spawned = queued = running = finished = failed = 0;
         firstFailure = nullptr;
         roundFailures.clear();
+        roundEpoch = epoch.load(std::memory_order_relaxed);
+    } else if (roundCanceled) {
+        // Work spawned into a canceled round that has not ended yet (cancel() from another
+        // thread, before the drain): the late failures of what was canceled are not its own.
         roundEpoch = epoch.load(std::memory_order_relaxed);
     }
     ++spawned;
@@ -549,9 +556,10 @@ void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome out
             // threw is dropped. It is this round's unless a next round has begun since; then it
             // is only signaled.
             if (outcome == Outcome::Failed) {
+                // Not roundFailed: that a first failure cancels the round under CancelOnFailure
+                // is for the round's live work.
                 if (taskEpoch >= roundEpoch) {
                     recordFailureLocked(std::move(failure));
-                    roundFailed = true;
                 } else {
                     failures.push_back(std::move(failure));
                 }

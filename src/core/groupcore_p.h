@@ -326,8 +326,9 @@ private:
     // Bumped by cancel(): reports carrying an older epoch belong to tasks already accounted for.
     // Written under the lock; posted work reads it without, to skip work canceled before it ran.
     std::atomic<quint64> epoch = 1;
-    // The epoch when the current (or last) round began: a report from a task canceled since
-    // carries an epoch in [roundEpoch, epoch), and its failure still belongs to this round.
+    // The epoch when the current (or last) round began, or when work was last spawned into it
+    // after a cancel: a report from a task canceled since carries an epoch in [roundEpoch, epoch),
+    // and its failure still belongs to this round.
     quint64 roundEpoch = 1;
 
     std::deque<Job *> queue;
