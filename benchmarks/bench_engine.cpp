@@ -292,7 +292,7 @@ void threadPoolSynchronizers(int n, int reps)
             },
             reps);
     row(qPrintable(QStringLiteral("%1 thread-pool callables, Group").arg(n)),
-        "QtConcurrent::run + QFutureSynchronizer", synchronizer, ours, 1.0);
+        "QtConcurrent::run + QFutureSynchronizer", synchronizer, ours, 0.9);
     row(qPrintable(QStringLiteral("%1 thread-pool callables, Group").arg(n)),
         "QPromise + QtFuture::whenAll", whenAll, ours, 1.0);
 }
