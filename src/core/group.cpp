@@ -271,8 +271,8 @@ void Group::enqueue(detail::Job *job)
         std::lock_guard lock(d->core->mutex);
         startable = d->core->enqueueLocked(job);
     }
-    // Queued behind others, or on a thread that may not start it, yet a slot is free (tasks may
-    // have ended meanwhile): start what can start here, so thread-pool work never waits for the
+    // Queued behind others, or on a thread that may not start it, yet the front may start (tasks
+    // may have ended meanwhile): start what can start here, so thread-pool work never waits for the
     // group's thread. Work that needs that thread is left to the drain the pump wakes.
     if (startable)
         d->core->pump();

@@ -83,7 +83,7 @@ bool GroupCore::enqueueLocked(Job *job)
     job->setSequence(beginTaskLocked());
     queue.push_back(job);
     ++queued;
-    return !paused && slotFreeLocked();
+    return mayStartLocked(queue.front());
 }
 
 TaskLink GroupCore::adoptLocked()
@@ -202,7 +202,6 @@ void GroupCore::putLocked(QVariant value)
 QVariantList GroupCore::takeRetainedLocked(qsizetype count)
 {
     Ring<QVariant> &retained = results->retained;
-    count = count < 0 ? qsizetype(retained.size()) : std::min(count, qsizetype(retained.size()));
     QVariantList taken;
     taken.reserve(count);
     for (qsizetype i = 0; i < count; ++i) {
@@ -406,8 +405,8 @@ void GroupCore::cancelLocked(Aftermath &after)
             after.toCancel.push_back(std::move(*slot.first));
         if (slot.second)
             after.toCancel.push_back(std::move(*slot.second));
-        for (QFuture<void> &work : slot.linked)
-            after.toCancel.push_back(std::move(work));
+        for (QFuture<void> &future : slot.more)
+            after.toCancel.push_back(std::move(future));
     }
     slots.clear();
     freeSlots.clear();
@@ -457,10 +456,15 @@ GroupCore::Slot &GroupCore::slotLocked(TaskLink &link)
 void GroupCore::registerLocked(TaskLink &link, const QFuture<void> &handle)
 {
     Slot &slot = slotLocked(link);
-    (slot.first ? slot.second : slot.first) = handle;
+    if (!slot.first)
+        slot.first = handle;
+    else if (!slot.second)
+        slot.second = handle;
+    else
+        slot.more.push_back(handle);
 }
 
-void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
+void GroupCore::cancelWith(TaskLink &link, const QFuture<void> &handle)
 {
     {
         std::lock_guard lock(mutex);
@@ -469,21 +473,8 @@ void GroupCore::registerHandle(TaskLink &link, const QFuture<void> &handle)
             return;
         }
     }
-    // The group was canceled while the work was being made.
+    // The task was canceled while the future was being made.
     QFuture<void>(handle).cancel();
-}
-
-void GroupCore::linkWork(TaskLink &link, const QFuture<void> &work)
-{
-    {
-        std::lock_guard lock(mutex);
-        if (link.m_epoch == epoch) {
-            slotLocked(link).linked.push_back(work);
-            return;
-        }
-    }
-    // The task was canceled while it started the work.
-    QFuture<void>(work).cancel();
 }
 
 Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)

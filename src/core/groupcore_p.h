@@ -67,7 +67,8 @@ public:
     // group's thread when it needs it): counted as spawned and running, with the link it reports
     // through. Else a null link, and the caller queues the job.
     TaskLink reserveLocked(bool needsGroupThread, const QFuture<void> *cancelHandle);
-    // Queues `job` in spawn order; returns whether a slot is free (someone may start it now).
+    // Queues `job` in spawn order; returns whether the queue's front may start now (then the
+    // caller pumps).
     bool enqueueLocked(Job *job);
     // An adopted running future: it takes a slot at once, whatever the limit.
     TaskLink adoptLocked();
@@ -81,10 +82,8 @@ public:
     void pump();
     void report(int slot, quint64 epoch, qint64 sequence, Outcome outcome,
                 std::exception_ptr failure, TaskResults results);
-    // While the task runs, the group's cancel() reaches it through `handle`.
-    void registerHandle(TaskLink &link, const QFuture<void> &handle);
-    // Ties `work` to the running task of `link`: canceling the task cancels it too.
-    void linkWork(TaskLink &link, const QFuture<void> &work);
+    // While the task of `link` runs, canceling it through the group cancels `future` too.
+    void cancelWith(TaskLink &link, const QFuture<void> &future);
     // Which cancel() the group is at: a task whose epoch is older was canceled.
     quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
     void follow(std::unique_ptr<Follower> follower);
@@ -201,7 +200,7 @@ public:
         return results->retained[std::size_t(row)];
     }
     void retainLocked(QVariant value) { results->retained.push_back(std::move(value)); }
-    // Takes up to `count` from the front.
+    // Takes `count` (at most retainedCountLocked()) from the front.
     QVariantList takeRetainedLocked(qsizetype count);
     std::optional<QVariant> takeFirstRetainedLocked();
     // Nothing retained, nothing on its way, the round ended.
@@ -333,13 +332,13 @@ private:
 
     std::deque<Job *> queue;
     // Futures of running tasks, for cancel(); a finished task's slot is reused.
-    // A task has up to two: the work's own future, and the caller's when it is another one.
+    // Most tasks have one or two: the work's own future, and the caller's when it is another
+    // one. Work the task linked to itself (linkToCurrentTask()) adds more, rarely.
     struct Slot
     {
         std::optional<QFuture<void>> first;
         std::optional<QFuture<void>> second;
-        // Work the task started and linked to itself while it ran (linkToCurrentTask()).
-        std::vector<QFuture<void>> linked;
+        std::vector<QFuture<void>> more;
     };
     // The slot of `link`'s running task, taken now if it has none yet.
     Slot &slotLocked(TaskLink &link);

@@ -54,20 +54,12 @@ TaskLink::~TaskLink()
     report(Outcome::Canceled);
 }
 
-void TaskLink::setCancelHandle(const QFuture<void> &handle)
+void TaskLink::cancelWith(const QFuture<void> &future)
 {
     if (!m_armed)
         return;
     if (const auto core = m_core.lock())
-        core->registerHandle(*this, handle);
-}
-
-void TaskLink::linkWork(const QFuture<void> &work)
-{
-    if (!m_armed)
-        return;
-    if (const auto core = m_core.lock())
-        core->linkWork(*this, work);
+        core->cancelWith(*this, future);
 }
 
 bool TaskLink::isCurrent() const
@@ -105,9 +97,9 @@ TaskScope::~TaskScope()
 bool linkToCurrentTask(const QFuture<void> &work)
 {
     TaskScope *const scope = t_currentTask;
-    if (!scope || !scope->m_link || !*scope->m_link)
+    if (!scope || !scope->m_link)
         return false;
-    scope->m_link->linkWork(work);
+    scope->m_link->cancelWith(work);
     return true;
 }
 

@@ -105,7 +105,7 @@ template<typename T> void follow(const QFuture<T> &future, TaskLink link)
         reportFinished(future, link);
         return;
     }
-    link.setCancelHandle(QFuture<void>(future));
+    link.cancelWith(QFuture<void>(future));
     Follower::follow(std::make_unique<AdoptFollower<T>>(future, std::move(link)));
 }
 

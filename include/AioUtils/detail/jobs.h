@@ -246,15 +246,18 @@ template<typename T, typename C> QFuture<T> invokeForFuture(C &call)
     }
 }
 
+// Calls future-returning work as the task of `link` (inside its TaskScope); returns its future.
+template<typename T, typename C> QFuture<T> invokeAsTask(C &call, TaskLink &link)
+{
+    TaskScope scope(link);
+    return invokeForFuture<T>(call);
+}
+
 // Calls future-returning work as the task of `link`, which then ends when the future it returned
 // does; returns that future.
 template<typename T, typename C> QFuture<T> startFutureWork(C &call, TaskLink link)
 {
-    QFuture<T> future;
-    {
-        TaskScope scope(link);
-        future = invokeForFuture<T>(call);
-    }
+    QFuture<T> future = invokeAsTask<T>(call, link);
     follow(future, std::move(link));
     return future;
 }
@@ -277,13 +280,9 @@ public:
         if constexpr (!HandsFuture) {
             startFutureWork<T>(m_call, std::move(link));
         } else {
-            QFuture<T> inner;
-            {
-                TaskScope scope(link);
-                inner = invokeForFuture<T>(m_call);
-            }
+            const QFuture<T> inner = invokeAsTask<T>(m_call, link);
             if (!inner.isFinished())
-                link.setCancelHandle(QFuture<void>(inner));
+                link.cancelWith(QFuture<void>(inner));
             auto forward = std::make_unique<ForwardFollower<T>>(inner, std::move(Base::promise()),
                                                                 std::move(link));
             if (inner.isFinished())

@@ -93,10 +93,9 @@ public:
     // Whether the task still belongs to a live group's current round: false once the group
     // was canceled or destroyed. Posted work, which has no future to cancel, asks this.
     bool isCurrent() const;
-    // While the task runs, the group's cancel() reaches it through this future.
-    void setCancelHandle(const QFuture<void> &handle);
-    // Work the task started: canceling the task through its group cancels it too.
-    void linkWork(const QFuture<void> &work);
+    // While the task runs, canceling it through its group (cancel(), CancelOnFailure, the
+    // group's end) cancels `future` too: the work's own future, the caller's, or work it linked.
+    void cancelWith(const QFuture<void> &future);
     void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
 
 private:
