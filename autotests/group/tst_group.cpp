@@ -499,12 +499,12 @@ void tst_Group::linkedWorkIsCanceledWithItsTask()
         Group group;
         // Future-returning work links what it started on the group's thread...
         group.spawn([&] {
-            sideLinked = linkToCurrentTask(side.future());
+            sideLinked = bool(linkToCurrentTask(side.future()));
             return delayed(60000, 1);
         });
         // ... thread-pool work on its worker ...
         group.spawn(&pool, [&] {
-            workerLinked = linkToCurrentTask(workerSide.future());
+            workerLinked = bool(linkToCurrentTask(workerSide.future()));
             linked.release();
             release.acquire();
         });

@@ -10,6 +10,7 @@
 #include <AioUtils/group.h>
 #include <AioUtils/orderedbag.h>
 #include <AioUtils/pool.h>
+#include <AioUtils/timeouterror.h>
 #include <AioUtils/yielding.h>
 
 #endif // AIOUTILS_AIOUTILS_H

@@ -39,6 +39,7 @@ class AIOUTILS_CORE_EXPORT Group : public QObject
     Q_PROPERTY(int failedCount READ failedCount NOTIFY countsChanged)
     Q_PROPERTY(bool idle READ isIdle NOTIFY idleChanged)
     Q_PROPERTY(bool paused READ isPaused WRITE setPaused NOTIFY pausedChanged)
+    Q_PROPERTY(int taskTimeout READ taskTimeout WRITE setTaskTimeout NOTIFY taskTimeoutChanged)
 
 public:
     enum FailurePolicy { ContinueOnFailure, CancelOnFailure };
@@ -96,6 +97,8 @@ public:
     void setFailurePolicy(FailurePolicy policy);
     bool isPaused() const;
     void setPaused(bool paused);
+    int taskTimeout() const;
+    void setTaskTimeout(int ms);
 
     int spawnedCount() const;
     int queuedCount() const;
@@ -115,6 +118,7 @@ Q_SIGNALS:
     void maxConcurrencyChanged();
     void failurePolicyChanged();
     void pausedChanged();
+    void taskTimeoutChanged();
 
 protected:
     explicit Group(std::unique_ptr<GroupPrivate> dd, QObject *parent);
@@ -139,6 +143,14 @@ private:
                        detail::TaskResults results);
     bool collectsResults() const noexcept;
 };
+
+// Ties `future` to the task the calling thread runs (see the documentation in group.cpp).
+template<typename T> QFuture<T> link(QFuture<T> future)
+{
+    if (!future.isFinished())
+        detail::linkToCurrentTask(QFuture<void>(future));
+    return future;
+}
 
 template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
 {

@@ -64,6 +64,8 @@ void GroupPrivate::drain()
         if (!alive)
             return;
     }
+    if (notices.timerDue)
+        startDeadlineTimer(*notices.timerDue);
     if (notices.countsChanged)
         Q_EMIT q->countsChanged();
     if (alive && notices.idleChanged)
@@ -93,6 +95,36 @@ void GroupPrivate::drain()
                 (*watcher)();
         }
     }
+}
+
+void GroupPrivate::startDeadlineTimer(std::chrono::steady_clock::time_point due)
+{
+    Q_Q(Group);
+    if (!deadlineTimer) {
+        deadlineTimer = new QTimer(q);
+        deadlineTimer->setSingleShot(true);
+        deadlineTimer->setTimerType(Qt::PreciseTimer);
+        QObject::connect(deadlineTimer, &QTimer::timeout, q, [this] { expireDeadlines(); });
+    }
+    // Rounded up: a timer that fires a little early finds nothing due, and is set again.
+    const auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(due - std::chrono::steady_clock::now());
+    deadlineTimer->start(std::max(left, std::chrono::milliseconds(0)));
+}
+
+void GroupPrivate::expireDeadlines()
+{
+    Q_Q(Group);
+    detail::GroupCore::Aftermath after;
+    {
+        std::lock_guard lock(core->mutex);
+        core->expireLocked(after);
+    }
+    // The aftermath cancels the timed-out tasks' work, whose continuations may delete the group.
+    const QPointer<Group> alive(q);
+    after.run();
+    if (alive)
+        drain();
 }
 
 bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDeadlineTimer deadline)
@@ -467,6 +499,47 @@ void Group::setPaused(bool paused)
     Q_EMIT pausedChanged();
     if (!paused)
         d->startQueued();
+}
+
+int Group::taskTimeout() const
+{
+    Q_D(const Group);
+    std::lock_guard lock(d->core->mutex);
+    return d->core->taskTimeoutLocked();
+}
+
+/*!
+    \property AioUtils::Group::taskTimeout
+    How long, in milliseconds, a task may run; 0 (the default) means no limit. A task still
+    running that long after it started is canceled, with everything linked to it (see
+    AioUtils::link()), and fails with TimeoutError: counted in failedCount, signaled with
+    taskFailed(), recorded in failures() and rethrown by join(), and under CancelOnFailure it
+    cancels the round. Time spent queued (waiting for a slot, for a paused group, or for a
+    thread of the pool) does not count: a thread-pool callable's clock starts when a thread
+    begins to run it, future-returning work's when it is called, an adopted future's when it is
+    adopted. A task whose future the group made (spawn() of a callable that runs on a thread
+    pool, or queued future-returning work) finishes with TimeoutError in that future; an adopted
+    future, or the one future-returning work gave when it started at once, is canceled. A
+    thread-pool callable cannot be stopped: it sees the cancellation through a QPromise it
+    takes, and what it returns or throws later no longer counts (a failure is still signaled
+    and recorded in failures()).
+
+    A change applies to tasks that start afterwards. A negative value warns and means 0. All
+    deadlines share one timer on the group's thread, so a timeout costs no QTimer per task.
+*/
+void Group::setTaskTimeout(int ms)
+{
+    Q_D(Group);
+    if (ms < 0) {
+        qWarning("AioUtils::Group::setTaskTimeout: taskTimeout %d is negative; using 0 (none)", ms);
+        ms = 0;
+    }
+    {
+        std::lock_guard lock(d->core->mutex);
+        if (!d->core->setTaskTimeoutLocked(ms))
+            return;
+    }
+    Q_EMIT taskTimeoutChanged();
 }
 
 int Group::spawnedCount() const

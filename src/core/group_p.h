@@ -10,9 +10,14 @@
 
 #include <AioUtils/group.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
+
+QT_BEGIN_NAMESPACE
+class QTimer;
+QT_END_NAMESPACE
 
 namespace AioUtils {
 
@@ -34,6 +39,10 @@ public:
     // the signals); elsewhere it waits on a condition.
     bool waitUntil(std::function<bool(detail::GroupCore &)> take, QDeadlineTimer deadline);
 
+    // The deadline timer fired: tasks past their taskTimeout fail.
+    void expireDeadlines();
+    void startDeadlineTimer(std::chrono::steady_clock::time_point due);
+
     // Bag: hands arrived results to the retained buffer and emits them. On the group's thread.
     virtual void deliver() { }
     // Bag: false while resultReady emissions are still owed; the round may not end before.
@@ -45,6 +54,8 @@ public:
 
     Group *q_ptr;
     std::shared_ptr<detail::GroupCore> core;
+    // One timer for every deadline of the group's tasks, made when the first one is set.
+    QTimer *deadlineTimer = nullptr;
 };
 
 } // namespace AioUtils

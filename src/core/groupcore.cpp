@@ -6,6 +6,8 @@
 #include "groupcore_p.h"
 #include "tsan_p.h"
 
+#include <AioUtils/timeouterror.h>
+
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qfuturewatcher.h>
 #include <QtCore/qthread.h>
@@ -39,13 +41,61 @@ public:
             if (done)
                 done->finish();
         });
+        // The followed future is the one the task's caller holds (an adopted future, or the one
+        // the work gave): canceling it, or its failure, cancels what the task linked.
+        connect(this, &QFutureWatcherBase::canceled, this, [this] {
+            if (m_follower)
+                m_follower->canceled();
+        });
+        // A queued future job's caller holds another future, the group's: canceling that one
+        // (the caller, or a timeout) reaches the work.
+        if (const std::optional<QFuture<void>> caller = m_follower->callerFuture()) {
+            m_callerWatcher.emplace();
+            connect(&*m_callerWatcher, &QFutureWatcherBase::canceled, this, [this] {
+                if (m_follower)
+                    m_follower->callerCanceled();
+            });
+            m_callerWatcher->setFuture(*caller);
+        }
         setFuture(m_follower->future());
     }
 
 private:
     std::unique_ptr<Follower> m_follower;
+    std::optional<QFutureWatcher<void>> m_callerWatcher;
+};
+
+// Watches the future the group made for a task's caller, once the task linked work: canceling
+// that future cancels the work (a queued future job's inner future, or what the task linked).
+class OwnWatcher final : public QFutureWatcher<void>
+{
+public:
+    OwnWatcher(const std::shared_ptr<GroupCore> &core, const TaskRef &ref, const QFuture<void> &own,
+               Group *group)
+        : QFutureWatcher<void>(group)
+    {
+        connect(this, &QFutureWatcherBase::canceled, this, [weak = std::weak_ptr(core), ref] {
+            if (const std::shared_ptr<GroupCore> alive = weak.lock())
+                alive->cancelLinked(ref);
+        });
+        connect(this, &QFutureWatcherBase::finished, this, &QObject::deleteLater);
+        setFuture(own);
+    }
 };
 } // namespace
+
+void GroupCore::Slot::takeFutures(std::vector<QFuture<void>> &out, bool withOwn)
+{
+    if (own && withOwn)
+        out.push_back(std::move(*own));
+    if (work)
+        out.push_back(std::move(*work));
+    for (QFuture<void> &future : more)
+        out.push_back(std::move(future));
+    own.reset();
+    work.reset();
+    more.clear();
+}
 
 QEvent::Type wakeEventType()
 {
@@ -175,6 +225,8 @@ GroupCore::Notices GroupCore::takeNoticesLocked(bool emissionsDone)
         if (offerLocked())
             changed.notify_all();
     }
+    if (!deadlines.empty() && deadlines.front().at < timerDue)
+        notices.timerDue = timerDue = deadlines.front().at;
     notices.failures.swap(failures);
     notices.countsChanged = std::exchange(countsDirty, false);
     const bool idle = !roundActive;
@@ -400,16 +452,11 @@ void GroupCore::cancelLocked(Aftermath &after)
         after.settles = self.lock();
         ++settling;
     }
-    for (Slot &slot : slots) {
-        if (slot.first)
-            after.toCancel.push_back(std::move(*slot.first));
-        if (slot.second)
-            after.toCancel.push_back(std::move(*slot.second));
-        for (QFuture<void> &future : slot.more)
-            after.toCancel.push_back(std::move(future));
-    }
+    for (Slot &slot : slots)
+        slot.takeFutures(after.toCancel, true);
     slots.clear();
     freeSlots.clear();
+    deadlines.clear();
     after.toDelete.insert(after.toDelete.end(), queue.begin(), queue.end());
     queue.clear();
     for (std::unique_ptr<Follower> &follower : pendingFollowers)
@@ -433,9 +480,9 @@ void GroupCore::cancelLocked(Aftermath &after)
 TaskLink GroupCore::linkLocked(const QFuture<void> *cancelHandle, qint64 sequence)
 {
     ++running;
-    TaskLink link(self.lock(), epoch, sequence, results != nullptr);
+    TaskLink link(self.lock(), epoch, sequence, results != nullptr, timeoutMs);
     if (cancelHandle)
-        registerLocked(link, *cancelHandle);
+        registerLocked(link, *cancelHandle, Role::Made);
     return link;
 }
 
@@ -449,32 +496,185 @@ GroupCore::Slot &GroupCore::slotLocked(TaskLink &link)
             link.m_slot = freeSlots.back();
             freeSlots.pop_back();
         }
+        Slot &slot = slots[std::size_t(link.m_slot)];
+        slot.serial = link.m_serial = ++nextSerial;
+        slot.sequence = link.m_sequence;
     }
     return slots[std::size_t(link.m_slot)];
 }
 
-void GroupCore::registerLocked(TaskLink &link, const QFuture<void> &handle)
+void GroupCore::registerLocked(TaskLink &link, const QFuture<void> &handle, Role role)
 {
-    Slot &slot = slotLocked(link);
-    if (!slot.first)
-        slot.first = handle;
-    else if (!slot.second)
-        slot.second = handle;
-    else
-        slot.more.push_back(handle);
+    slotLocked(link);
+    registerLocked(link.m_slot, handle, role);
 }
 
-void GroupCore::cancelWith(TaskLink &link, const QFuture<void> &handle)
+void GroupCore::registerLocked(int index, const QFuture<void> &handle, Role role)
+{
+    Slot &slot = slots[std::size_t(index)];
+    switch (role) {
+    case Role::Made:
+    case Role::Own:
+        slot.own = handle;
+        slot.ownMade = role == Role::Made;
+        break;
+    case Role::Linked:
+    case Role::Inner:
+        if (!slot.work)
+            slot.work = handle;
+        else
+            slot.more.push_back(handle);
+        // The caller's future is the group's (a thread-pool task's): a watcher tells when the
+        // caller cancels it. (Adopted futures and those work gave are watched already, by their
+        // Follower; so is a queued future job's.)
+        if (role == Role::Linked && slot.ownMade && !slot.ownWatched) {
+            slot.ownWatched = true;
+            TaskRef ref;
+            ref.m_core = self;
+            ref.m_id = this;
+            ref.m_epoch = epoch.load(std::memory_order_relaxed);
+            ref.m_serial = slot.serial;
+            ref.m_slot = index;
+            pendingOwnWatches.emplace_back(std::move(ref), *slot.own);
+            wakeLocked();
+        }
+        break;
+    }
+}
+
+TaskRef GroupCore::refOf(TaskLink &link)
+{
+    std::lock_guard lock(mutex);
+    if (!link.m_armed || !isLiveLocked(link.m_epoch, link.m_slot, link.m_serial))
+        return {};
+    slotLocked(link);
+    return TaskRef(link);
+}
+
+void GroupCore::begin(TaskLink &link, const QFuture<void> *own)
 {
     {
         std::lock_guard lock(mutex);
-        if (link.m_epoch == epoch) {
-            registerLocked(link, handle);
+        if (isLiveLocked(link.m_epoch, link.m_slot, link.m_serial)) {
+            if (own)
+                registerLocked(link, *own, Role::Own);
+            if (link.m_timeoutMs > 0)
+                armDeadlineLocked(link);
             return;
         }
     }
-    // The task was canceled while the future was being made.
+    // The task was canceled while its future was being made.
+    if (own)
+        QFuture<void>(*own).cancel();
+}
+
+TaskRef GroupCore::cancelWith(TaskLink &link, const QFuture<void> &handle, Role role)
+{
+    {
+        std::lock_guard lock(mutex);
+        if (isLiveLocked(link.m_epoch, link.m_slot, link.m_serial)) {
+            registerLocked(link, handle, role);
+            return TaskRef(link);
+        }
+    }
+    // The task was canceled (or timed out) while the future was being made.
     QFuture<void>(handle).cancel();
+    return {};
+}
+
+bool GroupCore::cancelWith(const TaskRef &ref, const QFuture<void> &handle)
+{
+    std::lock_guard lock(mutex);
+    // A task that is no longer live may simply have ended: its late work is left alone.
+    if (!isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
+        return false;
+    registerLocked(ref.m_slot, handle, Role::Linked);
+    return true;
+}
+
+void GroupCore::cancelLinked(const TaskRef &ref)
+{
+    std::vector<QFuture<void>> linked;
+    {
+        std::lock_guard lock(mutex);
+        if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
+            return;
+        Slot &slot = slots[std::size_t(ref.m_slot)];
+        std::optional<QFuture<void>> own = std::move(slot.own);
+        slot.takeFutures(linked, false);
+        slot.own = std::move(own);
+    }
+    for (QFuture<void> &future : linked)
+        future.cancel();
+}
+
+void GroupCore::armDeadlineLocked(TaskLink &link)
+{
+    slotLocked(link);
+    const Deadline deadline { std::chrono::steady_clock::now()
+                                      + std::chrono::milliseconds(link.m_timeoutMs),
+                              link.m_slot, link.m_timeoutMs, link.m_serial };
+    // Start order is deadline order unless the timeout was lowered meanwhile.
+    if (deadlines.empty() || deadlines.back().at <= deadline.at) {
+        deadlines.push_back(deadline);
+    } else {
+        const auto later = std::upper_bound(deadlines.begin(), deadlines.end(), deadline.at,
+                                            [](std::chrono::steady_clock::time_point at,
+                                               const Deadline &d) { return at < d.at; });
+        deadlines.insert(later, deadline);
+    }
+    // The group's thread (re)starts the timer for the front.
+    if (deadline.at < timerDue)
+        wakeLocked();
+}
+
+void GroupCore::dropStaleDeadlinesLocked()
+{
+    while (!deadlines.empty()) {
+        const Deadline &front = deadlines.front();
+        if (slots.size() > std::size_t(front.slot)
+            && slots[std::size_t(front.slot)].serial == front.serial)
+            return;
+        deadlines.pop_front();
+    }
+}
+
+void GroupCore::expireLocked(Aftermath &after)
+{
+    timerDue = std::chrono::steady_clock::time_point::max();
+    const auto now = std::chrono::steady_clock::now();
+    while (!deadlines.empty() && deadlines.front().at <= now) {
+        const Deadline due = deadlines.front();
+        deadlines.pop_front();
+        if (slots.size() > std::size_t(due.slot)
+            && slots[std::size_t(due.slot)].serial == due.serial)
+            timeOutLocked(due.slot, due.timeoutMs, after); // may cancel the round
+    }
+    dropStaleDeadlinesLocked();
+    if (!deadlines.empty())
+        wakeLocked(); // the drain sets the timer for the next one
+}
+
+void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
+{
+    Slot &slot = slots[std::size_t(index)];
+    const std::exception_ptr error = std::make_exception_ptr(TimeoutError(limitMs));
+    if (slot.own) {
+        // Decided under the lock, against the future's own state, so the group and the future
+        // agree: work that ended just now has its report on the way, and ends as it ended.
+        // (Neither reportException() nor cancel() runs user code.)
+        if (slot.own->isFinished())
+            return;
+        if (slot.ownMade)
+            QFutureInterfaceBase::get(*slot.own).reportException(error); // cancels it too
+        else
+            slot.own->cancel();
+    }
+    Slot ended = std::exchange(slot, {});
+    freeSlots.push_back(index);
+    ended.takeFutures(after.toCancel, false);
+    resolveLocked(ended.sequence, {});
+    endTaskLocked(Outcome::Failed, error, after);
 }
 
 Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
@@ -534,22 +734,22 @@ void GroupCore::pump()
     t_pumping = scope.outer;
 }
 
-void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome outcome,
-                       std::exception_ptr failure, TaskResults values)
+void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr failure,
+                       TaskResults values)
 {
     Aftermath after;
     Slot freed; // its futures are let go after the lock: the last reference frees the results
     bool queuedWork;
     {
         std::lock_guard lock(mutex);
-        if (taskEpoch != epoch) {
+        if (link.m_epoch != epoch) {
             // Accounted for already, by cancel(). A failure still counts: nothing user work
             // threw is dropped. It is this round's unless a next round has begun since; then it
             // is only signaled.
             if (outcome == Outcome::Failed) {
                 // Not roundFailed: that a first failure cancels the round under CancelOnFailure
                 // is for the round's live work.
-                if (taskEpoch >= roundEpoch) {
+                if (link.m_epoch >= roundEpoch) {
                     recordFailureLocked(std::move(failure));
                 } else {
                     failures.push_back(std::move(failure));
@@ -558,14 +758,30 @@ void GroupCore::report(int slot, quint64 taskEpoch, qint64 sequence, Outcome out
             }
             return;
         }
-        if (slot >= 0) {
-            freed = std::exchange(slots[std::size_t(slot)], {});
-            freeSlots.push_back(slot);
+        if (link.m_slot >= 0) {
+            Slot &slot = slots[std::size_t(link.m_slot)];
+            if (slot.serial != link.m_serial) {
+                // Timed out, and counted as failed then. What it threw since is kept and
+                // signaled, not counted again.
+                if (outcome == Outcome::Failed) {
+                    roundFailures.append(failure);
+                    failures.push_back(std::move(failure));
+                    changedLocked();
+                }
+                return;
+            }
+            freed = std::exchange(slot, {});
+            freeSlots.push_back(link.m_slot);
+            dropStaleDeadlinesLocked();
         }
-        resolveLocked(sequence, std::move(values));
+        resolveLocked(link.m_sequence, std::move(values));
         endTaskLocked(outcome, std::move(failure), after);
         queuedWork = !queue.empty();
     }
+    // A task that failed or was canceled takes the work it linked along; one that succeeded
+    // leaves it running.
+    if (outcome != Outcome::Succeeded)
+        freed.takeFutures(after.toCancel, false);
     after.run();
     // The freed slot goes to the next queued task right away, from whatever thread this is,
     // rather than after a round trip through the group's thread.
@@ -594,12 +810,16 @@ void GroupCore::follow(std::unique_ptr<Follower> follower)
 void GroupCore::watchPendingFollowers()
 {
     std::vector<std::unique_ptr<Follower>> pending;
+    std::vector<std::pair<TaskRef, QFuture<void>>> owns;
     {
         std::lock_guard lock(mutex);
         pending.swap(pendingFollowers);
+        owns.swap(pendingOwnWatches);
     }
     for (std::unique_ptr<Follower> &follower : pending)
         new FollowWatcher(std::move(follower), q);
+    for (const auto &[ref, own] : owns)
+        new OwnWatcher(self.lock(), ref, own, q);
 }
 
 } // namespace detail

@@ -13,6 +13,7 @@
 #include <QtCore/qcoreevent.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -80,18 +81,35 @@ public:
     // Starts queued jobs while slots are free. Re-entered on the same thread (a started job whose
     // future is finished already ends at once), it leaves the work to the outer loop.
     void pump();
-    void report(int slot, quint64 epoch, qint64 sequence, Outcome outcome,
-                std::exception_ptr failure, TaskResults results);
-    // While the task of `link` runs, canceling it through the group cancels `future` too.
-    void cancelWith(TaskLink &link, const QFuture<void> &future);
+    void report(const TaskLink &link, Outcome outcome, std::exception_ptr failure,
+                TaskResults results);
+    // See TaskLink::begin().
+    void begin(TaskLink &link, const QFuture<void> *own);
+    // While the task of `link` runs, canceling it cancels `future` too. Returns the task.
+    // How a future belongs to a task. Made: the future the group made for the caller; Own: the
+    // caller's future the group did not make; Linked: work linked to the task; Inner: a queued
+    // future job's work, whose Follower hears of the caller's cancel itself.
+    enum class Role : quint8 { Made, Own, Linked, Inner };
+    TaskRef cancelWith(TaskLink &link, const QFuture<void> &future, Role role);
+    bool cancelWith(const TaskRef &ref, const QFuture<void> &future);
+    // The task's own future was canceled (or failed): what it linked is canceled.
+    void cancelLinked(const TaskRef &ref);
+    TaskRef refOf(TaskLink &link);
     // Which cancel() the group is at: a task whose epoch is older was canceled.
     quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
     void follow(std::unique_ptr<Follower> follower);
-    // On the group's thread: watch what follow() queued from other threads.
+    // On the group's thread: watch what follow() queued from other threads, and the group-made
+    // futures of tasks that linked work.
     void watchPendingFollowers();
 
     // ---- The round ---------------------------------------------------------------------------
     void cancelLocked(Aftermath &after);
+    // taskTimeout: 0 is none. Applies to tasks that start from now on.
+    int taskTimeoutLocked() const { return timeoutMs; }
+    bool setTaskTimeoutLocked(int ms) { return std::exchange(timeoutMs, ms) != ms; }
+    // On the group's thread, when the deadline timer fires: the tasks whose deadline has passed
+    // are canceled with everything linked to them, and fail with TimeoutError.
+    void expireLocked(Aftermath &after);
     // The group is being destroyed: the round is canceled, waiters wake, and tasks that end
     // later find nothing. Returns the promise joined() handed out, to be let go after the lock.
     std::optional<QPromise<void>> detachLocked(Aftermath &after);
@@ -134,6 +152,8 @@ public:
         std::optional<QPromise<void>> promise; // joined()'s, to be finished with the round
         std::exception_ptr failure;            // the round's first failure
         bool canceled = false;
+        // When the deadline timer is to fire next, if it must be (re)started.
+        std::optional<std::chrono::steady_clock::time_point> timerDue;
     };
     // A drain begins: a next task end posts a fresh wake-up.
     void wokenLocked() { wakePosted = false; }
@@ -241,7 +261,16 @@ private:
                 && (!results || results->undelivered == 0);
     }
     TaskLink linkLocked(const QFuture<void> *cancelHandle, qint64 sequence);
-    void registerLocked(TaskLink &link, const QFuture<void> &handle);
+    // Whether the task of (epoch, slot, serial) still runs in this round: not canceled, not
+    // timed out, not ended.
+    bool isLiveLocked(quint64 taskEpoch, int slot, quint64 serial) const
+    {
+        return taskEpoch == epoch.load(std::memory_order_relaxed)
+                && (slot < 0 || slots[std::size_t(slot)].serial == serial);
+    }
+    void registerLocked(TaskLink &link, const QFuture<void> &handle, Role role);
+    void registerLocked(int slot, const QFuture<void> &handle, Role role);
+    void timeOutLocked(int slot, int timeoutMs, Aftermath &after);
     // Takes the next queued job that may start now on this thread, with the link it reports
     // through; null when none may.
     Job *takeStartableLocked(TaskLink &link, Aftermath &after);
@@ -336,14 +365,42 @@ private:
     // one. Work the task linked to itself (linkToCurrentTask()) adds more, rarely.
     struct Slot
     {
-        std::optional<QFuture<void>> first;
-        std::optional<QFuture<void>> second;
-        std::vector<QFuture<void>> more;
+        // The future the task's caller holds: the one the group made for spawn(), an adopted
+        // one, or the one future-returning work gave.
+        std::optional<QFuture<void>> own;
+        std::optional<QFuture<void>> work; // the first future linked to the task
+        std::vector<QFuture<void>> more;   // the others
+        quint64 serial = 0;                // the task that holds the slot; 0 when free
+        qint64 sequence = -1;              // its place in an OrderedBag
+        bool ownMade = false;              // `own` is the group's: a timeout fails it
+        bool ownWatched = false;           // a watcher hears when `own` is canceled
+        // Moves the futures to `out` (the caller's own future too when `withOwn`).
+        void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };
     // The slot of `link`'s running task, taken now if it has none yet.
     Slot &slotLocked(TaskLink &link);
     std::vector<Slot> slots;
     std::vector<int> freeSlots;
+    quint64 nextSerial = 0;
+    // Watchers to set up on the group's thread: a group-made future of a task that linked work
+    // (canceling that future cancels the work).
+    std::vector<std::pair<TaskRef, QFuture<void>>> pendingOwnWatches;
+
+    // Deadlines of running tasks (taskTimeout), in start order; an entry whose task has ended
+    // is stale and dropped when it reaches the front. One timer on the group's thread, set for
+    // the front, serves them all.
+    struct Deadline
+    {
+        std::chrono::steady_clock::time_point at;
+        int slot;
+        int timeoutMs;
+        quint64 serial;
+    };
+    void armDeadlineLocked(TaskLink &link);
+    void dropStaleDeadlinesLocked();
+    std::deque<Deadline> deadlines;
+    std::chrono::steady_clock::time_point timerDue = std::chrono::steady_clock::time_point::max();
+    int timeoutMs = 0;
     // Futures to watch, handed in from threads other than the group's.
     std::vector<std::unique_ptr<Follower>> pendingFollowers;
 

@@ -21,16 +21,17 @@ thread_local TaskScope *t_currentTask = nullptr;
 } // namespace
 
 TaskLink::TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch, qint64 sequence,
-                   bool wantsResults) noexcept
-    : m_core(core), m_id(core.get()), m_epoch(epoch), m_sequence(sequence), m_armed(true),
-      m_wantsResults(wantsResults)
+                   bool wantsResults, int timeoutMs) noexcept
+    : m_core(core), m_id(core.get()), m_epoch(epoch), m_sequence(sequence), m_timeoutMs(timeoutMs),
+      m_armed(true), m_wantsResults(wantsResults)
 {
 }
 
 TaskLink::TaskLink(TaskLink &&other) noexcept
     : m_core(std::move(other.m_core)), m_id(other.m_id), m_epoch(other.m_epoch),
-      m_sequence(other.m_sequence), m_slot(other.m_slot),
-      m_armed(std::exchange(other.m_armed, false)), m_wantsResults(other.m_wantsResults)
+      m_serial(other.m_serial), m_sequence(other.m_sequence), m_slot(other.m_slot),
+      m_timeoutMs(other.m_timeoutMs), m_armed(std::exchange(other.m_armed, false)),
+      m_wantsResults(other.m_wantsResults)
 {
 }
 
@@ -41,8 +42,10 @@ TaskLink &TaskLink::operator=(TaskLink &&other) noexcept
         m_core = std::move(other.m_core);
         m_id = other.m_id;
         m_epoch = other.m_epoch;
+        m_serial = other.m_serial;
         m_sequence = other.m_sequence;
         m_slot = other.m_slot;
+        m_timeoutMs = other.m_timeoutMs;
         m_armed = std::exchange(other.m_armed, false);
         m_wantsResults = other.m_wantsResults;
     }
@@ -54,12 +57,36 @@ TaskLink::~TaskLink()
     report(Outcome::Canceled);
 }
 
-void TaskLink::cancelWith(const QFuture<void> &future)
+void TaskLink::begin(const QFuture<void> *own)
+{
+    if (!m_armed || (!own && m_timeoutMs <= 0))
+        return;
+    if (const auto core = m_core.lock())
+        core->begin(*this, own);
+}
+
+TaskRef TaskLink::cancelWith(const QFuture<void> &future)
+{
+    if (!m_armed)
+        return {};
+    if (const auto core = m_core.lock())
+        return core->cancelWith(*this, future, GroupCore::Role::Linked);
+    return {};
+}
+
+void TaskLink::setInnerWork(const QFuture<void> &future)
 {
     if (!m_armed)
         return;
     if (const auto core = m_core.lock())
-        core->cancelWith(*this, future);
+        core->cancelWith(*this, future, GroupCore::Role::Inner);
+}
+
+bool TaskRef::cancelWith(const QFuture<void> &future) const
+{
+    if (const auto core = m_core.lock())
+        return core->cancelWith(*this, future);
+    return false;
 }
 
 bool TaskLink::isCurrent() const
@@ -75,11 +102,17 @@ void TaskLink::report(Outcome outcome, std::exception_ptr failure, TaskResults r
     if (!std::exchange(m_armed, false))
         return;
     if (const auto core = m_core.lock())
-        core->report(m_slot, m_epoch, m_sequence, outcome, std::move(failure), std::move(results));
+        core->report(*this, outcome, std::move(failure), std::move(results));
 }
 
 TaskScope::TaskScope(TaskLink &link) noexcept
     : m_core(link.m_id), m_link(&link), m_outer(t_currentTask)
+{
+    t_currentTask = this;
+}
+
+TaskScope::TaskScope(const TaskRef &ref) noexcept
+    : m_core(ref.m_id), m_ref(&ref), m_outer(t_currentTask)
 {
     t_currentTask = this;
 }
@@ -94,13 +127,19 @@ TaskScope::~TaskScope()
     t_currentTask = m_outer;
 }
 
-bool linkToCurrentTask(const QFuture<void> &work)
+TaskRef linkToCurrentTask(const QFuture<void> &work)
 {
     TaskScope *const scope = t_currentTask;
-    if (!scope || !scope->m_link)
-        return false;
-    scope->m_link->cancelWith(work);
-    return true;
+    if (!scope)
+        return {};
+    if (scope->m_ref) {
+        if (scope->m_ref->cancelWith(work))
+            return *scope->m_ref;
+        return {};
+    }
+    if (!scope->m_link)
+        return {};
+    return scope->m_link->cancelWith(work);
 }
 
 QString failureMessage(const std::exception_ptr &failure)
@@ -135,6 +174,14 @@ Job::~Job() = default;
 
 Follower::~Follower() = default;
 
+void Follower::canceled()
+{
+    if (!m_link.m_armed || m_link.m_slot < 0)
+        return; // nothing linked
+    if (const std::shared_ptr<GroupCore> core = m_link.m_core.lock())
+        core->cancelLinked(TaskRef(m_link));
+}
+
 void Follower::follow(std::unique_ptr<Follower> follower)
 {
     if (const std::shared_ptr<GroupCore> core = follower->m_link.m_core.lock())
@@ -157,6 +204,8 @@ ThreadPoolJobBase *ThreadPoolJobBase::run()
     Outcome outcome;
     {
         TaskScope scope(m_link);
+        // Its deadline counts from here: time waiting for a thread is queued time.
+        m_link.begin();
         outcome = execute(&failure, m_link.wantsResults() ? &results : nullptr);
     }
     if (outcome != Outcome::Succeeded)

@@ -75,6 +75,13 @@ public:
     // The future finished: settle the task.
     virtual void finish() = 0;
 
+    // The followed future was canceled (or failed): what the task linked is canceled too.
+    void canceled();
+    // Another future the caller holds than future() (the group made it), if any; and what
+    // happens when it is canceled (by the caller, or failed by a timeout).
+    virtual std::optional<QFuture<void>> callerFuture() const { return std::nullopt; }
+    virtual void callerCanceled() { }
+
     // Hands `follower` to its group (on the group's thread; from another thread by a posted
     // wake-up). Destroyed unfinished, with its group, it reports Canceled.
     static void follow(std::unique_ptr<Follower> follower);
@@ -105,7 +112,8 @@ template<typename T> void follow(const QFuture<T> &future, TaskLink link)
         reportFinished(future, link);
         return;
     }
-    link.cancelWith(QFuture<void>(future));
+    const QFuture<void> own(future);
+    link.begin(&own);
     Follower::follow(std::make_unique<AdoptFollower<T>>(future, std::move(link)));
 }
 
@@ -120,6 +128,19 @@ public:
     {
     }
     QFuture<void> future() const override { return QFuture<void>(m_inner); }
+    std::optional<QFuture<void>> callerFuture() const override
+    {
+        return QFuture<void>(m_outer.future());
+    }
+    // The caller canceled its future, or a timeout failed it: the work is canceled with what
+    // the task linked, and the caller's future finishes now, not when the work's does.
+    void callerCanceled() override
+    {
+        m_inner.cancel();
+        canceled();
+        TaskScope scope(m_link);
+        m_outer.finish();
+    }
 
     void finish() override
     {

@@ -281,8 +281,12 @@ public:
             startFutureWork<T>(m_call, std::move(link));
         } else {
             const QFuture<T> inner = invokeAsTask<T>(m_call, link);
-            if (!inner.isFinished())
-                link.cancelWith(QFuture<void>(inner));
+            if (!inner.isFinished()) {
+                // Canceling the task cancels the work's future (canceling the caller's does too:
+                // see ForwardFollower).
+                link.setInnerWork(QFuture<void>(inner));
+                link.begin();
+            }
             auto forward = std::make_unique<ForwardFollower<T>>(inner, std::move(Base::promise()),
                                                                 std::move(link));
             if (inner.isFinished())

@@ -71,6 +71,8 @@ private:
     qsizetype m_count = 0;
 };
 
+class TaskRef;
+
 // The one report a started task owes its group. Move-only: the task ends exactly once, and a
 // link destroyed without reporting (work dropped by a thread pool, a continuation that never
 // runs) reports Canceled, so a group never waits for a task nobody will finish.
@@ -79,7 +81,7 @@ class AIOUTILS_CORE_EXPORT TaskLink
 public:
     TaskLink() noexcept = default;
     TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch, qint64 sequence,
-             bool wantsResults) noexcept;
+             bool wantsResults, int timeoutMs) noexcept;
     TaskLink(TaskLink &&other) noexcept;
     TaskLink &operator=(TaskLink &&other) noexcept;
     TaskLink(const TaskLink &) = delete;
@@ -93,22 +95,62 @@ public:
     // Whether the task still belongs to a live group's current round: false once the group
     // was canceled or destroyed. Posted work, which has no future to cancel, asks this.
     bool isCurrent() const;
-    // While the task runs, canceling it through its group (cancel(), CancelOnFailure, the
-    // group's end) cancels `future` too: the work's own future, the caller's, or work it linked.
-    void cancelWith(const QFuture<void> &future);
+    // The work has begun: `own`, when given, is the future the task's caller holds (an adopted
+    // future, or the one future-returning work gave), and the task's deadline (the group's
+    // taskTimeout when the task started) starts now. Without a timeout and without `own`,
+    // it costs nothing.
+    void begin(const QFuture<void> *own = nullptr);
+    // While the task runs, canceling it (through its group, its own future, or its deadline)
+    // cancels `future` too: work it linked, or a queued future job's inner work. Returns the
+    // task, or a null ref when it was canceled already (and `future` with it).
+    TaskRef cancelWith(const QFuture<void> &future);
+    // A queued future job's work made `future`: canceled with the task, like linked work.
+    void setInnerWork(const QFuture<void> &future);
     void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
 
 private:
     friend class TaskScope;
+    friend class TaskRef;
     friend class GroupCore;
     friend class Follower;
     std::weak_ptr<GroupCore> m_core;
     const GroupCore *m_id = nullptr; // identity only, for TaskScope; never dereferenced
     quint64 m_epoch = 0;
+    quint64 m_serial = 0;   // which task holds m_slot; set with it
     qint64 m_sequence = -1; // the task's place in spawn order, for an OrderedBag
     int m_slot = -1;
+    int m_timeoutMs = 0; // the group's taskTimeout when the task started
     bool m_armed = false;
     bool m_wantsResults = false;
+};
+
+// A running task, as work it started remembers it (an Http.get() request, whose promise
+// reactions link what they start to the same task): not the task's report, only a way to link
+// more to it. Copyable; a task that has ended or was canceled links nothing more (work linked to
+// a canceled task is canceled at once).
+class AIOUTILS_CORE_EXPORT TaskRef
+{
+public:
+    TaskRef() noexcept = default;
+    explicit operator bool() const noexcept { return !m_core.expired(); }
+    // Like TaskLink::cancelWith(); returns whether the task was still running.
+    bool cancelWith(const QFuture<void> &future) const;
+
+private:
+    friend class GroupCore;
+    friend class TaskScope;
+    friend class Follower;
+    // The task of `link`, which holds a slot.
+    explicit TaskRef(const TaskLink &link) noexcept
+        : m_core(link.m_core), m_id(link.m_id), m_epoch(link.m_epoch), m_serial(link.m_serial),
+          m_slot(link.m_slot)
+    {
+    }
+    std::weak_ptr<GroupCore> m_core;
+    const GroupCore *m_id = nullptr;
+    quint64 m_epoch = 0;
+    quint64 m_serial = 0;
+    int m_slot = -1;
 };
 
 // Marks the current thread as executing a task of a group (the one current-task mechanism), so
@@ -118,6 +160,8 @@ class AIOUTILS_CORE_EXPORT TaskScope
 {
 public:
     explicit TaskScope(TaskLink &link) noexcept;
+    // Code that runs for a task later (a promise reaction of its request) counts as inside it.
+    explicit TaskScope(const TaskRef &ref) noexcept;
     // The group's own cancellation aftermath: continuations it runs count as inside the group.
     explicit TaskScope(const GroupCore *core) noexcept;
     ~TaskScope();
@@ -126,17 +170,18 @@ public:
 
 private:
     const GroupCore *m_core;
-    TaskLink *m_link = nullptr; // null in the group's cancellation aftermath
+    TaskLink *m_link = nullptr; // null in the group's cancellation aftermath, or for a ref
+    const TaskRef *m_ref = nullptr;
     TaskScope *m_outer;
     friend class GroupCore;
-    friend AIOUTILS_CORE_EXPORT bool linkToCurrentTask(const QFuture<void> &work);
+    friend AIOUTILS_CORE_EXPORT TaskRef linkToCurrentTask(const QFuture<void> &work);
 };
 
 // Ties `work` to the task this thread runs (its synchronous part: inside the callable, or the
-// function a QML group calls): while that task runs, canceling it through its group (cancel(),
-// CancelOnFailure, the group's end) cancels `work` too. Returns false, doing nothing, outside a
-// task.
-AIOUTILS_CORE_EXPORT bool linkToCurrentTask(const QFuture<void> &work);
+// function a QML group calls): while that task runs, canceling it (through its group, its own
+// future or its deadline) cancels `work` too. Returns the task, to link more to it later; a null
+// ref, doing nothing, outside a task.
+AIOUTILS_CORE_EXPORT TaskRef linkToCurrentTask(const QFuture<void> &work);
 
 } // namespace detail
 } // namespace AioUtils
