@@ -11,7 +11,8 @@
 // while at most N requests are in flight; the summary compares the wall time with the time the
 // same requests take one at a time. Ctrl-C cancels the bag, and that aborts every request in
 // flight. Failures are results too: a 404 or a refused connection is one line, and the crawl goes
-// on.
+// on. --timeout is each page's deadline (the bag's taskTimeout): a page that takes longer has its
+// request aborted, and is one line too.
 //
 // Without a URL it crawls LocalSite, a made-up site of --site-pages pages that a thread of this
 // program serves on 127.0.0.1 with realistic delays (localsite/).
@@ -21,6 +22,7 @@
 #include <AioUtils/Bag>
 #include <AioUtils/Network>
 #include <AioUtils/OrderedBag>
+#include <AioUtils/TimeoutError>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
@@ -158,6 +160,12 @@ public:
     bool isCanceled() const { return m_canceled; }
     int canceledRequests() const { return m_canceledRequests; }
     void waitForRequests(int ms);
+    // Called for each page that missed its deadline: the bag's task failed with TimeoutError,
+    // so no Page comes out of the bag for it.
+    void onTimedOut(std::function<void(const Page &)> callback)
+    {
+        m_onTimedOut = std::move(callback);
+    }
 
 private:
     struct Manager
@@ -170,8 +178,8 @@ private:
     void spawnPage(const QUrl &url);
     QFuture<Page> fetchPage(const QUrl &url);
     Page readPage(const QUrl &url, const QByteArray &body);
-    void abortRequestWithPage(const QFuture<Page> &page, QFuture<QByteArray> request,
-                              Manager *manager);
+    void followPage(const QFuture<Page> &page, const QUrl &url, const QElapsedTimer &clock,
+                    Manager *manager);
 
     const Options m_options;
     QUrl m_start;
@@ -183,6 +191,7 @@ private:
     bool m_canceled = false;
     int m_canceledRequests = 0;
     QEventLoop *m_requestsEnded = nullptr; // quit when no request runs
+    std::function<void(const Page &)> m_onTimedOut;
 };
 
 Crawler::Crawler(const Options &options, QObject *parent)
@@ -190,6 +199,8 @@ Crawler::Crawler(const Options &options, QObject *parent)
       m_bag(options.ordered ? std::make_unique<AioUtils::OrderedBag>(options.concurrency)
                             : std::make_unique<AioUtils::Bag>(options.concurrency))
 {
+    // A task's clock starts when its request does: time queued for a free slot does not count.
+    m_bag->setTaskTimeout(options.timeoutMs);
     const int managers = (options.concurrency + ConnectionsPerManager - 1) / ConnectionsPerManager;
     for (int i = 0; i < managers; ++i)
         m_managers.push_back({ new QNetworkAccessManager(this), 0 });
@@ -219,7 +230,7 @@ int Crawler::requestsInFlight() const
 }
 
 // The bag is idle as soon as it is canceled; the requests it canceled end a moment later, when
-// their aborts come through (see abortRequestWithPage()). This waits for them, for at most `ms`.
+// their aborts come through (see followPage()). This waits for them, for at most `ms`.
 void Crawler::waitForRequests(int ms)
 {
     if (requestsInFlight() == 0)
@@ -252,7 +263,6 @@ QFuture<Page> Crawler::fetchPage(const QUrl &url)
     ++manager->active;
 
     QNetworkRequest request(url);
-    request.setTransferTimeout(m_options.timeoutMs);
     request.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("AioUtils-crawler"));
     QElapsedTimer clock;
     clock.start();
@@ -261,7 +271,9 @@ QFuture<Page> Crawler::fetchPage(const QUrl &url)
     // The continuation takes the request's future, not its result, so that it sees failures too:
     // on Qt 6.4, then(...).onFailed(...) crashes when the request is canceled (onFailed() reads
     // a result that a canceled future does not have), and a cancel is how the bag ends a crawl.
-    // A canceled request does not run this continuation; it cancels the page.
+    // A canceled request does not run this continuation; it cancels the page. The task's future
+    // is the page; fetch() linked the request to the task, so canceling the task (Ctrl-C, the
+    // deadline) aborts the request.
     QFuture<Page> page =
             body.then(QtFuture::Launch::Sync, [this, url, clock](QFuture<QByteArray> finished) {
                 Page result;
@@ -277,7 +289,7 @@ QFuture<Page> Crawler::fetchPage(const QUrl &url)
                 result.elapsedMs = clock.elapsed();
                 return result;
             });
-    abortRequestWithPage(page, body, manager);
+    followPage(page, url, clock, manager);
     return page;
 }
 
@@ -299,20 +311,23 @@ Page Crawler::readPage(const QUrl &url, const QByteArray &body)
     return page;
 }
 
-// Qt 6.4: canceling a future made by then() or onFailed() does not cancel the future it
-// continues. The bag's cancel() cancels the page's future, the one the task returned, which would
-// leave the request itself running until it ends on its own. This watcher links them: a canceled
-// page cancels its request, which aborts the reply. When the page ends, its manager has one
-// request less, and the watcher goes.
-void Crawler::abortRequestWithPage(const QFuture<Page> &page, QFuture<QByteArray> request,
-                                   Manager *manager)
+// Counts the page's request while it runs, and tells of a page that missed its deadline: its
+// task was canceled by the timeout (the request with it), not by the crawl's cancel().
+void Crawler::followPage(const QFuture<Page> &page, const QUrl &url, const QElapsedTimer &clock,
+                         Manager *manager)
 {
     auto *watcher = new QFutureWatcher<Page>(this);
-    connect(watcher, &QFutureWatcherBase::canceled, watcher,
-            [request]() mutable { request.cancel(); });
-    connect(watcher, &QFutureWatcherBase::finished, watcher, [this, watcher, manager] {
+    connect(watcher, &QFutureWatcherBase::finished, watcher, [this, watcher, manager, url, clock] {
         --manager->active;
         watcher->deleteLater();
+        if (watcher->isCanceled() && !m_canceled && m_onTimedOut) {
+            Page timedOut;
+            timedOut.url = url;
+            timedOut.error =
+                    QStringLiteral("timed out after %1 ms (--timeout)").arg(m_bag->taskTimeout());
+            timedOut.elapsedMs = clock.elapsed();
+            m_onTimedOut(timedOut);
+        }
         if (m_requestsEnded && requestsInFlight() == 0)
             m_requestsEnded->quit();
     });
@@ -483,8 +498,9 @@ std::optional<Options> readOptions(const QCoreApplication &app)
                            "the order they arrive."));
     const QCommandLineOption timeoutOption(
             QStringLiteral("timeout"),
-            QStringLiteral("Abort a request that receives nothing for this many milliseconds; 0 "
-                           "means never (default 10000)."),
+            QStringLiteral("Each page's deadline: a page whose request takes longer than this "
+                           "many milliseconds is aborted and reported as timed out; 0 means "
+                           "none (default 10000)."),
             QStringLiteral("ms"));
     const QCommandLineOption sitePagesOption(
             QStringLiteral("site-pages"),
@@ -552,7 +568,7 @@ struct Summary
 
     void print(const Options &options, const LocalSite::SiteThread *site) const
     {
-        std::printf("\n%s: %d pages, %lld bytes, %d failed (non-2xx or network error)\n",
+        std::printf("\n%s: %d pages, %lld bytes, %d failed (non-2xx, network error or timed out)\n",
                     canceled ? "canceled" : "done", pages, static_cast<long long>(bytes), failures);
         if (canceled)
             std::printf("canceled with %d requests in flight; they were aborted\n",
@@ -581,8 +597,14 @@ bool crawl(const Options &options, const QUrl &start, Summary *summary)
     Progress progress;
     QElapsedTimer wallClock;
     wallClock.start();
-    crawler.start(start);
     const QUrl startPage = normalized(start);
+    crawler.onTimedOut([&](const Page &page) {
+        summary->add(page, startPage);
+        progress.clear();
+        printPage(page);
+        progress.show(*crawler.bag(), summary->pages);
+    });
+    crawler.start(start);
     bool ok = true;
     try {
         for (const QVariant &result : crawler.bag()->yielding()) {
@@ -592,6 +614,9 @@ bool crawl(const Options &options, const QUrl &start, Summary *summary)
             printPage(page);
             progress.show(*crawler.bag(), summary->pages);
         }
+    } catch (const AioUtils::TimeoutError &) {
+        // The bag's failure after its last result: a page that missed its deadline, each of
+        // them printed already.
     } catch (const std::exception &e) {
         progress.clear();
         std::fprintf(stderr, "crawler: %s\n", e.what());

@@ -50,18 +50,14 @@ public:
 
     template<typename T> QFuture<T> spawn(QFuture<T> future);
 
-    template<typename F, typename... Args,
-             typename =
-                     std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
     auto spawn(F &&f, Args &&...args)
     {
         return spawn(static_cast<QThreadPool *>(nullptr), std::forward<F>(f),
                      std::forward<Args>(args)...);
     }
 
-    template<typename F, typename... Args,
-             typename =
-                     std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
     auto spawn(QThreadPool *pool, F &&f, Args &&...args)
     {
         return submit<true>(pool, std::forward<F>(f), std::forward<Args>(args)...);
@@ -70,17 +66,13 @@ public:
     // spawn() without a future for the caller: fire and forget. Failures are counted, signaled
     // and rethrown by join() as for any task, and a Bag keeps the results; a queued posted task
     // costs a few dozen bytes instead of a QFuture's state.
-    template<typename F, typename... Args,
-             typename =
-                     std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
     void post(F &&f, Args &&...args)
     {
         post(static_cast<QThreadPool *>(nullptr), std::forward<F>(f), std::forward<Args>(args)...);
     }
 
-    template<typename F, typename... Args,
-             typename =
-                     std::enable_if_t<std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>>>
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
     void post(QThreadPool *pool, F &&f, Args &&...args)
     {
         submit<false>(pool, std::forward<F>(f), std::forward<Args>(args)...);
@@ -134,6 +126,11 @@ private:
     // group may, else queues it. Returns the caller's future when HandsFuture.
     template<bool HandsFuture, typename F, typename... Args>
     auto submit(QThreadPool *pool, F &&f, Args &&...args);
+    // submit() of f(args...), which does not take a QPromise.
+    template<bool HandsFuture, typename F, typename... Args>
+    auto submitCall(QThreadPool *pool, F &&f, Args &&...args);
+    // Starts `job` now if the group may, else queues it; returns what the caller gets.
+    template<typename Job> auto startOrQueue(Job *job);
 
     // The non-template core behind spawn() and post().
     detail::TaskLink adopt();
@@ -171,6 +168,23 @@ template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
 template<bool HandsFuture, typename F, typename... Args>
 auto Group::submit(QThreadPool *pool, F &&f, Args &&...args)
 {
+    if constexpr (detail::takesPromise<F, Args...>()) {
+        using T = typename detail::PromiseOf<F>::Type;
+        using Call = detail::PromiseCall<T, std::decay_t<F>, std::decay_t<Args>...>;
+        static_assert(std::is_void_v<std::invoke_result_t<std::decay_t<F>, QPromise<T> &,
+                                                          std::decay_t<Args>...>>,
+                      "a callable taking QPromise<T> & returns void: it adds its results to the "
+                      "promise");
+        return startOrQueue(new detail::PromiseJob<T, Call, HandsFuture>(
+                pool, Call(std::forward<F>(f), std::forward<Args>(args)...)));
+    } else {
+        return submitCall<HandsFuture>(pool, std::forward<F>(f), std::forward<Args>(args)...);
+    }
+}
+
+template<bool HandsFuture, typename F, typename... Args>
+auto Group::submitCall(QThreadPool *pool, F &&f, Args &&...args)
+{
     using Call = detail::Call<std::decay_t<F>, std::decay_t<Args>...>;
     using R = typename Call::Result;
     Call call(std::forward<F>(f), std::forward<Args>(args)...);
@@ -185,16 +199,20 @@ auto Group::submit(QThreadPool *pool, F &&f, Args &&...args)
         enqueue(job);
         return handed;
     } else {
-        auto *job = new detail::ThreadPoolJob<std::decay_t<R>, Call, HandsFuture>(pool,
-                                                                                  std::move(call));
-        auto handed = job->handed();
-        const std::optional<QFuture<void>> handle = job->cancelHandle();
-        if (detail::TaskLink link = reserve(false, handle ? &*handle : nullptr))
-            job->start(std::move(link));
-        else
-            enqueue(job);
-        return handed;
+        return startOrQueue(new detail::ThreadPoolJob<std::decay_t<R>, Call, HandsFuture>(
+                pool, std::move(call)));
     }
+}
+
+template<typename Job> auto Group::startOrQueue(Job *job)
+{
+    auto handed = job->handed();
+    const std::optional<QFuture<void>> handle = job->cancelHandle();
+    if (detail::TaskLink link = reserve(false, handle ? &*handle : nullptr))
+        job->start(std::move(link));
+    else
+        enqueue(job);
+    return handed;
 }
 
 } // namespace AioUtils

@@ -74,6 +74,15 @@ TaskRef TaskLink::cancelWith(const QFuture<void> &future)
     return {};
 }
 
+TaskRef TaskLink::ref()
+{
+    if (!m_armed)
+        return {};
+    if (const auto core = m_core.lock())
+        return core->refOf(*this);
+    return {};
+}
+
 void TaskLink::setInnerWork(const QFuture<void> &future)
 {
     if (!m_armed)
@@ -140,6 +149,18 @@ TaskRef linkToCurrentTask(const QFuture<void> &work)
     if (!scope->m_link)
         return {};
     return scope->m_link->cancelWith(work);
+}
+
+TaskRef currentTask()
+{
+    TaskScope *const scope = t_currentTask;
+    if (!scope)
+        return {};
+    if (scope->m_ref)
+        return *scope->m_ref;
+    if (!scope->m_link)
+        return {};
+    return scope->m_link->ref();
 }
 
 QString failureMessage(const std::exception_ptr &failure)

@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The AioUtils authors
 // SPDX-License-Identifier: Apache-2.0
 
+#include <AioUtils/detail/tasklink.h>
 #include <AioUtils/network.h>
 
 #include <QtCore/qelapsedtimer.h>
@@ -135,7 +136,11 @@ QFuture<QByteArray> failed(QNetworkReply::NetworkError error, const QUrl &url,
     timeout, …). Takes ownership: the reply is deleted (deleteLater) once it finished.
 
     Canceling the future aborts the reply, whichever thread cancels it: directly, by
-    Group::cancel(), by leaving a yielding() loop, or by destroying the group. If someone else
+    Group::cancel(), by leaving a yielding() loop, or by destroying the group. Called while a
+    task of a group runs (see AioUtils::link()), the future is linked to that task: every way
+    of canceling the task (its own future, cancel(), CancelOnFailure, leaving yielding() early,
+    taskTimeout, the group's end) aborts the reply, also when the task's future is one made of
+    it, as in \c{spawn([&] { return fetch(&nam, request).then(parse); })}. If someone else
     aborts or deletes the reply before it finished, the future is canceled. Qt
     reports an expired transfer timeout as a cancellation too; toFuture() tells the two apart by
     how long the transfer had been quiet, and makes the timeout a NetworkError (call toFuture()
@@ -165,6 +170,8 @@ QFuture<QByteArray> toFuture(QNetworkReply *reply)
     QPromise<QByteArray> promise;
     promise.start();
     QFuture<QByteArray> future = promise.future();
+    // Started by a task: canceling the task aborts the reply.
+    detail::linkToCurrentTask(QFuture<void>(future));
     if (reply->thread() == QThread::currentThread()) {
         new ReplyFollower(reply, std::move(promise));
     } else {

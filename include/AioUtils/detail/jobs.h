@@ -75,6 +75,88 @@ private:
     std::tuple<Args...> m_args;
 };
 
+// Callables taking QPromise<T> & first, as QtConcurrent::run() allows: PromiseOf<F>::value tells,
+// and ::Type is the T. Found from the callable's parameter list (a function, or a class with one
+// operator(), a lambda), since there is no T to ask std::is_invocable about.
+template<typename A> struct PromiseParam : std::false_type
+{
+};
+template<typename T> struct PromiseParam<QPromise<T> &> : std::true_type
+{
+    using Type = T;
+};
+template<typename M> struct FirstParamOfMember
+{
+    using Type = void;
+};
+#define AIOUTILS_FIRST_PARAM_OF_MEMBER(QUALIFIERS) \
+    template<typename C, typename R, typename A, typename... As> \
+    struct FirstParamOfMember<R (C::*)(A, As...) QUALIFIERS> \
+    { \
+        using Type = A; \
+    };
+AIOUTILS_FIRST_PARAM_OF_MEMBER()
+AIOUTILS_FIRST_PARAM_OF_MEMBER(const)
+AIOUTILS_FIRST_PARAM_OF_MEMBER(noexcept)
+AIOUTILS_FIRST_PARAM_OF_MEMBER(const noexcept)
+#undef AIOUTILS_FIRST_PARAM_OF_MEMBER
+template<typename F, typename = void> struct FirstParam
+{
+    using Type = void;
+};
+template<typename R, typename A, typename... As> struct FirstParam<R (*)(A, As...)>
+{
+    using Type = A;
+};
+template<typename R, typename A, typename... As> struct FirstParam<R (*)(A, As...) noexcept>
+{
+    using Type = A;
+};
+template<typename F>
+struct FirstParam<F, std::void_t<decltype(&F::operator())>>
+    : FirstParamOfMember<decltype(&F::operator())>
+{
+};
+template<typename F> using PromiseOf = PromiseParam<typename FirstParam<std::decay_t<F>>::Type>;
+
+// Whether f(promise, args...) is what spawn(f, args...) means.
+template<typename F, typename... Args> constexpr bool takesPromise()
+{
+    if constexpr (PromiseOf<F>::value)
+        return std::is_invocable_v<std::decay_t<F>, QPromise<typename PromiseOf<F>::Type> &,
+                                   std::decay_t<Args>...>;
+    else
+        return false;
+}
+
+// Whether spawn(f, args...) and post(f, args...) take these: f(args...), or f(promise, args...).
+template<typename F, typename... Args>
+constexpr bool isTask =
+        std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...> || takesPromise<F, Args...>();
+
+// A stored call of f(promise, args...).
+template<typename T, typename F, typename... Args> class PromiseCall
+{
+public:
+    template<typename G, typename... A>
+    explicit PromiseCall(G &&f, A &&...args)
+        : m_f(std::forward<G>(f)), m_args(std::forward<A>(args)...)
+    {
+    }
+    void operator()(QPromise<T> &promise)
+    {
+        std::apply(
+                [this, &promise](auto &&...args) {
+                    std::invoke(std::move(m_f), promise, std::forward<decltype(args)>(args)...);
+                },
+                std::move(m_args));
+    }
+
+private:
+    F m_f;
+    std::tuple<Args...> m_args;
+};
+
 template<typename T> struct FutureValue
 {
     static constexpr bool isFuture = false;
@@ -101,6 +183,7 @@ protected:
     // receives the result as a QVariant too.
     virtual Outcome execute(std::exception_ptr *failure, TaskResults *results) = 0;
     bool isCurrent() const { return m_link.isCurrent(); }
+    void cancelWith(const QFuture<void> &future) { m_link.cancelWith(future); }
 
 private:
     TaskLink m_link; // declared first: destroyed after the promise of the derived class is final
@@ -230,6 +313,59 @@ protected:
     }
 
 private:
+    std::optional<C> m_call;
+};
+
+// Thread-pool work that takes QPromise<T> & (spawn() or post()): it polls isCanceled(), reports
+// progress and adds any number of results, each one a result of the task. Its promise is the
+// caller's future; posted work, which has none, gets one of its own that the group cancels.
+template<typename T, typename C, bool HandsFuture>
+class PromiseJob final : public ThreadPoolJobBase, public Caller<T, HandsFuture>
+{
+    using Base = Caller<T, HandsFuture>;
+
+public:
+    PromiseJob(QThreadPool *pool, C &&call)
+        : ThreadPoolJobBase(pool), m_call(std::in_place, std::move(call))
+    {
+    }
+    bool isCanceled() const override { return Base::isCanceled(); }
+    std::optional<QFuture<void>> cancelHandle() const override { return Base::cancelHandle(); }
+
+protected:
+    Outcome execute(std::exception_ptr *failure, TaskResults *results) override
+    {
+        Outcome outcome = Outcome::Canceled;
+        if constexpr (HandsFuture) {
+            if (!Base::isCanceled())
+                outcome = callWith(Base::promise(), failure, results);
+        } else if (isCurrent()) {
+            QPromise<T> promise;
+            promise.start();
+            cancelWith(QFuture<void>(promise.future())); // cancel() and the deadline reach it
+            outcome = callWith(promise, failure, results);
+            if (outcome == Outcome::Succeeded && promise.isCanceled())
+                outcome = Outcome::Canceled;
+            promise.finish();
+        }
+        m_call.reset();
+        return Base::settle(outcome, *failure, results != nullptr);
+    }
+
+private:
+    Outcome callWith(QPromise<T> &promise, std::exception_ptr *failure, TaskResults *results)
+    {
+        try {
+            (*m_call)(promise);
+        } catch (...) {
+            *failure = std::current_exception();
+            return Outcome::Failed;
+        }
+        if (results && !promise.isCanceled())
+            *results = resultsOf(promise.future());
+        return Outcome::Succeeded;
+    }
+
     std::optional<C> m_call;
 };
 

@@ -106,6 +106,8 @@ public:
     TaskRef cancelWith(const QFuture<void> &future);
     // A queued future job's work made `future`: canceled with the task, like linked work.
     void setInnerWork(const QFuture<void> &future);
+    // The task, to link work to it later; a null ref once it was canceled or timed out.
+    TaskRef ref();
     void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
 
 private:
@@ -175,6 +177,7 @@ private:
     TaskScope *m_outer;
     friend class GroupCore;
     friend AIOUTILS_CORE_EXPORT TaskRef linkToCurrentTask(const QFuture<void> &work);
+    friend AIOUTILS_CORE_EXPORT TaskRef currentTask();
 };
 
 // Ties `work` to the task this thread runs (its synchronous part: inside the callable, or the
@@ -182,6 +185,12 @@ private:
 // future or its deadline) cancels `work` too. Returns the task, to link more to it later; a null
 // ref, doing nothing, outside a task.
 AIOUTILS_CORE_EXPORT TaskRef linkToCurrentTask(const QFuture<void> &work);
+
+// The task this thread runs, to link work to it later (see TaskRef); a null ref outside a task.
+AIOUTILS_CORE_EXPORT TaskRef currentTask();
+
+// The task this thread runs, to link work to it later (see TaskRef); a null ref outside a task.
+AIOUTILS_CORE_EXPORT TaskRef currentTask();
 
 } // namespace detail
 } // namespace AioUtils
