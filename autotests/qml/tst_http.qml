@@ -150,8 +150,41 @@ TestCase {
         wait(0);
     }
 
-    // Requests are the task's only while its function runs; they are canceled with the task, not
-    // when it settles.
+    // A request started in a reaction of the task's own promises is the task's too.
+    function test_cancelAbortsARequestOfAReaction() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 1 });
+        const aborted = testServer.abortedCount;
+        let second = null;
+        pool.spawn(() => Http.get(testServerUrl + "/hello").then(() => {
+            second = Http.get(testServerUrl + "/slow");
+            return second;
+        }).then(body => body.length));
+        tryVerify(() => second !== null);
+        tryCompare(testServer, "inFlight", 1);
+        pool.cancel();
+        tryCompare(testServer, "abortedCount", aborted + 1);
+        compare(testServer.inFlight, 0);
+        compare(pool.failedCount, 0);
+        wait(0);
+    }
+
+    // taskTimeout aborts the task's requests, and fails the task.
+    function test_timeoutAbortsTheRequest() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 1, taskTimeout: 100 });
+        const aborted = testServer.abortedCount;
+        const messages = [];
+        pool.taskFailed.connect(message => messages.push(message));
+        pool.spawn(() => Http.get(testServerUrl + "/hello").then(() => Http.get(testServerUrl + "/slow")));
+        tryCompare(pool, "idle", true, 10000);
+        compare(pool.failedCount, 1);
+        compare(messages, ["task timed out after 100 ms (taskTimeout)"]);
+        compare(pool.failures(), messages);
+        tryCompare(testServer, "abortedCount", aborted + 1);
+        compare(testServer.inFlight, 0);
+        wait(0);
+    }
+
+    // A task's requests are canceled with the task, not when it settles.
     function test_ownershipEndsWithTheSynchronousPart() {
         const pool = createTemporaryObject(poolComponent, testCase, { size: 1 });
         const aborted = testServer.abortedCount;
@@ -161,7 +194,7 @@ TestCase {
             // Still running after the task has resolved: not canceled by the settlement.
             Http.get(testServerUrl + "/echo/late?delay=200").then(text => late = text);
             return Http.get(testServerUrl + "/hello").then(() => {
-                // Started in a reaction, after the function returned: not the task's.
+                // Started in a reaction: the task's, but the task succeeds right after.
                 inner = Http.get(testServerUrl + "/echo/inner?delay=200");
                 return 1;
             });

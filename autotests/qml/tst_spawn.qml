@@ -212,6 +212,19 @@ TestCase {
         compare(results, [0, 1, 2]);
     }
 
+    function test_taskTimeout() {
+        const pool = createTemporaryObject(poolComponent, testCase, { size: 2, taskTimeout: 50 });
+        compare(pool.taskTimeout, 50);
+        const messages = [];
+        pool.taskFailed.connect(message => messages.push(message));
+        pool.spawn(() => new Promise(() => {})); // never settles
+        pool.spawn(() => resolveLater(10, "in time"));
+        tryCompare(pool, "idle", true);
+        compare(pool.failedCount, 1);
+        compare(messages, ["task timed out after 50 ms (taskTimeout)"]);
+        compare(pool.failures(), messages);
+    }
+
     function test_cancelOnFailure() {
         const bag = createTemporaryObject(bagComponent, testCase,
                                           { failurePolicy: Group.CancelOnFailure });

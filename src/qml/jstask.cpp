@@ -228,9 +228,12 @@ QFuture<QVariant> JsTaskHostCore::start(const QJSValue &fn,
 
     // An Http.get() promise carries its request, which may have been started before this
     // function (`const p = Http.get(url); pool.spawn(() => p)`): it is the task's too.
-    if (const auto *request = qobject_cast<QmlHttpRequest *>(
-                value.property(QStringLiteral("request")).toQObject()))
-        detail::linkToCurrentTask(request->future());
+    if (auto *request = qobject_cast<QmlHttpRequest *>(
+                value.property(QStringLiteral("request")).toQObject())) {
+        const detail::TaskRef task = detail::linkToCurrentTask(request->future());
+        if (!request->task())
+            request->setTask(task); // its reactions are the task's too
+    }
     auto task = std::make_shared<JsTask>(self);
     m_pending.insert(task.get(), task);
     const QFuture<QVariant> future = task->future();

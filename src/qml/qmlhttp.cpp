@@ -17,9 +17,32 @@ namespace {
 
 // Makes the promise of one request. The promise listens to the request's signals and lets go of
 // them once settled; while it is pending, those connections keep it and the request alive, so
-// `Http.get(url).then(show)` needs no variable to hold it.
+// `Http.get(url).then(show)` needs no variable to hold it. Its then(), and that of every promise
+// then() makes of it (catch() and finally() call then()), runs each reaction as part of the
+// request's task, so that the requests a reaction starts belong to the task too.
 const char promiseMaker[] = R"js(
-(function (request) {
+(function (request, reactions) {
+    function scoped(reaction) {
+        if (typeof reaction !== "function")
+            return reaction;
+        return function (value) {
+            reactions.enter(request);
+            try {
+                return reaction(value);
+            } finally {
+                reactions.leave();
+            }
+        };
+    }
+    function chained(promise) {
+        const then = promise.then;
+        Object.defineProperty(promise, "then", {
+            value: function (onFulfilled, onRejected) {
+                return chained(then.call(this, scoped(onFulfilled), scoped(onRejected)));
+            }
+        });
+        return promise;
+    }
     const promise = new Promise(function (resolve, reject) {
         function done() {
             request.succeeded.disconnect(succeeded);
@@ -40,7 +63,7 @@ const char promiseMaker[] = R"js(
         request.failed.connect(failed);
     });
     Object.defineProperty(promise, "request", { value: request });
-    return promise;
+    return chained(promise);
 })
 )js";
 
@@ -78,11 +101,14 @@ QFuture<QByteArray> refused(const QUrl &url, const QString &message)
 
     A request started while a spawned function runs (its synchronous part, before it returns)
     belongs to that function's task: when the task is canceled (\c cancel(), \c CancelOnFailure,
-    or the group destroyed), the request is aborted. So is the request of an Http.get() promise
-    the function returns. This holds for a promise derived from it too, as in
-    \c{pool.spawn(() => Http.get(url).then(parse))}. Requests started later, in a promise
-    reaction, are not the task's; neither are those of a function that did not return a promise
-    (its task has ended). When the task settles, requests of its own still running go on.
+    \c taskTimeout, or the group destroyed), the request is aborted. So is the request of an
+    Http.get() promise the function returns. This holds for a promise derived from it too, as in
+    \c{pool.spawn(() => Http.get(url).then(parse))}, and for requests started later in a
+    reaction of the task's own promises (a \c then(), \c catch() or \c finally() callback on
+    an Http.get() promise of the task, or on a promise such a call made), as in
+    \c{pool.spawn(() => Http.get(index).then(page => Http.get(linkOf(page))))}. Requests of a
+    function that did not return a promise are not the task's (its task has ended). When the task
+    settles, requests of its own still running go on; a task that fails or times out aborts them.
 */
 
 QmlHttp::QmlHttp(QQmlEngine *engine, QObject *parent) : QObject(parent), m_engine(engine) { }
@@ -118,10 +144,14 @@ QJSValue QmlHttp::get(const QUrl &url)
                                          "\"%1\"")
                                   .arg(url.toDisplayString())),
             url);
-    // Started by a spawned function: the request is its task's, and is aborted with it.
-    detail::linkToCurrentTask(request->future());
+    // Started by a spawned function, or a reaction of its task's promises: fetch() linked the
+    // request to the task, which aborts it when canceled; the request's own reactions run as
+    // part of that task.
+    request->setTask(detail::currentTask());
+    if (m_reactions.isUndefined())
+        m_reactions = m_engine->newQObject(new QmlHttpReactions);
     // No parent: the JavaScript heap owns the request.
-    return m_makePromise.call({ m_engine->newQObject(request) });
+    return m_makePromise.call({ m_engine->newQObject(request), m_reactions });
 }
 
 } // namespace AioUtils

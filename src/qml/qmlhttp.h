@@ -33,6 +33,7 @@ public:
 private:
     QQmlEngine *const m_engine;
     QJSValue m_makePromise;
+    QJSValue m_reactions; // a QmlHttpReactions, for the promises' then()
 };
 
 } // namespace AioUtils

@@ -65,4 +65,24 @@ void QmlHttpRequest::finish()
     Q_EMIT settled();
 }
 
+QmlHttpReactions::QmlHttpReactions() = default;
+
+QmlHttpReactions::~QmlHttpReactions() = default;
+
+void QmlHttpReactions::enter(QObject *request)
+{
+    auto entry = std::make_unique<Entry>();
+    if (const auto *http = qobject_cast<QmlHttpRequest *>(request); http && http->task()) {
+        entry->task = http->task();
+        entry->scope.emplace(entry->task);
+    }
+    m_entered.push_back(std::move(entry));
+}
+
+void QmlHttpReactions::leave()
+{
+    if (!m_entered.empty())
+        m_entered.pop_back();
+}
+
 } // namespace AioUtils
