@@ -73,6 +73,7 @@ private Q_SLOTS:
     void negativeWarnsAndMeansNone();
     void threadPoolTaskFailsInItsFuture();
     void postedTaskTimesOut();
+    void promiseCallableSeesTheTimeout();
     void futureWorkIsCanceledWithWhatItLinked();
     void queuedFutureWorkFailsInTheCallersFuture();
     void adoptedFutureIsCanceled();
@@ -148,6 +149,33 @@ void tst_Timeout::postedTaskTimesOut()
     QVERIFY_THROWS_EXCEPTION(TimeoutError, group.join(QDeadlineTimer(Patience)));
     QCOMPARE(group.failedCount(), 1);
     QCOMPARE(group.finishedCount(), 1);
+}
+
+void tst_Timeout::promiseCallableSeesTheTimeout()
+{
+    QThreadPool pool;
+    Group group;
+    group.setTaskTimeout(50);
+    // Without results, the future fails with the TimeoutError.
+    QFuture<void> quiet = group.spawn(&pool, [](QPromise<void> &promise) {
+        const QDeadlineTimer limit(Patience);
+        while (!promise.isCanceled() && !limit.hasExpired())
+            QThread::msleep(1);
+    });
+    // With results, which Qt cannot keep next to an exception, the future is canceled; the group
+    // records the TimeoutError either way.
+    QFuture<int> counting = group.spawn(&pool, [](QPromise<int> &promise) {
+        promise.addResult(1);
+        const QDeadlineTimer limit(Patience);
+        while (!promise.isCanceled() && !limit.hasExpired())
+            QThread::msleep(1);
+    });
+    QVERIFY_THROWS_EXCEPTION(TimeoutError, group.join(QDeadlineTimer(Patience)));
+    pool.waitForDone();
+    QCOMPARE(timeoutOf(quiet), 50);
+    QVERIFY(counting.isCanceled());
+    QCOMPARE(timeoutOf(counting), -1);
+    QCOMPARE(group.failedCount(), 2);
 }
 
 void tst_Timeout::futureWorkIsCanceledWithWhatItLinked()
@@ -327,6 +355,8 @@ void tst_Timeout::deadlineRacesTheEnd()
         } catch (const TimeoutError &) {
         }
         QVERIFY(group.isIdle());
+        // A timed-out callable runs on (it cannot be stopped) and finishes its future later.
+        pool.waitForDone();
         int timedOut = 0;
         for (const QFuture<int> &future : std::as_const(futures)) {
             QVERIFY(future.isFinished());

@@ -134,7 +134,7 @@ private:
 
     // The non-template core behind spawn() and post().
     detail::TaskLink adopt();
-    detail::TaskLink reserve(bool needsGroupThread, const QFuture<void> *cancelHandle);
+    detail::TaskLink reserve(bool needsGroupThread, const detail::CallerFuture *cancelHandle);
     void enqueue(detail::Job *job);
     void adoptFinished(detail::Outcome outcome, std::exception_ptr failure,
                        detail::TaskResults results);
@@ -207,7 +207,7 @@ auto Group::submitCall(QThreadPool *pool, F &&f, Args &&...args)
 template<typename Job> auto Group::startOrQueue(Job *job)
 {
     auto handed = job->handed();
-    const std::optional<QFuture<void>> handle = job->cancelHandle();
+    const std::optional<detail::CallerFuture> handle = job->cancelHandle();
     if (detail::TaskLink link = reserve(false, handle ? &*handle : nullptr))
         job->start(std::move(link));
     else

@@ -249,6 +249,35 @@ Group::~Group()
     QFuture<R>, it is called on the group's thread and the task ends when that future does;
     otherwise it runs on QThreadPool::globalInstance(). Returns the task's QFuture<R>; canceling
     it before the task started means the task never starts. Thread-safe.
+
+    As with QtConcurrent::run(), \a f may take a QPromise<R> & first and return void:
+    f(promise, args...) runs on the thread pool, and the promise is the task's future. Through it
+    the work sees that the task was canceled (QPromise::isCanceled(): by the future, cancel(),
+    taskTimeout, the group's end), reports progress (seen on the future), and adds any number of
+    results, each one a result of the task (in order in a Bag).
+
+    Canceling a running task's future cancels the work it linked (see AioUtils::link()); for
+    future-returning work started from the queue, it cancels the work's future too, and the
+    caller's future finishes at once.
+*/
+
+/*!
+    \fn template <typename T> QFuture<T> AioUtils::link(QFuture<T> future)
+    \relates AioUtils::Group
+    Called while a task of a group runs (its synchronous part: inside the callable, on whichever
+    thread runs it), ties \a future to that task and returns it: every way of canceling the task
+    (its own future, Group::cancel(), CancelOnFailure, leaving yielding() early, taskTimeout,
+    destroying the group) cancels \a future too, and so does the task's failure. A task that
+    succeeds leaves what it linked running. Outside a task, and for a finished or
+    default-constructed future, it returns \a future and does nothing else. A future linked to a
+    task that is already canceled is canceled at once. fetch() and toFuture() link their
+    requests themselves.
+    \code
+    pool.spawn([&] {
+        QFuture<Raw> raw = AioUtils::link(QtConcurrent::run(load, path));
+        return raw.then(summarize);   // canceling the task cancels both
+    });
+    \endcode
 */
 
 /*!
@@ -288,7 +317,7 @@ bool Group::collectsResults() const noexcept
     return d_func()->core->keepsResults();
 }
 
-detail::TaskLink Group::reserve(bool needsGroupThread, const QFuture<void> *cancelHandle)
+detail::TaskLink Group::reserve(bool needsGroupThread, const detail::CallerFuture *cancelHandle)
 {
     Q_D(Group);
     std::lock_guard lock(d->core->mutex);
@@ -509,9 +538,8 @@ int Group::taskTimeout() const
 }
 
 /*!
-    \property AioUtils::Group::taskTimeout
-    How long, in milliseconds, a task may run; 0 (the default) means no limit. A task still
-    running that long after it started is canceled, with everything linked to it (see
+    Sets how long, in milliseconds, a task may run to \a ms; 0 (the default) means no limit. A task
+   still running that long after it started is canceled, with everything linked to it (see
     AioUtils::link()), and fails with TimeoutError: counted in failedCount, signaled with
     taskFailed(), recorded in failures() and rethrown by join(), and under CancelOnFailure it
     cancels the round. Time spent queued (waiting for a slot, for a paused group, or for a
@@ -519,10 +547,11 @@ int Group::taskTimeout() const
     begins to run it, future-returning work's when it is called, an adopted future's when it is
     adopted. A task whose future the group made (spawn() of a callable that runs on a thread
     pool, or queued future-returning work) finishes with TimeoutError in that future; an adopted
-    future, or the one future-returning work gave when it started at once, is canceled. A
-    thread-pool callable cannot be stopped: it sees the cancellation through a QPromise it
-    takes, and what it returns or throws later no longer counts (a failure is still signaled
-    and recorded in failures()).
+    future, or the one future-returning work gave when it started at once, is canceled; so is the
+    future of a callable taking QPromise<T> & with a result type, which may hold results already
+    (Qt cannot keep an exception next to results). A thread-pool callable cannot be stopped: it
+    sees the cancellation through a QPromise it takes, and what it returns or throws later no
+    longer counts (a failure is still signaled and recorded in failures()).
 
     A change applies to tasks that start afterwards. A negative value warns and means 0. All
     deadlines share one timer on the group's thread, so a timeout costs no QTimer per task.

@@ -119,7 +119,7 @@ void GroupCore::keepResults(bool ordered)
     results->ordered = ordered;
 }
 
-TaskLink GroupCore::reserveLocked(bool needsGroupThread, const QFuture<void> *cancelHandle)
+TaskLink GroupCore::reserveLocked(bool needsGroupThread, const CallerFuture *cancelHandle)
 {
     // Behind queued tasks it queues too: spawn order is start order.
     if (!queue.empty() || !mayStartLocked(nullptr) || (needsGroupThread && !onGroupThread()))
@@ -477,13 +477,22 @@ void GroupCore::cancelLocked(Aftermath &after)
     changedLocked();
 }
 
-TaskLink GroupCore::linkLocked(const QFuture<void> *cancelHandle, qint64 sequence)
+TaskLink GroupCore::linkLocked(const CallerFuture *cancelHandle, qint64 sequence)
 {
     ++running;
     TaskLink link(self.lock(), epoch, sequence, results != nullptr, timeoutMs);
-    if (cancelHandle)
-        registerLocked(link, *cancelHandle, Role::Made);
+    if (cancelHandle) {
+        registerLocked(link, cancelHandle->future, Role::Made);
+        slots[std::size_t(link.m_slot)].onTimeout = cancelHandle->onTimeout;
+    }
     return link;
+}
+
+void GroupCore::whileLive(const TaskLink &link, void (*fn)(void *), void *context)
+{
+    std::lock_guard lock(mutex);
+    if (isLiveLocked(link.m_epoch, link.m_slot, link.m_serial))
+        fn(context);
 }
 
 GroupCore::Slot &GroupCore::slotLocked(TaskLink &link)
@@ -665,10 +674,24 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
         // (Neither reportException() nor cancel() runs user code.)
         if (slot.own->isFinished())
             return;
-        if (slot.ownMade)
-            QFutureInterfaceBase::get(*slot.own).reportException(error); // cancels it too
-        else
+        if (slot.ownMade && slot.onTimeout != TimeoutMode::Cancel) {
+            QFutureInterfaceBase state = QFutureInterfaceBase::get(*slot.own);
+            if (slot.onTimeout == TimeoutMode::FailUnlessResults) {
+                // The work adds its value under this lock while the task runs: a value there
+                // means the work has ended, and its report is on the way.
+                QMutexLocker futureLock(&state.mutex());
+                if (state.resultStoreBase().count() > 0)
+                    return;
+            }
+            state.reportException(error); // cancels it too
+            // The work, which finishes this future without the group's lock, may have finished
+            // it between the two calls: then the exception was ignored, and the work's report
+            // is on the way.
+            if (slot.own->isFinished() && !slot.own->isCanceled())
+                return;
+        } else {
             slot.own->cancel();
+        }
     }
     Slot ended = std::exchange(slot, {});
     freeSlots.push_back(index);
@@ -697,7 +720,7 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
         }
         queue.pop_front();
         --queued;
-        const std::optional<QFuture<void>> handle = job->cancelHandle();
+        const std::optional<CallerFuture> handle = job->cancelHandle();
         link = linkLocked(handle ? &*handle : nullptr, job->sequence());
         changedLocked();
         return job;

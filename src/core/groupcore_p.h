@@ -67,7 +67,7 @@ public:
     // A task that may start now (nothing queued before it, a free slot, room in a Bag, and the
     // group's thread when it needs it): counted as spawned and running, with the link it reports
     // through. Else a null link, and the caller queues the job.
-    TaskLink reserveLocked(bool needsGroupThread, const QFuture<void> *cancelHandle);
+    TaskLink reserveLocked(bool needsGroupThread, const CallerFuture *cancelHandle);
     // Queues `job` in spawn order; returns whether the queue's front may start now (then the
     // caller pumps).
     bool enqueueLocked(Job *job);
@@ -95,6 +95,7 @@ public:
     // The task's own future was canceled (or failed): what it linked is canceled.
     void cancelLinked(const TaskRef &ref);
     TaskRef refOf(TaskLink &link);
+    void whileLive(const TaskLink &link, void (*fn)(void *), void *context);
     // Which cancel() the group is at: a task whose epoch is older was canceled.
     quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
     void follow(std::unique_ptr<Follower> follower);
@@ -260,7 +261,7 @@ private:
         return running == 0 && queued == 0 && settling == 0
                 && (!results || results->undelivered == 0);
     }
-    TaskLink linkLocked(const QFuture<void> *cancelHandle, qint64 sequence);
+    TaskLink linkLocked(const CallerFuture *cancelHandle, qint64 sequence);
     // Whether the task of (epoch, slot, serial) still runs in this round: not canceled, not
     // timed out, not ended.
     bool isLiveLocked(quint64 taskEpoch, int slot, quint64 serial) const
@@ -368,12 +369,13 @@ private:
         // The future the task's caller holds: the one the group made for spawn(), an adopted
         // one, or the one future-returning work gave.
         std::optional<QFuture<void>> own;
-        std::optional<QFuture<void>> work; // the first future linked to the task
-        std::vector<QFuture<void>> more;   // the others
-        quint64 serial = 0;                // the task that holds the slot; 0 when free
-        qint64 sequence = -1;              // its place in an OrderedBag
-        bool ownMade = false;              // `own` is the group's: a timeout fails it
-        bool ownWatched = false;           // a watcher hears when `own` is canceled
+        std::optional<QFuture<void>> work;         // the first future linked to the task
+        std::vector<QFuture<void>> more;           // the others
+        quint64 serial = 0;                        // the task that holds the slot; 0 when free
+        qint64 sequence = -1;                      // its place in an OrderedBag
+        bool ownMade = false;                      // `own` is the group's: a timeout fails it
+        TimeoutMode onTimeout = TimeoutMode::Fail; // how, when ownMade
+        bool ownWatched = false;                   // a watcher hears when `own` is canceled
         // Moves the futures to `out` (the caller's own future too when `withOwn`).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };

@@ -83,6 +83,14 @@ TaskRef TaskLink::ref()
     return {};
 }
 
+void TaskLink::whileLive(void (*fn)(void *), void *context)
+{
+    if (!m_armed)
+        return;
+    if (const auto core = m_core.lock())
+        core->whileLive(*this, fn, context);
+}
+
 void TaskLink::setInnerWork(const QFuture<void> &future)
 {
     if (!m_armed)

@@ -14,7 +14,8 @@ namespace AioUtils {
 
     The group records it (failures(), taskFailed(), failedCount) and join() rethrows it like any
     failure. A timed-out task whose future the group made (spawn() of a callable) finishes with
-    it in that future; an adopted future, or the one future-returning work gave, is canceled.
+    it in that future; an adopted future, or the one future-returning work gave, is canceled (see
+    Group::setTaskTimeout() for the one exception).
 */
 
 /*!

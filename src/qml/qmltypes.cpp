@@ -17,8 +17,10 @@ namespace AioUtils {
     Same properties and signals as the C++ class: \c maxConcurrency (0: unlimited),
     \c failurePolicy (\c Group.ContinueOnFailure, \c Group.CancelOnFailure), the counters
     \c spawnedCount, \c queuedCount, \c runningCount, \c finishedCount, \c failedCount, \c idle,
-    \c paused (queued functions wait while it is true), and the signals \c taskFailed(message)
-    and \c finished(). \c cancel() cancels the round.
+    \c paused (queued functions wait while it is true), \c taskTimeout (milliseconds, 0: none; a
+    task whose promise has not settled that long after its function was called fails with
+    "task timed out after N ms (taskTimeout)", and its Http.get() requests are aborted), and the
+    signals \c taskFailed(message) and \c finished(). \c cancel() cancels the round.
 
     \code
     Group {
@@ -46,9 +48,10 @@ namespace AioUtils {
     failure the same way. A queued \a fn is not called before its slot is free, so a Pool limits
     how many promises are pending at once.
 
-    A canceled task (cancel(), \c CancelOnFailure, the group destroyed) ignores how its promise
-    settles later. JavaScript promises cannot be canceled; a promise from Http.get() can, and is
-    aborted with its task (see HttpRequest).
+    A canceled task (cancel(), \c CancelOnFailure, \c taskTimeout, the group destroyed) ignores
+    how its promise settles later. JavaScript promises cannot be canceled; a promise from
+    Http.get() can, and is aborted with its task (see Http), including one started in a reaction
+    of the task's own Http.get() promises.
 
     Not a function: a TypeError is thrown.
 */

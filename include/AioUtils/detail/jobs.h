@@ -50,7 +50,7 @@ public:
     // The caller's future: the group's cancel() reaches the started task through it (and, for
     // future-returning work, through the work's own future too once the work has made it).
     // Posted work has none.
-    virtual std::optional<QFuture<void>> cancelHandle() const = 0;
+    virtual std::optional<CallerFuture> cancelHandle() const = 0;
     // Starts the work; the job owns itself from here on.
     virtual void start(TaskLink link) = 0;
 
@@ -184,6 +184,8 @@ protected:
     virtual Outcome execute(std::exception_ptr *failure, TaskResults *results) = 0;
     bool isCurrent() const { return m_link.isCurrent(); }
     void cancelWith(const QFuture<void> &future) { m_link.cancelWith(future); }
+    int timeoutMs() const noexcept { return m_link.timeoutMs(); }
+    template<typename F> void whileLive(F &&fn) { m_link.whileLive(std::forward<F>(fn)); }
 
 private:
     TaskLink m_link; // declared first: destroyed after the promise of the derived class is final
@@ -235,7 +237,10 @@ public:
     // Canceled while queued means never started.
     bool isCanceled() const { return m_promise.isCanceled(); }
     // The group's cancel() reaches the started task through the caller's future.
-    std::optional<QFuture<void>> cancelHandle() const { return QFuture<void>(m_promise.future()); }
+    std::optional<CallerFuture> cancelHandle(TimeoutMode onTimeout) const
+    {
+        return CallerFuture { QFuture<void>(m_promise.future()), onTimeout };
+    }
     // Where a value of the work goes: the caller's future.
     auto keeper()
     {
@@ -277,7 +282,7 @@ public:
 
     Handed handed() const { return {}; }
     bool isCanceled() const { return false; }
-    std::optional<QFuture<void>> cancelHandle() const { return std::nullopt; }
+    std::optional<CallerFuture> cancelHandle(TimeoutMode) const { return std::nullopt; }
     // No future: nothing to keep the value for, so the task's result may have it.
     std::nullptr_t keeper() { return nullptr; }
     Outcome settle(Outcome outcome, const std::exception_ptr &, bool) { return outcome; }
@@ -296,7 +301,11 @@ public:
     {
     }
     bool isCanceled() const override { return Base::isCanceled(); }
-    std::optional<QFuture<void>> cancelHandle() const override { return Base::cancelHandle(); }
+    std::optional<CallerFuture> cancelHandle() const override
+    {
+        return Base::cancelHandle(std::is_void_v<R> ? TimeoutMode::Fail
+                                                    : TimeoutMode::FailUnlessResults);
+    }
 
 protected:
     Outcome execute(std::exception_ptr *failure, TaskResults *results) override
@@ -305,8 +314,22 @@ protected:
         // work, which has none, whether the task still belongs to the group's round. Nothing
         // reaches posted work once it runs.
         Outcome outcome = Outcome::Canceled;
-        if (!Base::isCanceled() && (HandsFuture || isCurrent()))
-            outcome = callWork<R>(*m_call, failure, results, Base::keeper());
+        if (!Base::isCanceled() && (HandsFuture || isCurrent())) {
+            if constexpr (HandsFuture && !std::is_void_v<R>) {
+                if (timeoutMs() > 0) {
+                    // With a deadline, the value goes to the caller's future only while the
+                    // task runs (TimeoutMode::FailUnlessResults).
+                    auto keep = Base::keeper();
+                    outcome = callWork<R>(*m_call, failure, results, [this, &keep](R &&value) {
+                        whileLive([&] { keep(std::move(value)); });
+                    });
+                } else {
+                    outcome = callWork<R>(*m_call, failure, results, Base::keeper());
+                }
+            } else {
+                outcome = callWork<R>(*m_call, failure, results, Base::keeper());
+            }
+        }
         // The work's captures go now, on this thread, not after the group has seen the end.
         m_call.reset();
         return Base::settle(outcome, *failure, results != nullptr);
@@ -330,7 +353,10 @@ public:
     {
     }
     bool isCanceled() const override { return Base::isCanceled(); }
-    std::optional<QFuture<void>> cancelHandle() const override { return Base::cancelHandle(); }
+    std::optional<CallerFuture> cancelHandle() const override
+    {
+        return Base::cancelHandle(std::is_void_v<T> ? TimeoutMode::Fail : TimeoutMode::Cancel);
+    }
 
 protected:
     Outcome execute(std::exception_ptr *failure, TaskResults *results) override
@@ -408,7 +434,12 @@ class FutureJob final : public Job, public Caller<T, HandsFuture>
 public:
     explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { }
     bool isCanceled() const override { return Base::isCanceled(); }
-    std::optional<QFuture<void>> cancelHandle() const override { return Base::cancelHandle(); }
+    // Results reach the caller's future on the group's thread once the work's future finished,
+    // which ends the task: a timeout (on that thread too) finds none.
+    std::optional<CallerFuture> cancelHandle() const override
+    {
+        return Base::cancelHandle(TimeoutMode::Fail);
+    }
 
     void start(TaskLink link) override
     {

@@ -24,6 +24,20 @@ class GroupCore;
 
 enum class Outcome : quint8 { Succeeded, Failed, Canceled };
 
+// What a timeout does to the future a group made for a task's caller. Qt cannot keep an
+// exception next to results in one future (it leaks them), so the TimeoutError goes into it only
+// when no result can be there: Fail (no result before the task ends), FailUnlessResults (the
+// work adds its one result under the group's lock when it has a deadline: a future holding it
+// has ended), Cancel (work that adds results itself, at any time, through a QPromise).
+enum class TimeoutMode : quint8 { Fail, FailUnlessResults, Cancel };
+
+// The future a group made for a task's caller, through which canceling the task reaches it.
+struct CallerFuture
+{
+    QFuture<void> future;
+    TimeoutMode onTimeout = TimeoutMode::Fail;
+};
+
 // The message of a task's failure, as taskFailed() carries it: what() of the exception (of the
 // one inside, for a QUnhandledException of QtConcurrent); "unknown exception" when it is no
 // std::exception.
@@ -108,6 +122,14 @@ public:
     void setInnerWork(const QFuture<void> &future);
     // The task, to link work to it later; a null ref once it was canceled or timed out.
     TaskRef ref();
+    // Calls `fn` under the group's lock if the task still runs (not canceled, not timed out).
+    // Work with a deadline adds its result this way (see TimeoutMode).
+    template<typename F> void whileLive(F &&fn)
+    {
+        whileLive([](void *f) { (*static_cast<std::remove_reference_t<F> *>(f))(); }, &fn);
+    }
+    void whileLive(void (*fn)(void *), void *context);
+    int timeoutMs() const noexcept { return m_timeoutMs; }
     void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
 
 private:
