@@ -123,7 +123,6 @@ void tst_Timeout::threadPoolTaskFailsInItsFuture()
         release.acquire();
         return 1;
     });
-    QTRY_VERIFY_WITH_TIMEOUT(future.isCanceled(), Patience);
     // The task is over for the group while the callable still runs: it cannot be stopped.
     QTRY_COMPARE_WITH_TIMEOUT(group.failedCount(), 1, Patience);
     QCOMPARE(group.runningCount(), 0);
@@ -276,7 +275,7 @@ void tst_Timeout::queuedTimeDoesNotCount()
     QFuture<int> second = group.spawn(&threads, [] { return 2; });
     QVERIFY(firstRuns.tryAcquire(1, Patience));
     // The first one times out; the second, waiting for the thread, does not.
-    QTRY_VERIFY_WITH_TIMEOUT(first.isCanceled(), Patience);
+    QTRY_COMPARE_WITH_TIMEOUT(group.failedCount(), 1, Patience);
     QVERIFY(!second.isFinished());
     release.release();
     QVERIFY_THROWS_EXCEPTION(TimeoutError, group.join(QDeadlineTimer(Patience)));

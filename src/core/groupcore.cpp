@@ -125,7 +125,7 @@ TaskLink GroupCore::reserveLocked(bool needsGroupThread, const CallerFuture *can
     if (!queue.empty() || !mayStartLocked(nullptr) || (needsGroupThread && !onGroupThread()))
         return {};
     const qint64 sequence = beginTaskLocked();
-    return linkLocked(cancelHandle, sequence);
+    return linkLocked(cancelHandle, sequence, !needsGroupThread);
 }
 
 bool GroupCore::enqueueLocked(Job *job)
@@ -139,7 +139,7 @@ bool GroupCore::enqueueLocked(Job *job)
 TaskLink GroupCore::adoptLocked()
 {
     const qint64 sequence = beginTaskLocked();
-    return linkLocked(nullptr, sequence);
+    return linkLocked(nullptr, sequence, false);
 }
 
 void GroupCore::adoptFinishedLocked(Outcome outcome, std::exception_ptr failure, TaskResults values,
@@ -477,7 +477,7 @@ void GroupCore::cancelLocked(Aftermath &after)
     changedLocked();
 }
 
-TaskLink GroupCore::linkLocked(const CallerFuture *cancelHandle, qint64 sequence)
+TaskLink GroupCore::linkLocked(const CallerFuture *cancelHandle, qint64 sequence, bool onPool)
 {
     ++running;
     TaskLink link(self.lock(), epoch, sequence, results != nullptr, timeoutMs);
@@ -485,14 +485,16 @@ TaskLink GroupCore::linkLocked(const CallerFuture *cancelHandle, qint64 sequence
         registerLocked(link, cancelHandle->future, Role::Made);
         slots[std::size_t(link.m_slot)].onTimeout = cancelHandle->onTimeout;
     }
+    if (onPool && timeoutMs > 0) {
+        // The worker that runs it notes when it begins, without the lock; the entry comes due
+        // first a timeout from now, and moves to the real deadline then.
+        Slot &slot = slotLocked(link);
+        slot.timing = link.m_timing = std::make_shared<TaskTiming>();
+        pushDeadlineLocked(
+                { std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs),
+                  link.m_slot, timeoutMs, link.m_serial });
+    }
     return link;
-}
-
-void GroupCore::whileLive(const TaskLink &link, void (*fn)(void *), void *context)
-{
-    std::lock_guard lock(mutex);
-    if (isLiveLocked(link.m_epoch, link.m_slot, link.m_serial))
-        fn(context);
 }
 
 GroupCore::Slot &GroupCore::slotLocked(TaskLink &link)
@@ -620,10 +622,15 @@ void GroupCore::cancelLinked(const TaskRef &ref)
 void GroupCore::armDeadlineLocked(TaskLink &link)
 {
     slotLocked(link);
-    const Deadline deadline { std::chrono::steady_clock::now()
-                                      + std::chrono::milliseconds(link.m_timeoutMs),
-                              link.m_slot, link.m_timeoutMs, link.m_serial };
-    // Start order is deadline order unless the timeout was lowered meanwhile.
+    pushDeadlineLocked(
+            { std::chrono::steady_clock::now() + std::chrono::milliseconds(link.m_timeoutMs),
+              link.m_slot, link.m_timeoutMs, link.m_serial });
+}
+
+void GroupCore::pushDeadlineLocked(const Deadline &deadline)
+{
+    // Start order is deadline order unless the timeout was lowered meanwhile, or an entry moved
+    // to a thread-pool task's real deadline.
     if (deadlines.empty() || deadlines.back().at <= deadline.at) {
         deadlines.push_back(deadline);
     } else {
@@ -655,9 +662,30 @@ void GroupCore::expireLocked(Aftermath &after)
     while (!deadlines.empty() && deadlines.front().at <= now) {
         const Deadline due = deadlines.front();
         deadlines.pop_front();
-        if (slots.size() > std::size_t(due.slot)
-            && slots[std::size_t(due.slot)].serial == due.serial)
-            timeOutLocked(due.slot, due.timeoutMs, after); // may cancel the round
+        if (slots.size() <= std::size_t(due.slot)
+            || slots[std::size_t(due.slot)].serial != due.serial)
+            continue; // the task has ended
+        if (const std::shared_ptr<TaskTiming> timing = slots[std::size_t(due.slot)].timing) {
+            // A thread-pool task: due a timeout after it began, which may be later than this.
+            const int state = timing->state.load(std::memory_order_acquire);
+            if (state == TaskTiming::Ended)
+                continue; // its report is on the way
+            const auto deadline = std::chrono::milliseconds(due.timeoutMs)
+                    + (state == TaskTiming::Queued
+                               ? now
+                               : std::chrono::steady_clock::time_point(
+                                       std::chrono::steady_clock::duration(
+                                               timing->startedNs.load(std::memory_order_relaxed))));
+            if (deadline > now) {
+                pushDeadlineLocked({ deadline, due.slot, due.timeoutMs, due.serial });
+                continue;
+            }
+            // It beat the timer to its end if it claimed the end first.
+            int running = TaskTiming::Running;
+            if (!timing->state.compare_exchange_strong(running, TaskTiming::TimedOut))
+                continue;
+        }
+        timeOutLocked(due.slot, due.timeoutMs, after); // may cancel the round
     }
     dropStaleDeadlinesLocked();
     if (!deadlines.empty())
@@ -668,7 +696,14 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
 {
     Slot &slot = slots[std::size_t(index)];
     const std::exception_ptr error = std::make_exception_ptr(TimeoutError(limitMs));
-    if (slot.own) {
+    if (slot.timing) {
+        // A thread-pool task, timed out by claiming it (see expireLocked()): decided. Its
+        // worker fails a future of the group's itself (Deferred), or sees it canceled.
+        if (slot.own && (!slot.ownMade || slot.onTimeout == TimeoutMode::Cancel))
+            slot.own->cancel();
+        else if (slot.own && slot.onTimeout == TimeoutMode::Fail)
+            QFutureInterfaceBase::get(*slot.own).reportException(error);
+    } else if (slot.own) {
         // Decided under the lock, against the future's own state, so the group and the future
         // agree: work that ended just now has its report on the way, and ends as it ended.
         // (Neither reportException() nor cancel() runs user code.)
@@ -676,13 +711,6 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
             return;
         if (slot.ownMade && slot.onTimeout != TimeoutMode::Cancel) {
             QFutureInterfaceBase state = QFutureInterfaceBase::get(*slot.own);
-            if (slot.onTimeout == TimeoutMode::FailUnlessResults) {
-                // The work adds its value under this lock while the task runs: a value there
-                // means the work has ended, and its report is on the way.
-                QMutexLocker futureLock(&state.mutex());
-                if (state.resultStoreBase().count() > 0)
-                    return;
-            }
             state.reportException(error); // cancels it too
             // The work, which finishes this future without the group's lock, may have finished
             // it between the two calls: then the exception was ignored, and the work's report
@@ -721,7 +749,7 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
         queue.pop_front();
         --queued;
         const std::optional<CallerFuture> handle = job->cancelHandle();
-        link = linkLocked(handle ? &*handle : nullptr, job->sequence());
+        link = linkLocked(handle ? &*handle : nullptr, job->sequence(), !job->needsGroupThread());
         changedLocked();
         return job;
     }

@@ -95,7 +95,6 @@ public:
     // The task's own future was canceled (or failed): what it linked is canceled.
     void cancelLinked(const TaskRef &ref);
     TaskRef refOf(TaskLink &link);
-    void whileLive(const TaskLink &link, void (*fn)(void *), void *context);
     // Which cancel() the group is at: a task whose epoch is older was canceled.
     quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
     void follow(std::unique_ptr<Follower> follower);
@@ -261,7 +260,9 @@ private:
         return running == 0 && queued == 0 && settling == 0
                 && (!results || results->undelivered == 0);
     }
-    TaskLink linkLocked(const CallerFuture *cancelHandle, qint64 sequence);
+    // A started task's link. A thread-pool task (`onPool`) with a deadline gets its TaskTiming
+    // and a deadline entry now, checked against when it really began once it comes due.
+    TaskLink linkLocked(const CallerFuture *cancelHandle, qint64 sequence, bool onPool);
     // Whether the task of (epoch, slot, serial) still runs in this round: not canceled, not
     // timed out, not ended.
     bool isLiveLocked(quint64 taskEpoch, int slot, quint64 serial) const
@@ -375,6 +376,7 @@ private:
         qint64 sequence = -1;                      // its place in an OrderedBag
         bool ownMade = false;                      // `own` is the group's: a timeout fails it
         TimeoutMode onTimeout = TimeoutMode::Fail; // how, when ownMade
+        std::shared_ptr<TaskTiming> timing;        // a thread-pool task's deadline
         bool ownWatched = false;                   // a watcher hears when `own` is canceled
         // Moves the futures to `out` (the caller's own future too when `withOwn`).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
@@ -399,6 +401,7 @@ private:
         quint64 serial;
     };
     void armDeadlineLocked(TaskLink &link);
+    void pushDeadlineLocked(const Deadline &deadline);
     void dropStaleDeadlinesLocked();
     std::deque<Deadline> deadlines;
     std::chrono::steady_clock::time_point timerDue = std::chrono::steady_clock::time_point::max();

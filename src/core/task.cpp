@@ -12,6 +12,8 @@
 #include <QtCore/qfuture.h>
 #include <QtCore/qthreadpool.h>
 
+#include <chrono>
+
 namespace AioUtils {
 namespace detail {
 
@@ -30,8 +32,8 @@ TaskLink::TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch, qint64
 TaskLink::TaskLink(TaskLink &&other) noexcept
     : m_core(std::move(other.m_core)), m_id(other.m_id), m_epoch(other.m_epoch),
       m_serial(other.m_serial), m_sequence(other.m_sequence), m_slot(other.m_slot),
-      m_timeoutMs(other.m_timeoutMs), m_armed(std::exchange(other.m_armed, false)),
-      m_wantsResults(other.m_wantsResults)
+      m_timeoutMs(other.m_timeoutMs), m_timing(std::move(other.m_timing)),
+      m_armed(std::exchange(other.m_armed, false)), m_wantsResults(other.m_wantsResults)
 {
 }
 
@@ -46,6 +48,7 @@ TaskLink &TaskLink::operator=(TaskLink &&other) noexcept
         m_sequence = other.m_sequence;
         m_slot = other.m_slot;
         m_timeoutMs = other.m_timeoutMs;
+        m_timing = std::move(other.m_timing);
         m_armed = std::exchange(other.m_armed, false);
         m_wantsResults = other.m_wantsResults;
     }
@@ -59,6 +62,14 @@ TaskLink::~TaskLink()
 
 void TaskLink::begin(const QFuture<void> *own)
 {
+    if (m_timing) {
+        // A thread-pool task: its deadline counts from now, and its group's timer learns of
+        // it without a lock.
+        m_timing->startedNs.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                                  std::memory_order_relaxed);
+        m_timing->state.store(TaskTiming::Running, std::memory_order_release);
+        return;
+    }
     if (!m_armed || (!own && m_timeoutMs <= 0))
         return;
     if (const auto core = m_core.lock())
@@ -81,14 +92,6 @@ TaskRef TaskLink::ref()
     if (const auto core = m_core.lock())
         return core->refOf(*this);
     return {};
-}
-
-void TaskLink::whileLive(void (*fn)(void *), void *context)
-{
-    if (!m_armed)
-        return;
-    if (const auto core = m_core.lock())
-        core->whileLive(*this, fn, context);
 }
 
 void TaskLink::setInnerWork(const QFuture<void> &future)
@@ -240,6 +243,7 @@ ThreadPoolJobBase *ThreadPoolJobBase::run()
     if (outcome != Outcome::Succeeded)
         results = {};
     TaskLink link = std::move(m_link);
+    link.claimEnd(); // ended: a timeout that comes now is too late
     ThreadPoolJobBase *ran = this;
     if (outcome == Outcome::Failed) {
         // The job's promise holds the exception too. Freed now, before the report hands the

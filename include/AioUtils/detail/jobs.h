@@ -12,6 +12,7 @@
 #include <AioUtils/aioutils_core_export.h>
 #include <AioUtils/detail/follow.h>
 #include <AioUtils/detail/tasklink.h>
+#include <AioUtils/timeouterror.h>
 
 #include <QtCore/qfuture.h>
 #include <QtCore/qpromise.h>
@@ -184,8 +185,8 @@ protected:
     virtual Outcome execute(std::exception_ptr *failure, TaskResults *results) = 0;
     bool isCurrent() const { return m_link.isCurrent(); }
     void cancelWith(const QFuture<void> &future) { m_link.cancelWith(future); }
+    bool claimEnd() noexcept { return m_link.claimEnd(); }
     int timeoutMs() const noexcept { return m_link.timeoutMs(); }
-    template<typename F> void whileLive(F &&fn) { m_link.whileLive(std::forward<F>(fn)); }
 
 private:
     TaskLink m_link; // declared first: destroyed after the promise of the derived class is final
@@ -246,6 +247,9 @@ public:
     {
         return [this](auto &&value) { m_promise.addResult(std::forward<decltype(value)>(value)); };
     }
+    // The task ran past its deadline: the caller's future fails with the TimeoutError. On the
+    // thread that owns the promise, before it adds a result.
+    void timedOut(int ms) { m_promise.setException(std::make_exception_ptr(TimeoutError(ms))); }
     // Settles the caller's future with how the work ended; returns how the task ended.
     // `keptElsewhere`: a Bag holds the value too.
     Outcome settle(Outcome outcome, const std::exception_ptr &failure, bool keptElsewhere)
@@ -285,6 +289,7 @@ public:
     std::optional<CallerFuture> cancelHandle(TimeoutMode) const { return std::nullopt; }
     // No future: nothing to keep the value for, so the task's result may have it.
     std::nullptr_t keeper() { return nullptr; }
+    void timedOut(int) { }
     Outcome settle(Outcome outcome, const std::exception_ptr &, bool) { return outcome; }
 };
 
@@ -303,8 +308,7 @@ public:
     bool isCanceled() const override { return Base::isCanceled(); }
     std::optional<CallerFuture> cancelHandle() const override
     {
-        return Base::cancelHandle(std::is_void_v<R> ? TimeoutMode::Fail
-                                                    : TimeoutMode::FailUnlessResults);
+        return Base::cancelHandle(TimeoutMode::Deferred);
     }
 
 protected:
@@ -315,20 +319,25 @@ protected:
         // reaches posted work once it runs.
         Outcome outcome = Outcome::Canceled;
         if (!Base::isCanceled() && (HandsFuture || isCurrent())) {
+            std::optional<bool> inTime; // whether the work beat its deadline, if it has one
             if constexpr (HandsFuture && !std::is_void_v<R>) {
-                if (timeoutMs() > 0) {
-                    // With a deadline, the value goes to the caller's future only while the
-                    // task runs (TimeoutMode::FailUnlessResults).
-                    auto keep = Base::keeper();
-                    outcome = callWork<R>(*m_call, failure, results, [this, &keep](R &&value) {
-                        whileLive([&] { keep(std::move(value)); });
-                    });
-                } else {
-                    outcome = callWork<R>(*m_call, failure, results, Base::keeper());
-                }
+                // The value goes to the caller's future only if the work beat its deadline: a
+                // future the timeout fails holds no result (see TimeoutMode).
+                auto keep = Base::keeper();
+                outcome = callWork<R>(*m_call, failure, results, [&](R &&value) {
+                    inTime = claimEnd();
+                    if (*inTime)
+                        keep(std::move(value));
+                });
             } else {
                 outcome = callWork<R>(*m_call, failure, results, Base::keeper());
             }
+            if (!inTime)
+                inTime = claimEnd();
+            // The group's timer timed the task out: the caller's future fails with the
+            // TimeoutError (TimeoutMode::Deferred).
+            if (!*inTime)
+                Base::timedOut(timeoutMs());
         }
         // The work's captures go now, on this thread, not after the group has seen the end.
         m_call.reset();

@@ -13,6 +13,7 @@
 #include <QtCore/qfuture.h>
 #include <QtCore/qvariant.h>
 
+#include <atomic>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -25,11 +26,24 @@ class GroupCore;
 enum class Outcome : quint8 { Succeeded, Failed, Canceled };
 
 // What a timeout does to the future a group made for a task's caller. Qt cannot keep an
-// exception next to results in one future (it leaks them), so the TimeoutError goes into it only
-// when no result can be there: Fail (no result before the task ends), FailUnlessResults (the
-// work adds its one result under the group's lock when it has a deadline: a future holding it
-// has ended), Cancel (work that adds results itself, at any time, through a QPromise).
-enum class TimeoutMode : quint8 { Fail, FailUnlessResults, Cancel };
+// exception next to results in one future (it leaks them), nor take one after a cancel, so:
+// Fail: the timer puts the TimeoutError in it (no result can be there before the task ends, and
+// only the timer reports an exception then: a QPromise<void> callable, queued future work);
+// Deferred: the worker puts it there when the callable returns (a plain thread-pool callable,
+// which could not see a cancel anyway; it publishes its value only after claiming its end, see
+// TaskTiming); Cancel: the future is canceled (a QPromise<T> callable, which adds results itself
+// at any time).
+enum class TimeoutMode : quint8 { Fail, Deferred, Cancel };
+
+// The deadline of a thread-pool task, shared by its worker and its group without a lock: the
+// worker notes when it begins, and claims its end before it publishes its value; the group's
+// timer times the task out only by claiming it first. Made only for tasks with a deadline.
+struct TaskTiming
+{
+    enum State : int { Queued, Running, Ended, TimedOut };
+    std::atomic<int> state { Queued };
+    std::atomic<qint64> startedNs { 0 }; // steady clock, when state became Running
+};
 
 // The future a group made for a task's caller, through which canceling the task reaches it.
 struct CallerFuture
@@ -122,14 +136,14 @@ public:
     void setInnerWork(const QFuture<void> &future);
     // The task, to link work to it later; a null ref once it was canceled or timed out.
     TaskRef ref();
-    // Calls `fn` under the group's lock if the task still runs (not canceled, not timed out).
-    // Work with a deadline adds its result this way (see TimeoutMode).
-    template<typename F> void whileLive(F &&fn)
-    {
-        whileLive([](void *f) { (*static_cast<std::remove_reference_t<F> *>(f))(); }, &fn);
-    }
-    void whileLive(void (*fn)(void *), void *context);
+    // Thread-pool work with a deadline: whether the work, ending now, beat its deadline (then
+    // no timeout can fail its future any more, and it may publish its value). True without one.
     int timeoutMs() const noexcept { return m_timeoutMs; }
+    bool claimEnd() noexcept
+    {
+        int running = TaskTiming::Running;
+        return !m_timing || m_timing->state.compare_exchange_strong(running, TaskTiming::Ended);
+    }
     void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
 
 private:
@@ -143,7 +157,8 @@ private:
     quint64 m_serial = 0;   // which task holds m_slot; set with it
     qint64 m_sequence = -1; // the task's place in spawn order, for an OrderedBag
     int m_slot = -1;
-    int m_timeoutMs = 0; // the group's taskTimeout when the task started
+    int m_timeoutMs = 0;                  // the group's taskTimeout when the task started
+    std::shared_ptr<TaskTiming> m_timing; // a thread-pool task's deadline, if it has one
     bool m_armed = false;
     bool m_wantsResults = false;
 };
