@@ -320,8 +320,11 @@ bool Group::collectsResults() const noexcept
 detail::TaskLink Group::reserve(bool needsGroupThread, const detail::CallerFuture *cancelHandle)
 {
     Q_D(Group);
+    std::unique_ptr<detail::TaskTiming> spare;
+    if (!needsGroupThread)
+        spare = d->core->spareTiming();
     std::lock_guard lock(d->core->mutex);
-    return d->core->reserveLocked(needsGroupThread, cancelHandle);
+    return d->core->reserveLocked(needsGroupThread, cancelHandle, spare);
 }
 
 void Group::enqueue(detail::Job *job)

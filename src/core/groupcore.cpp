@@ -119,13 +119,14 @@ void GroupCore::keepResults(bool ordered)
     results->ordered = ordered;
 }
 
-TaskLink GroupCore::reserveLocked(bool needsGroupThread, const CallerFuture *cancelHandle)
+TaskLink GroupCore::reserveLocked(bool needsGroupThread, const CallerFuture *cancelHandle,
+                                  std::unique_ptr<TaskTiming> &spare)
 {
     // Behind queued tasks it queues too: spawn order is start order.
     if (!queue.empty() || !mayStartLocked(nullptr) || (needsGroupThread && !onGroupThread()))
         return {};
     const qint64 sequence = beginTaskLocked();
-    return linkLocked(cancelHandle, sequence, !needsGroupThread);
+    return linkLocked(cancelHandle, sequence, !needsGroupThread, &spare);
 }
 
 bool GroupCore::enqueueLocked(Job *job)
@@ -477,7 +478,8 @@ void GroupCore::cancelLocked(Aftermath &after)
     changedLocked();
 }
 
-TaskLink GroupCore::linkLocked(const CallerFuture *cancelHandle, qint64 sequence, bool onPool)
+TaskLink GroupCore::linkLocked(const CallerFuture *cancelHandle, qint64 sequence, bool onPool,
+                               std::unique_ptr<TaskTiming> *spare)
 {
     ++running;
     TaskLink link(self.lock(), epoch, sequence, results != nullptr, timeoutMs);
@@ -487,12 +489,15 @@ TaskLink GroupCore::linkLocked(const CallerFuture *cancelHandle, qint64 sequence
     }
     if (onPool && timeoutMs > 0) {
         // The worker that runs it notes when it begins, without the lock; the entry comes due
-        // first a timeout from now, and moves to the real deadline then.
+        // first a timeout from about now, and moves to the real deadline then. (The clock is
+        // read once in 64 starts, under the lock: an entry due early only moves on.)
+        if ((linkedWithDeadline++ & 63) == 0)
+            startClock = std::chrono::steady_clock::now();
         Slot &slot = slotLocked(link);
-        slot.timing = link.m_timing = std::make_shared<TaskTiming>();
-        pushDeadlineLocked(
-                { std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs),
-                  link.m_slot, timeoutMs, link.m_serial });
+        link.m_timing = spare && *spare ? std::move(*spare) : std::make_unique<TaskTiming>();
+        slot.timing = link.m_timing.get();
+        pushDeadlineLocked({ startClock + std::chrono::milliseconds(timeoutMs), link.m_slot,
+                             timeoutMs, link.m_serial });
     }
     return link;
 }
@@ -665,7 +670,7 @@ void GroupCore::expireLocked(Aftermath &after)
         if (slots.size() <= std::size_t(due.slot)
             || slots[std::size_t(due.slot)].serial != due.serial)
             continue; // the task has ended
-        if (const std::shared_ptr<TaskTiming> timing = slots[std::size_t(due.slot)].timing) {
+        if (TaskTiming *const timing = slots[std::size_t(due.slot)].timing) {
             // A thread-pool task: due a timeout after it began, which may be later than this.
             const int state = timing->state.load(std::memory_order_acquire);
             if (state == TaskTiming::Ended)
@@ -728,7 +733,8 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
     endTaskLocked(Outcome::Failed, error, after);
 }
 
-Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
+Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
+                                    std::unique_ptr<TaskTiming> &spare)
 {
     while (!queue.empty() && mayStartLocked(queue.front())) {
         Job *job = queue.front();
@@ -749,7 +755,8 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after)
         queue.pop_front();
         --queued;
         const std::optional<CallerFuture> handle = job->cancelHandle();
-        link = linkLocked(handle ? &*handle : nullptr, job->sequence(), !job->needsGroupThread());
+        link = linkLocked(handle ? &*handle : nullptr, job->sequence(), !job->needsGroupThread(),
+                          &spare);
         changedLocked();
         return job;
     }
@@ -768,13 +775,16 @@ void GroupCore::pump()
     }
     PumpScope scope { this, t_pumping };
     t_pumping = &scope;
+    std::unique_ptr<TaskTiming> spare;
     for (;;) {
         Aftermath after;
         TaskLink link;
         Job *job;
+        if (!spare)
+            spare = spareTiming();
         {
             std::lock_guard lock(mutex);
-            job = takeStartableLocked(link, after);
+            job = takeStartableLocked(link, after, spare);
         }
         after.run();
         if (!job)

@@ -67,7 +67,17 @@ public:
     // A task that may start now (nothing queued before it, a free slot, room in a Bag, and the
     // group's thread when it needs it): counted as spawned and running, with the link it reports
     // through. Else a null link, and the caller queues the job.
-    TaskLink reserveLocked(bool needsGroupThread, const CallerFuture *cancelHandle);
+    // `spare`: a TaskTiming made before the lock was taken (see spareTiming()), taken if needed.
+    TaskLink reserveLocked(bool needsGroupThread, const CallerFuture *cancelHandle,
+                           std::unique_ptr<TaskTiming> &spare);
+    // A TaskTiming for a thread-pool task about to start, made outside the lock when the group
+    // has a timeout (malloc under the lock would hold up every thread that reports).
+    std::unique_ptr<TaskTiming> spareTiming() const
+    {
+        if (timeoutHint.load(std::memory_order_relaxed) > 0)
+            return std::make_unique<TaskTiming>();
+        return nullptr;
+    }
     // Queues `job` in spawn order; returns whether the queue's front may start now (then the
     // caller pumps).
     bool enqueueLocked(Job *job);
@@ -106,7 +116,11 @@ public:
     void cancelLocked(Aftermath &after);
     // taskTimeout: 0 is none. Applies to tasks that start from now on.
     int taskTimeoutLocked() const { return timeoutMs; }
-    bool setTaskTimeoutLocked(int ms) { return std::exchange(timeoutMs, ms) != ms; }
+    bool setTaskTimeoutLocked(int ms)
+    {
+        timeoutHint.store(ms, std::memory_order_relaxed);
+        return std::exchange(timeoutMs, ms) != ms;
+    }
     // On the group's thread, when the deadline timer fires: the tasks whose deadline has passed
     // are canceled with everything linked to them, and fail with TimeoutError.
     void expireLocked(Aftermath &after);
@@ -262,7 +276,8 @@ private:
     }
     // A started task's link. A thread-pool task (`onPool`) with a deadline gets its TaskTiming
     // and a deadline entry now, checked against when it really began once it comes due.
-    TaskLink linkLocked(const CallerFuture *cancelHandle, qint64 sequence, bool onPool);
+    TaskLink linkLocked(const CallerFuture *cancelHandle, qint64 sequence, bool onPool,
+                        std::unique_ptr<TaskTiming> *spare = nullptr);
     // Whether the task of (epoch, slot, serial) still runs in this round: not canceled, not
     // timed out, not ended.
     bool isLiveLocked(quint64 taskEpoch, int slot, quint64 serial) const
@@ -275,7 +290,7 @@ private:
     void timeOutLocked(int slot, int timeoutMs, Aftermath &after);
     // Takes the next queued job that may start now on this thread, with the link it reports
     // through; null when none may.
-    Job *takeStartableLocked(TaskLink &link, Aftermath &after);
+    Job *takeStartableLocked(TaskLink &link, Aftermath &after, std::unique_ptr<TaskTiming> &spare);
 
     // `sequence` is the task's place (-1 unordered); no values means the task gave none (void,
     // failed, canceled), which in order still fills its place.
@@ -376,8 +391,11 @@ private:
         qint64 sequence = -1;                      // its place in an OrderedBag
         bool ownMade = false;                      // `own` is the group's: a timeout fails it
         TimeoutMode onTimeout = TimeoutMode::Fail; // how, when ownMade
-        std::shared_ptr<TaskTiming> timing;        // a thread-pool task's deadline
-        bool ownWatched = false;                   // a watcher hears when `own` is canceled
+        // A thread-pool task's deadline: its link owns it, and outlives the slot (a link
+        // reports, which frees the slot, before it goes), so this is read under the lock
+        // while the slot is the task's.
+        TaskTiming *timing = nullptr;
+        bool ownWatched = false; // a watcher hears when `own` is canceled
         // Moves the futures to `out` (the caller's own future too when `withOwn`).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };
@@ -406,6 +424,10 @@ private:
     std::deque<Deadline> deadlines;
     std::chrono::steady_clock::time_point timerDue = std::chrono::steady_clock::time_point::max();
     int timeoutMs = 0;
+    std::atomic<int> timeoutHint = 0; // timeoutMs, read without the lock
+    // Roughly when thread-pool tasks with a deadline start (see linkLocked()).
+    std::chrono::steady_clock::time_point startClock;
+    quint32 linkedWithDeadline = 0;
     // Futures to watch, handed in from threads other than the group's.
     std::vector<std::unique_ptr<Follower>> pendingFollowers;
 
