@@ -485,7 +485,9 @@ TaskLink GroupCore::linkLocked(const CallerFuture *cancelHandle, qint64 sequence
     TaskLink link(self.lock(), epoch, sequence, results != nullptr, timeoutMs);
     if (cancelHandle) {
         registerLocked(link, cancelHandle->future, Role::Made);
-        slots[std::size_t(link.m_slot)].onTimeout = cancelHandle->onTimeout;
+        Slot &slot = slots[std::size_t(link.m_slot)];
+        slot.onTimeout = cancelHandle->onTimeout;
+        slot.ownWatched = cancelHandle->watched;
     }
     if (onPool && timeoutMs > 0) {
         // The worker that runs it notes when it begins, without the lock; the entry comes due

@@ -238,9 +238,9 @@ public:
     // Canceled while queued means never started.
     bool isCanceled() const { return m_promise.isCanceled(); }
     // The group's cancel() reaches the started task through the caller's future.
-    std::optional<CallerFuture> cancelHandle(TimeoutMode onTimeout) const
+    std::optional<CallerFuture> cancelHandle(TimeoutMode onTimeout, bool watched = false) const
     {
-        return CallerFuture { QFuture<void>(m_promise.future()), onTimeout };
+        return CallerFuture { QFuture<void>(m_promise.future()), onTimeout, watched };
     }
     // Where a value of the work goes: the caller's future.
     auto keeper()
@@ -286,7 +286,10 @@ public:
 
     Handed handed() const { return {}; }
     bool isCanceled() const { return false; }
-    std::optional<CallerFuture> cancelHandle(TimeoutMode) const { return std::nullopt; }
+    std::optional<CallerFuture> cancelHandle(TimeoutMode, bool = false) const
+    {
+        return std::nullopt;
+    }
     // No future: nothing to keep the value for, so the task's result may have it.
     std::nullptr_t keeper() { return nullptr; }
     void timedOut(int) { }
@@ -447,7 +450,7 @@ public:
     // which ends the task: a timeout (on that thread too) finds none.
     std::optional<CallerFuture> cancelHandle() const override
     {
-        return Base::cancelHandle(TimeoutMode::Fail);
+        return Base::cancelHandle(TimeoutMode::Fail, true); // see ForwardFollower
     }
 
     void start(TaskLink link) override

@@ -50,6 +50,9 @@ struct CallerFuture
 {
     QFuture<void> future;
     TimeoutMode onTimeout = TimeoutMode::Fail;
+    // Whether the job hears of a cancel of `future` itself (a queued future job's Follower), so
+    // that the group need not watch it for the work the task links.
+    bool watched = false;
 };
 
 // The message of a task's failure, as taskFailed() carries it: what() of the exception (of the
