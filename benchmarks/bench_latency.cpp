@@ -154,10 +154,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!BenchUtil::parseOptions(app.arguments(), &scale, &reps)) {
-        std::fprintf(stderr, "usage: bench_latency [--scale F>0] [--reps N>=1]\n");
+    if (!BenchUtil::readOptions(app.arguments(), "bench_latency", &scale, &reps))
         return 2;
-    }
     std::printf("%-42s %-40s %10s %10s %8s\n", "workload", "baseline", "base us", "ours us",
                 "ratio");
     latency(std::max(1, int(2000 * scale)), reps);

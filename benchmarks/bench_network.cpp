@@ -93,10 +93,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!BenchUtil::parseOptions(app.arguments(), &scale, &reps)) {
-        std::fprintf(stderr, "usage: bench_network [--scale F>0] [--reps N>=1]\n");
+    if (!BenchUtil::readOptions(app.arguments(), "bench_network", &scale, &reps))
         return 2;
-    }
     const int n = std::max(8, int(4000 * scale));
 
     LocalSite::SiteOptions options;

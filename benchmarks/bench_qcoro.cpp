@@ -191,10 +191,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!BenchUtil::parseOptions(app.arguments(), &scale, &reps)) {
-        std::fprintf(stderr, "usage: bench_qcoro [--scale F>0] [--reps N>=1]\n");
+    if (!BenchUtil::readOptions(app.arguments(), "bench_qcoro", &scale, &reps))
         return 2;
-    }
     const auto scaled = [scale](int n) { return std::max(1, int(n * scale)); };
     std::printf("%-40s %-44s %10s %10s %8s\n", "workload", "baseline", "QCoro ms", "ours ms",
                 "ratio");

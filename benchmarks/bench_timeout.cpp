@@ -143,10 +143,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!BenchUtil::parseOptions(app.arguments(), &scale, &reps)) {
-        std::fprintf(stderr, "usage: bench_timeout [--scale F>0] [--reps N>=1]\n");
+    if (!BenchUtil::readOptions(app.arguments(), "bench_timeout", &scale, &reps))
         return 2;
-    }
     std::printf("%-42s %-30s %10s %10s %8s\n", "workload (taskTimeout 60 s)", "baseline", "base ms",
                 "ours ms", "ratio");
     threadPoolCallables(std::max(1, int(200000 * scale)), reps);

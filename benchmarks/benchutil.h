@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <vector>
 
@@ -54,6 +55,15 @@ inline bool parseOptions(const QStringList &args, double *scale, int *reps,
             return false;
     }
     return true;
+}
+
+// parseOptions() for a benchmark without options of its own: false after printing its usage.
+inline bool readOptions(const QStringList &args, const char *name, double *scale, int *reps)
+{
+    if (parseOptions(args, scale, reps))
+        return true;
+    std::fprintf(stderr, "usage: %s [--scale F>0] [--reps N>=1]\n", name);
+    return false;
 }
 
 } // namespace BenchUtil

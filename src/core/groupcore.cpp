@@ -92,7 +92,8 @@ void GroupCore::Slot::takeFutures(std::vector<QFuture<void>> &out, bool withOwn)
         out.push_back(std::move(*work));
     for (QFuture<void> &future : more)
         out.push_back(std::move(future));
-    own.reset();
+    if (withOwn)
+        own.reset();
     work.reset();
     more.clear();
 }
@@ -547,13 +548,9 @@ void GroupCore::registerLocked(int index, const QFuture<void> &handle, Role role
         // Follower; so is a queued future job's.)
         if (role == Role::Linked && slot.ownMade && !slot.ownWatched) {
             slot.ownWatched = true;
-            TaskRef ref;
-            ref.m_core = self;
-            ref.m_id = this;
-            ref.m_epoch = epoch.load(std::memory_order_relaxed);
-            ref.m_serial = slot.serial;
-            ref.m_slot = index;
-            pendingOwnWatches.emplace_back(std::move(ref), *slot.own);
+            pendingOwnWatches.emplace_back(
+                    TaskRef(self, this, epoch.load(std::memory_order_relaxed), slot.serial, index),
+                    *slot.own);
             wakeLocked();
         }
         break;
@@ -617,10 +614,7 @@ void GroupCore::cancelLinked(const TaskRef &ref)
         std::lock_guard lock(mutex);
         if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
             return;
-        Slot &slot = slots[std::size_t(ref.m_slot)];
-        std::optional<QFuture<void>> own = std::move(slot.own);
-        slot.takeFutures(linked, false);
-        slot.own = std::move(own);
+        slots[std::size_t(ref.m_slot)].takeFutures(linked, false);
     }
     for (QFuture<void> &future : linked)
         future.cancel();

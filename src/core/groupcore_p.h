@@ -396,7 +396,7 @@ private:
         // while the slot is the task's.
         TaskTiming *timing = nullptr;
         bool ownWatched = false; // a watcher hears when `own` is canceled
-        // Moves the futures to `out` (the caller's own future too when `withOwn`).
+        // Moves the futures to `out` (the caller's own future too when `withOwn`; else it stays).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };
     // The slot of `link`'s running task, taken now if it has none yet.

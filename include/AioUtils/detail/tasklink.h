@@ -182,10 +182,14 @@ private:
     friend class GroupCore;
     friend class TaskScope;
     friend class Follower;
+    TaskRef(std::weak_ptr<GroupCore> core, const GroupCore *id, quint64 epoch, quint64 serial,
+            int slot) noexcept
+        : m_core(std::move(core)), m_id(id), m_epoch(epoch), m_serial(serial), m_slot(slot)
+    {
+    }
     // The task of `link`, which holds a slot.
     explicit TaskRef(const TaskLink &link) noexcept
-        : m_core(link.m_core), m_id(link.m_id), m_epoch(link.m_epoch), m_serial(link.m_serial),
-          m_slot(link.m_slot)
+        : TaskRef(link.m_core, link.m_id, link.m_epoch, link.m_serial, link.m_slot)
     {
     }
     std::weak_ptr<GroupCore> m_core;
