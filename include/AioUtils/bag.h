@@ -31,6 +31,7 @@ public:
 
     void put(const QVariant &item);
     std::optional<QVariant> next(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+    QFuture<QVariant> nextResult();
     QVariantList takeAll();
     Yielding yielding();
     QAbstractItemModel *model() const;

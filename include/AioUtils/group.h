@@ -80,6 +80,7 @@ public:
 
     bool join(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
     QFuture<void> joined();
+    QFuture<void> slotAvailable();
     std::exception_ptr firstFailure() const;
     QList<std::exception_ptr> failures() const;
 

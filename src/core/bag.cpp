@@ -2,9 +2,13 @@
 // SPDX-License-Identifier: Apache-2.0
 
 #include "bag_p.h"
+#include "futures_p.h"
 
 #include <QtCore/qlogging.h>
+#include <QtCore/qscopeguard.h>
 #include <QtCore/qthread.h>
+
+#include <algorithm>
 
 namespace AioUtils {
 
@@ -128,6 +132,8 @@ QVariantList BagPrivate::takeFront(qsizetype count)
         core->pump();
     if (alive)
         signalBuffered();
+    if (alive)
+        slotMayBeFree();
     return taken;
 }
 
@@ -159,8 +165,10 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
         QVariantList taken = takeFront(1);
         if (!taken.isEmpty())
             return std::move(taken.first());
-        std::lock_guard lock(core->mutex);
-        *over = overLocked(failure);
+        if (over) {
+            std::lock_guard lock(core->mutex);
+            *over = overLocked(failure);
+        }
         return std::nullopt;
     }
     const std::shared_ptr<detail::GroupCore> core = this->core;
@@ -173,7 +181,7 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
         if (value) {
             queuedWork = core->hasQueuedLocked();
             changed = core->bufferedChangedLocked();
-        } else {
+        } else if (over) {
             *over = overLocked(failure);
         }
     }
@@ -185,7 +193,88 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
         core->pump();
     if (alive && changed)
         Q_EMIT q->bufferedCountChanged();
+    if (alive)
+        slotMayBeFree();
     return value;
+}
+
+void BagPrivate::serveResults()
+{
+    Q_Q(Bag);
+    if (resultWaiters.empty() || serving)
+        return;
+    const QPointer<Bag> alive(q);
+    serving = true;
+    const auto done = qScopeGuard([this, &alive] {
+        if (alive)
+            serving = false;
+    });
+    while (!resultWaiters.empty()) {
+        if (resultWaiters.front().isCanceled()) {
+            // Its caller gave up: the result goes to the next one.
+            resultWaiters.pop_front();
+            continue;
+        }
+        // Taking may run user code (the model's views, bufferedCountChanged, tasks that start),
+        // which may call nextResult() again: that queues behind, as `serving` keeps the front.
+        std::optional<QVariant> value = takeFirst(nullptr, nullptr);
+        if (!alive || !value)
+            return;
+        QPromise<QVariant> promise = std::move(resultWaiters.front());
+        resultWaiters.pop_front();
+        promise.addResult(std::move(*value));
+        // Continuations without a context run here, and may delete the bag.
+        promise.finish();
+        if (!alive)
+            return;
+    }
+}
+
+void BagPrivate::settleWaiting(const std::optional<detail::GroupCore::RoundEnd> &ended)
+{
+    Q_Q(Bag);
+    const QPointer<Bag> alive(q);
+    if (ended) {
+        dropCanceledWaiters();
+        if (!resultWaiters.empty()) {
+            // The round ended with nothing left: the first one waiting takes its failure, if
+            // no one (a join(), a next()) took it first; the others end canceled.
+            std::deque<QPromise<QVariant>> settled = std::exchange(resultWaiters, {});
+            std::exception_ptr failure;
+            {
+                std::lock_guard lock(core->mutex);
+                failure = core->claimLocked(*ended);
+            }
+            for (QPromise<QVariant> &promise : settled) {
+                if (failure)
+                    promise.setException(std::exchange(failure, nullptr));
+                else
+                    promise.future().cancel();
+                promise.finish();
+            }
+        }
+    }
+    if (alive)
+        GroupPrivate::settleWaiting(ended);
+}
+
+void BagPrivate::abandonWaiting()
+{
+    std::vector<QPromise<QVariant>> pending;
+    for (QPromise<QVariant> &promise : resultWaiters)
+        pending.push_back(std::move(promise));
+    resultWaiters.clear();
+    detail::cancelLater(std::move(pending));
+    GroupPrivate::abandonWaiting();
+}
+
+void BagPrivate::dropCanceledWaiters()
+{
+    if (serving)
+        return;
+    resultWaiters.erase(std::remove_if(resultWaiters.begin(), resultWaiters.end(),
+                                       [](const QPromise<QVariant> &p) { return p.isCanceled(); }),
+                        resultWaiters.end());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,8 +348,15 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
             return std::nullopt;
         bool over = false;
         std::exception_ptr failure;
-        if (std::optional<QVariant> taken = d->takeFirst(&over, &failure))
+        if (std::optional<QVariant> taken = d->takeFirst(&over, &failure)) {
+            // Others wait for results too (nextResult()): a drain hands them what is left.
+            if (alive && !d->resultWaiters.empty()) {
+                std::lock_guard lock(core->mutex);
+                if (core->retainedCountLocked() > 0)
+                    core->wakeLocked();
+            }
             return taken;
+        }
         if (!alive)
             return std::nullopt;
         if (over) {
@@ -295,6 +391,61 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
         if (!ready)
             return std::nullopt;
     }
+}
+
+/*!
+    Returns a future that finishes with the next result, the one next() would return, without
+    waiting: no nested event loop runs, so use it with \c{.then(context, ...)}, a QFutureWatcher
+    or \c co_await. Each result goes to one caller, in the order of the calls (a future that its
+    caller canceled, with QFuture::cancel(), gives up its turn, and no result is lost with it).
+    Once the round has ended with nothing left, the future is canceled; the first one after the
+    last result carries the round's failure instead, if join() or next() has not taken it. In an
+    OrderedBag the results come in spawn order.
+
+    Destroying the bag cancels the pending futures, from the event loop once the bag is gone. Call
+    it on the bag's thread: from another thread it warns and returns a canceled future.
+    \code
+    void Window::showNext()
+    {
+        m_bag->nextResult()
+                .then(this, [this](const QVariant &page) {
+                    m_list->addItem(page.toString());
+                    showNext();
+                })
+                .onFailed(this, [this](const std::exception &e) { m_status->setText(e.what()); });
+    }
+    \endcode
+*/
+QFuture<QVariant> Bag::nextResult()
+{
+    Q_D(Bag);
+    if (!d->core->onGroupThread()) {
+        qWarning("AioUtils::Bag::nextResult: called from another thread than the bag's; "
+                 "returning a canceled future");
+        return detail::canceledFuture<QVariant>();
+    }
+    const QPointer<Bag> alive(this);
+    d->deliver();
+    if (!alive)
+        return detail::canceledFuture<QVariant>();
+    d->dropCanceledWaiters();
+    // Behind those waiting already: results go in call order.
+    if (d->resultWaiters.empty()) {
+        bool over = false;
+        std::exception_ptr failure;
+        if (std::optional<QVariant> taken = d->takeFirst(&over, &failure))
+            return detail::readyFuture(std::move(*taken));
+        if (!alive)
+            return detail::canceledFuture<QVariant>();
+        if (over)
+            return failure ? detail::failedFuture<QVariant>(std::move(failure))
+                           : detail::canceledFuture<QVariant>();
+    }
+    QPromise<QVariant> promise;
+    promise.start();
+    QFuture<QVariant> future = promise.future();
+    d->resultWaiters.push_back(std::move(promise));
+    return future;
 }
 
 /*!

@@ -38,6 +38,17 @@ public:
     bool overLocked(std::exception_ptr *failure);
     void signalBuffered();
 
+    void serveResults() override;
+    bool waitsForRoundEnd() const override { return !resultWaiters.empty(); }
+    void settleWaiting(const std::optional<detail::GroupCore::RoundEnd> &ended) override;
+    void abandonWaiting() override;
+    // Drops the pending nextResult() futures their callers canceled (not while serving them).
+    void dropCanceledWaiters();
+
+    // Pending nextResult() futures, in call order; on the bag's thread.
+    std::deque<QPromise<QVariant>> resultWaiters;
+    bool serving = false;
+
     mutable QPointer<ResultModel> model;
     detail::Ring<QVariant> toEmit; // delivered, resultReady not yet emitted
 };

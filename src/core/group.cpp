@@ -3,6 +3,7 @@
 
 // GroupPrivate (the group's thread: draining, waiting) and Group (the public class).
 
+#include "futures_p.h"
 #include "group_p.h"
 #include "threadpoolfeed_p.h"
 #include "tsan_p.h"
@@ -50,12 +51,20 @@ void GroupPrivate::drain()
     deliver();
     if (!alive)
         return;
+    serveResults();
+    if (!alive)
+        return;
     const bool emitted = emissionsDone();
 
     detail::GroupCore::Notices notices;
+    // Seen in the same critical section as the round's end, as join() sees it: a slot of
+    // finished() may begin the next round.
+    std::optional<detail::GroupCore::RoundEnd> ended;
     {
         std::lock_guard lock(core->mutex);
         notices = core->takeNoticesLocked(emitted);
+        if (waitsForRoundEnd() && core->drainedLocked())
+            ended = core->roundEndLocked();
     }
 
     for (const std::exception_ptr &taskFailure : notices.failures) {
@@ -79,6 +88,8 @@ void GroupPrivate::drain()
     }
     if (alive && notices.roundEnded)
         Q_EMIT q->finished();
+    if (alive && (ended || hasSlotWaiters.load(std::memory_order_relaxed)))
+        settleWaiting(ended);
     if (alive && !drainWatchers.empty()) {
         {
             // What the slots changed, for the waits on this thread. (Those on other threads
@@ -95,6 +106,38 @@ void GroupPrivate::drain()
                 (*watcher)();
         }
     }
+}
+
+void GroupPrivate::settleWaiting(const std::optional<detail::GroupCore::RoundEnd> &)
+{
+    if (slotWaiters.empty())
+        return;
+    {
+        std::lock_guard lock(core->mutex);
+        if (!core->wouldStartLocked())
+            return;
+    }
+    // All at once, as a condition variable wakes every waiter: the first to spawn may take the
+    // slot, and the others ask again. Moved out first: continuations may delete the group, or
+    // ask again.
+    std::vector<QPromise<void>> ready = std::exchange(slotWaiters, {});
+    hasSlotWaiters.store(false, std::memory_order_relaxed);
+    for (QPromise<void> &promise : ready)
+        promise.finish();
+}
+
+void GroupPrivate::slotMayBeFree()
+{
+    if (!hasSlotWaiters.load(std::memory_order_relaxed))
+        return;
+    std::lock_guard lock(core->mutex);
+    core->wakeLocked();
+}
+
+void GroupPrivate::abandonWaiting()
+{
+    hasSlotWaiters.store(false, std::memory_order_relaxed);
+    detail::cancelLater(std::exchange(slotWaiters, {}));
 }
 
 void GroupPrivate::startDeadlineTimer(std::chrono::steady_clock::time_point due)
@@ -225,6 +268,7 @@ Group::Group(std::unique_ptr<GroupPrivate> dd, QObject *parent)
 Group::~Group()
 {
     Q_D(Group);
+    d->abandonWaiting();
     detail::GroupCore::Aftermath after;
     std::optional<QPromise<void>> promise;
     {
@@ -395,6 +439,56 @@ QFuture<void> Group::joined()
 }
 
 /*!
+    Returns a future that finishes when a task spawned now would start at once: at once for a
+    group without a limit, or when nothing is queued and a slot is free (see maxConcurrency), the
+    group is not paused, and a Bag's buffer is below its bufferLimit. Nothing waits for it: use it
+    with \c{.then(context, ...)} or \c co_await, where Pool::waitAvailable() would spin a nested
+    event loop. When a slot frees, every pending future finishes at once; the first caller to
+    spawn takes the slot, so a producer that competes with others asks again before spawning.
+    Destroying the group cancels pending futures, from the event loop once the group is gone.
+    Call it on the group's thread: from another thread it warns and returns a canceled future.
+    \code
+    // Spawns one download per free slot, never more: the rest of the list waits here, not in
+    // the pool's queue.
+    void Downloader::feed()
+    {
+        while (!m_urls.isEmpty()) {
+            QFuture<void> free = m_pool->slotAvailable();
+            if (!free.isFinished()) {
+                free.then(this, [this] { feed(); });
+                return;
+            }
+            m_pool->spawn(download, m_urls.takeFirst());
+        }
+    }
+    \endcode
+*/
+QFuture<void> Group::slotAvailable()
+{
+    Q_D(Group);
+    if (!d->core->onGroupThread()) {
+        qWarning("AioUtils::Group::slotAvailable: called from another thread than the group's; "
+                 "returning a canceled future");
+        return detail::canceledFuture<void>();
+    }
+    {
+        std::lock_guard lock(d->core->mutex);
+        if (d->core->wouldStartLocked())
+            return detail::readyFuture();
+    }
+    QPromise<void> promise;
+    promise.start();
+    QFuture<void> future = promise.future();
+    // Those whose callers gave up (canceled) go now, not when a slot frees.
+    d->slotWaiters.erase(std::remove_if(d->slotWaiters.begin(), d->slotWaiters.end(),
+                                        [](const QPromise<void> &p) { return p.isCanceled(); }),
+                         d->slotWaiters.end());
+    d->slotWaiters.push_back(std::move(promise));
+    d->hasSlotWaiters.store(true, std::memory_order_relaxed);
+    return future;
+}
+
+/*!
     The first failure of the current (or last) round, until join() rethrows it.
     \sa failures()
 */
@@ -485,6 +579,7 @@ void Group::setMaxConcurrency(int limit)
     }
     Q_EMIT maxConcurrencyChanged();
     d->startQueued();
+    d->slotMayBeFree();
 }
 
 Group::FailurePolicy Group::failurePolicy() const

@@ -10,9 +10,13 @@
 
 #include <AioUtils/group.h>
 
+#include <QtCore/qpromise.h>
+
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 QT_BEGIN_NAMESPACE
@@ -47,6 +51,27 @@ public:
     virtual void deliver() { }
     // Bag: false while resultReady emissions are still owed; the round may not end before.
     virtual bool emissionsDone() const { return true; }
+
+    // ---- Futures that wait without a nested event loop (slotAvailable(), nextResult()) --------
+    // Bag: hands retained results to the pending nextResult() futures, in call order. Runs
+    // their continuations, which may delete the group.
+    virtual void serveResults() { }
+    // Bag: whether futures are pending that the end of the round settles.
+    virtual bool waitsForRoundEnd() const { return false; }
+    // The end of a drain: finishes the slotAvailable() futures if a task could start now; a Bag
+    // settles its pending nextResult() futures with the round's end, if the drain saw it
+    // (`ended`). Runs continuations, which may delete the group.
+    virtual void settleWaiting(const std::optional<detail::GroupCore::RoundEnd> &ended);
+    // Something that may free a slot changed (a setting, a Bag's buffer): a drain comes to
+    // finish slotAvailable() futures, if any wait. Any thread.
+    void slotMayBeFree();
+    // The group is being destroyed: every pending future is canceled, from the event loop,
+    // once the group is gone (their continuations must not find it half destroyed).
+    virtual void abandonWaiting();
+
+    // Pending slotAvailable() futures; on the group's thread.
+    std::vector<QPromise<void>> slotWaiters;
+    std::atomic<bool> hasSlotWaiters { false };
 
     // Callbacks of the local event loops waiting in waitUntil(), run after every drain: each
     // quits its loop once its waiter is done.

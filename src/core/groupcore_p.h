@@ -147,6 +147,9 @@ public:
     // How many more tasks could start now; INT_MAX when unlimited.
     int freeSlotCountLocked() const;
     bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
+    // Whether a task spawned now would start at once (Group::slotAvailable()): nothing queued
+    // ahead of it, a free slot, not paused, room in a Bag's buffer.
+    bool wouldStartLocked() const { return queue.empty() && mayStartLocked(nullptr); }
     Group::FailurePolicy policyLocked() const { return policy; }
     bool isPausedLocked() const { return paused; }
     // Returns whether it changed.

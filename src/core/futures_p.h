@@ -1,0 +1,78 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Not API: private to the AioUtils implementation, never installed.
+// Futures finished at once, and promises let go later: what the non-blocking waits
+// (Group::slotAvailable(), Bag::nextResult()) hand out.
+
+#ifndef AIOUTILS_FUTURES_P_H
+#define AIOUTILS_FUTURES_P_H
+
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qfuture.h>
+#include <QtCore/qpromise.h>
+
+#include <exception>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace AioUtils {
+namespace detail {
+
+// Finished with `value` (QtFuture::makeReadyFuture() is deprecated from Qt 6.6 on).
+template<typename T> QFuture<T> readyFuture(T value)
+{
+    QPromise<T> promise;
+    promise.start();
+    promise.addResult(std::move(value));
+    promise.finish();
+    return promise.future();
+}
+
+inline QFuture<void> readyFuture()
+{
+    QPromise<void> promise;
+    promise.start();
+    promise.finish();
+    return promise.future();
+}
+
+template<typename T> QFuture<T> canceledFuture()
+{
+    QPromise<T> promise;
+    promise.start();
+    promise.future().cancel();
+    promise.finish();
+    return promise.future();
+}
+
+template<typename T> QFuture<T> failedFuture(std::exception_ptr failure)
+{
+    QPromise<T> promise;
+    promise.start();
+    promise.setException(std::move(failure));
+    promise.finish();
+    return promise.future();
+}
+
+// Cancels and finishes `promises` from the application's event loop, not here: their
+// continuations run once the object that held them (a group being destroyed) is gone. Without
+// an application, at once.
+template<typename T> void cancelLater(std::vector<QPromise<T>> promises)
+{
+    if (promises.empty())
+        return;
+    // Shared: the slot object of invokeMethod() may want to copy its functor.
+    auto held = std::make_shared<std::vector<QPromise<T>>>(std::move(promises));
+    QCoreApplication *app = QCoreApplication::instance();
+    if (!app)
+        return; // QPromise's destructor cancels and finishes
+    QMetaObject::invokeMethod(
+            app, [held] { held->clear(); }, Qt::QueuedConnection);
+}
+
+} // namespace detail
+} // namespace AioUtils
+
+#endif // AIOUTILS_FUTURES_P_H
