@@ -200,6 +200,9 @@ auto Group::submitCall(QThreadPool *pool, F &&f, Args &&...args)
         enqueue(job);
         return handed;
     } else {
+        static_assert(!detail::isCoroutineType<R>,
+                      "spawn()/post() of a callable returning a coroutine: for QCoro::Task<T>, "
+                      "#include <AioUtils/Coro> and link AioUtils::Coro");
         return startOrQueue(new detail::ThreadPoolJob<std::decay_t<R>, Call, HandsFuture>(
                 pool, std::move(call)));
     }

@@ -158,6 +158,8 @@ private:
     std::tuple<Args...> m_args;
 };
 
+// What future-returning work returns: a QFuture<T>, or (with <AioUtils/Coro>) a QCoro::Task<T>.
+// start(call) calls the stored call and hands back the task's future.
 template<typename T> struct FutureValue
 {
     static constexpr bool isFuture = false;
@@ -166,7 +168,14 @@ template<typename T> struct FutureValue<QFuture<T>>
 {
     static constexpr bool isFuture = true;
     using Type = T;
+    template<typename C> static QFuture<T> start(C &call) { return call(); }
 };
+
+// A coroutine type (it has a promise_type): spawned without the header that makes a future of it,
+// it would run on a thread pool as a plain value.
+template<typename R, typename = void> constexpr bool isCoroutineType = false;
+template<typename R>
+constexpr bool isCoroutineType<R, std::void_t<typename R::promise_type>> = true;
 
 // Callable work that runs on a thread pool; its result fills the future the caller holds.
 // Started, it waits in the pool's feed (not as a QRunnable of its own) until a thread runs it.
@@ -411,7 +420,7 @@ private:
 template<typename T, typename C> QFuture<T> invokeForFuture(C &call)
 {
     try {
-        return call();
+        return FutureValue<typename C::Result>::start(call);
     } catch (...) {
         QFutureInterface<T> failed(QFutureInterfaceBase::Started);
         failed.reportException(std::current_exception());

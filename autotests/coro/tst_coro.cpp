@@ -1,0 +1,341 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// AioUtils::Coro: a Bag's results through QCORO_FOREACH (no nested event loop, the failure after
+// the last result, leaving early cancels the rest, the bag or the consumer going away), and
+// callables returning QCoro::Task<T> as tasks of a group.
+
+#include <AioUtils/Bag>
+#include <AioUtils/Coro>
+#include <AioUtils/Group>
+#include <AioUtils/OrderedBag>
+#include <AioUtils/Pool>
+
+#include "gate.h"
+#include "testutil.h"
+
+#include <QCoroFuture>
+
+#include <QtCore/qpointer.h>
+#include <QtCore/qthread.h>
+#include <QtTest/qtest.h>
+
+#include <coroutine>
+#include <memory>
+#include <stdexcept>
+
+using AioUtils::Bag;
+using AioUtils::Group;
+using AioUtils::OrderedBag;
+using AioUtils::Pool;
+using TestUtil::Gates;
+using TestUtil::Patience;
+
+namespace {
+
+// What a consumer coroutine saw.
+struct Seen
+{
+    QVariantList values;
+    QList<int> loopLevels; // QEventLoop::exec() levels running when each value came
+    QString failure;
+    bool ended = false;
+};
+
+QCoro::Task<> consume(Bag &bag, std::shared_ptr<Seen> seen, int stopAfter = -1)
+{
+    try {
+        QCORO_FOREACH(const QVariant &value, AioUtils::results(bag))
+        {
+            seen->values << value;
+            seen->loopLevels << QThread::currentThread()->loopLevel();
+            if (seen->values.size() == stopAfter)
+                break;
+        }
+    } catch (const std::exception &e) {
+        seen->failure = QString::fromUtf8(e.what());
+    }
+    seen->ended = true;
+}
+
+// A coroutine the test can destroy while it is suspended (a QCoro::Task cannot be): a consumer
+// that goes away in the middle of its loop.
+struct Abandonable
+{
+    struct promise_type
+    {
+        Abandonable get_return_object()
+        {
+            return { std::coroutine_handle<promise_type>::from_promise(*this) };
+        }
+        std::suspend_never initial_suspend() noexcept { return {}; }
+        std::suspend_always final_suspend() noexcept { return {}; }
+        void return_void() { }
+        void unhandled_exception() { std::terminate(); }
+    };
+    std::coroutine_handle<promise_type> handle;
+};
+
+Abandonable consumeOneThenWait(Bag &bag, std::shared_ptr<Seen> seen)
+{
+    auto generator = AioUtils::results(bag);
+    auto it = co_await generator.begin();
+    seen->values << *it;
+    co_await++ it; // destroyed here
+    seen->ended = true;
+}
+
+int intOf(const QVariant &value)
+{
+    return value.toInt();
+}
+
+} // namespace
+
+class tst_Coro : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void resultsWithoutNestedLoop();
+    void resultsOfOrderedBagInSpawnOrder();
+    void resultsThrowsTheFailureAfterTheLastResult();
+    void breakCancelsTheRest();
+    void consumerDestroyedCancelsTheRest();
+    void bagDestroyedEndsTheLoop();
+    void emptyBagEndsAtOnce();
+
+    void spawnedCoroutineIsATask();
+    void coroutineFailureIsTheTasks();
+    void voidCoroutine();
+    void poolLimitsCoroutines();
+    void cancelEndsTheTaskAtOnce();
+    void coroutineLinksWorkInItsFirstPart();
+    void bagCollectsCoroutineResults();
+};
+
+void tst_Coro::resultsWithoutNestedLoop()
+{
+    Bag bag;
+    for (int i = 0; i < 40; ++i)
+        bag.spawn([i] { return TestUtil::delayed(i % 4, i); });
+    auto seen = std::make_shared<Seen>();
+    consume(bag, seen);
+    // Driven by processEvents() (QTRY_*): no QEventLoop::exec() runs, unless AioUtils starts one.
+    QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
+    QCOMPARE(seen->failure, QString());
+    QCOMPARE(TestUtil::sortedInts(seen->values), TestUtil::range(40));
+    for (int level : std::as_const(seen->loopLevels))
+        QCOMPARE(level, 0);
+}
+
+void tst_Coro::resultsOfOrderedBagInSpawnOrder()
+{
+    OrderedBag bag(3);
+    for (int i = 0; i < 20; ++i)
+        bag.spawn([i] { return TestUtil::delayed((20 - i) % 5, i); });
+    auto seen = std::make_shared<Seen>();
+    consume(bag, seen);
+    QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
+    QList<int> values;
+    for (const QVariant &value : std::as_const(seen->values))
+        values << intOf(value);
+    QCOMPARE(values, TestUtil::range(20));
+}
+
+void tst_Coro::resultsThrowsTheFailureAfterTheLastResult()
+{
+    Bag bag;
+    Gates gates;
+    bag.spawn(gates.make());
+    bag.spawn(TestUtil::failingAfter(0, "broken"));
+    auto seen = std::make_shared<Seen>();
+    consume(bag, seen);
+    QTRY_COMPARE_WITH_TIMEOUT(bag.failedCount(), 1, Patience);
+    TestUtil::settle();
+    QVERIFY(!seen->ended);
+    gates.open(0, 9);
+    QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
+    QCOMPARE(seen->values, QVariantList { 9 });
+    QCOMPARE(seen->failure, QStringLiteral("broken"));
+    QVERIFY(!bag.firstFailure()); // taken once
+}
+
+void tst_Coro::breakCancelsTheRest()
+{
+    Bag bag;
+    Gates gates;
+    bag.spawn(gates.make());
+    QList<QFuture<int>> rest;
+    for (int i = 0; i < 3; ++i)
+        rest << bag.spawn(gates.make());
+    auto seen = std::make_shared<Seen>();
+    consume(bag, seen, 1);
+    gates.open(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
+    QCOMPARE(seen->values, QVariantList { 1 });
+    QTRY_VERIFY_WITH_TIMEOUT(bag.isIdle(), Patience);
+    for (const QFuture<int> &future : std::as_const(rest))
+        QVERIFY(future.isCanceled());
+}
+
+void tst_Coro::consumerDestroyedCancelsTheRest()
+{
+    Bag bag;
+    Gates gates;
+    const QFuture<int> first = bag.spawn(gates.make());
+    const QFuture<int> second = bag.spawn(gates.make());
+    auto seen = std::make_shared<Seen>();
+    Abandonable consumer = consumeOneThenWait(bag, seen);
+    gates.open(0, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(seen->values.size(), 1, Patience);
+    TestUtil::settle();
+    QVERIFY(!consumer.handle.done());
+    // The consumer goes while it waits for the second result: the generator goes with it.
+    consumer.handle.destroy();
+    QVERIFY(second.isCanceled());
+    QTRY_VERIFY_WITH_TIMEOUT(bag.isIdle(), Patience);
+    gates.open(1, 2); // too late: nothing may resume the destroyed coroutine
+    TestUtil::settle();
+    QVERIFY(!seen->ended);
+}
+
+void tst_Coro::bagDestroyedEndsTheLoop()
+{
+    auto bag = std::make_unique<Bag>();
+    Gates gates;
+    bag->spawn(gates.make());
+    auto seen = std::make_shared<Seen>();
+    consume(*bag, seen);
+    TestUtil::settle();
+    QVERIFY(!seen->ended);
+    bag.reset();
+    QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
+    QVERIFY(seen->values.isEmpty());
+    QCOMPARE(seen->failure, QString());
+}
+
+void tst_Coro::emptyBagEndsAtOnce()
+{
+    Bag bag;
+    auto seen = std::make_shared<Seen>();
+    consume(bag, seen);
+    QVERIFY(seen->ended); // nothing to wait for: never suspended
+    QVERIFY(seen->values.isEmpty());
+}
+
+void tst_Coro::spawnedCoroutineIsATask()
+{
+    Group group;
+    QFuture<int> future = group.spawn([]() -> QCoro::Task<int> {
+        const int a = co_await TestUtil::delayed(5, 20);
+        const int b = co_await TestUtil::delayed(5, 22);
+        co_return a + b;
+    });
+    QCOMPARE(group.runningCount(), 1);
+    QVERIFY(group.join(QDeadlineTimer(Patience)));
+    QCOMPARE(future.result(), 42);
+    QCOMPARE(group.finishedCount(), 1);
+}
+
+void tst_Coro::coroutineFailureIsTheTasks()
+{
+    Group group;
+    QFuture<int> future = group.spawn([]() -> QCoro::Task<int> {
+        co_await TestUtil::delayed(1);
+        throw std::runtime_error("coroutine failed");
+    });
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, group.join(QDeadlineTimer(Patience)));
+    QCOMPARE(group.failedCount(), 1);
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, future.waitForFinished());
+}
+
+void tst_Coro::voidCoroutine()
+{
+    Group group;
+    bool ran = false;
+    group.post([&ran]() -> QCoro::Task<> {
+        co_await TestUtil::delayed(1);
+        ran = true;
+    });
+    QVERIFY(group.join(QDeadlineTimer(Patience)));
+    QVERIFY(ran);
+}
+
+void tst_Coro::poolLimitsCoroutines()
+{
+    Pool pool(2);
+    auto running = std::make_shared<int>(0);
+    auto most = std::make_shared<int>(0);
+    for (int i = 0; i < 8; ++i) {
+        pool.post([running, most]() -> QCoro::Task<> {
+            *most = std::max(*most, ++*running);
+            co_await TestUtil::delayed(3);
+            --*running;
+        });
+    }
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    QCOMPARE(*most, 2);
+    QCOMPARE(pool.finishedCount(), 8);
+}
+
+void tst_Coro::cancelEndsTheTaskAtOnce()
+{
+    Group group;
+    Gates gates;
+    auto after = std::make_shared<bool>(false);
+    QFuture<int> future = group.spawn([&gates, after]() -> QCoro::Task<int> {
+        const int value = co_await gates.make();
+        *after = true;
+        co_return value;
+    });
+    group.cancel();
+    QVERIFY(future.isCanceled());
+    QVERIFY(group.isIdle());
+    // The coroutine itself runs on to its end when what it awaits finishes.
+    gates.open(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(*after, Patience);
+    QCOMPARE(future.resultCount(), 0);
+}
+
+void tst_Coro::coroutineLinksWorkInItsFirstPart()
+{
+    Group group;
+    Gates gates;
+    const QFuture<int> awaited = gates.make();
+    auto linked = std::make_shared<QFuture<int>>();
+    auto ended = std::make_shared<bool>(false);
+    group.spawn([&gates, awaited, linked, ended]() -> QCoro::Task<int> {
+        *linked = AioUtils::link(gates.make()); // before the first suspension: inside the task
+        const int value = co_await awaited;
+        *ended = true;
+        co_return value;
+    });
+    QVERIFY(!linked->isFinished());
+    group.cancel();
+    QVERIFY(linked->isCanceled());
+    // (QCoro's co_await on a canceled QFuture<T> is undefined: the coroutine awaits another.)
+    gates.open(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(*ended, Patience);
+}
+
+void tst_Coro::bagCollectsCoroutineResults()
+{
+    Bag bag(3);
+    for (int i = 0; i < 10; ++i) {
+        bag.post([i]() -> QCoro::Task<int> {
+            co_await TestUtil::delayed(i % 3);
+            co_return i *i;
+        });
+    }
+    auto seen = std::make_shared<Seen>();
+    consume(bag, seen);
+    QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
+    QList<int> squares;
+    for (int i = 0; i < 10; ++i)
+        squares << i * i;
+    QCOMPARE(TestUtil::sortedInts(seen->values), squares);
+}
+
+QTEST_GUILESS_MAIN(tst_Coro)
+#include "tst_coro.moc"

@@ -1,0 +1,108 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include <AioUtils/coro.h>
+
+#include <QtCore/qfuturewatcher.h>
+#include <QtCore/qpointer.h>
+#include <QtCore/qscopeguard.h>
+
+#include <coroutine>
+#include <optional>
+
+namespace AioUtils {
+
+namespace {
+
+// co_await on a future, without a nested event loop. The watcher goes with the awaiter: a
+// generator destroyed while it waits here (its consumer gone) is never resumed.
+class Finished
+{
+public:
+    explicit Finished(QFuture<QVariant> future) : m_future(std::move(future)) { }
+    Finished(const Finished &) = delete;
+    Finished &operator=(const Finished &) = delete;
+    ~Finished()
+    {
+        if (m_watcher) {
+            // Not deleted here: this may run inside the watcher's own finished() signal.
+            m_watcher->disconnect();
+            m_watcher.release()->deleteLater();
+        }
+    }
+
+    bool await_ready() const noexcept { return m_future.isFinished(); }
+    void await_suspend(std::coroutine_handle<> waiting)
+    {
+        m_watcher = std::make_unique<QFutureWatcher<QVariant>>();
+        QObject::connect(m_watcher.get(), &QFutureWatcherBase::finished, m_watcher.get(),
+                         [waiting] { waiting.resume(); });
+        m_watcher->setFuture(m_future);
+    }
+    void await_resume() const noexcept { }
+
+private:
+    QFuture<QVariant> m_future;
+    std::unique_ptr<QFutureWatcher<QVariant>> m_watcher;
+};
+
+} // namespace
+
+/*!
+    \fn QCoro::AsyncGenerator<QVariant> AioUtils::results(AioUtils::Bag &bag)
+    \relates AioUtils::Bag
+    The results of \a bag, one at a time as Bag::next() hands them out, for \c QCORO_FOREACH in a
+    coroutine (\c{<AioUtils/Coro>}, target AioUtils::Coro; C++20 has no \c{for co_await}):
+    \code
+    QCoro::Task<> Window::show(AioUtils::Bag &bag)
+    {
+        QCORO_FOREACH (const QVariant &page, AioUtils::results(bag))
+            m_list->addItem(page.toString());
+    }
+    \endcode
+    Where yielding() spins a nested event loop while it waits, the coroutine is suspended
+    (Bag::nextResult()) and the caller's event loop goes on. The loop ends when the round has
+    ended and nothing is left; the round's failure, if any, is thrown after the last result.
+    Leaving the loop early (a \c break, a \c co_return, an exception, or destroying the coroutine
+    that iterates) cancels the bag's remaining tasks, as leaving yielding() does. If the bag is
+    destroyed while the loop waits, the loop ends.
+*/
+QCoro::AsyncGenerator<QVariant> results(Bag &bag)
+{
+    const QPointer<Bag> alive(&bag);
+    bool ended = false;
+    // Closed before the end: cancel the rest, as a Python generator's close() does.
+    const auto closeEarly = qScopeGuard([&alive, &ended] {
+        if (!ended && alive)
+            alive->cancel();
+    });
+    for (;;) {
+        // What is there already, without waiting: Bag::next() with a deadline that has passed
+        // spins no event loop. It throws the round's failure after the last result.
+        std::optional<QVariant> value;
+        try {
+            value = bag.next(QDeadlineTimer(0));
+        } catch (...) {
+            ended = true;
+            throw;
+        }
+        if (!value) {
+            const QFuture<QVariant> next = bag.nextResult();
+            co_await Finished(next);
+            if (!alive || next.isCanceled()) {
+                // The round ended with nothing left, or the bag went.
+                ended = true;
+                co_return;
+            }
+            try {
+                value = next.result();
+            } catch (...) {
+                ended = true;
+                throw;
+            }
+        }
+        co_yield std::move(*value);
+    }
+}
+
+} // namespace AioUtils
