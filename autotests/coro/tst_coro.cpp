@@ -100,6 +100,7 @@ private Q_SLOTS:
     void resultsWithoutNestedLoop();
     void resultsOfOrderedBagInSpawnOrder();
     void resultsThrowsTheFailureAfterTheLastResult();
+    void resultsThrowsAFailureThatEndsTheWait();
     void breakCancelsTheRest();
     void consumerDestroyedCancelsTheRest();
     void bagDestroyedEndsTheLoop();
@@ -159,6 +160,19 @@ void tst_Coro::resultsThrowsTheFailureAfterTheLastResult()
     QCOMPARE(seen->values, QVariantList { 9 });
     QCOMPARE(seen->failure, QStringLiteral("broken"));
     QVERIFY(!bag.firstFailure()); // taken once
+}
+
+void tst_Coro::resultsThrowsAFailureThatEndsTheWait()
+{
+    // The loop waits (suspended in nextResult()) when the round ends with a failure.
+    Bag bag;
+    bag.spawn(TestUtil::failingAfter(20, "while waiting"));
+    auto seen = std::make_shared<Seen>();
+    consume(bag, seen);
+    QVERIFY(!seen->ended);
+    QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
+    QVERIFY(seen->values.isEmpty());
+    QCOMPARE(seen->failure, QStringLiteral("while waiting"));
 }
 
 void tst_Coro::breakCancelsTheRest()

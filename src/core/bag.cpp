@@ -399,8 +399,10 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
     or \c co_await. Each result goes to one caller, in the order of the calls (a future that its
     caller canceled, with QFuture::cancel(), gives up its turn, and no result is lost with it).
     Once the round has ended with nothing left, the future is canceled; the first one after the
-    last result carries the round's failure instead, if join() or next() has not taken it. In an
-    OrderedBag the results come in spawn order.
+    last result carries the round's failure instead, if join() or next() has not taken it (QFuture
+    reports a failed future canceled as well: result() and waitForFinished() rethrow the failure,
+    and onFailed() sees it before onCanceled() would). In an OrderedBag the results come in spawn
+    order.
 
     Destroying the bag cancels the pending futures, from the event loop once the bag is gone. Call
     it on the bag's thread: from another thread it warns and returns a canceled future.

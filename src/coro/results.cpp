@@ -87,19 +87,20 @@ QCoro::AsyncGenerator<QVariant> results(Bag &bag)
             throw;
         }
         if (!value) {
-            const QFuture<QVariant> next = bag.nextResult();
+            QFuture<QVariant> next = bag.nextResult();
             co_await Finished(next);
+            try {
+                next.waitForFinished(); // finished: throws the failure, if it carries one
+            } catch (...) {
+                ended = true;
+                throw;
+            }
             if (!alive || next.isCanceled()) {
                 // The round ended with nothing left, or the bag went.
                 ended = true;
                 co_return;
             }
-            try {
-                value = next.result();
-            } catch (...) {
-                ended = true;
-                throw;
-            }
+            value = next.result();
         }
         co_yield std::move(*value);
     }

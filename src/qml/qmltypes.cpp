@@ -7,6 +7,9 @@
 
 #include <AioUtils/detail/tasklink.h>
 
+#include <QtCore/qfuturewatcher.h>
+#include <QtQml/qjsengine.h>
+
 namespace AioUtils {
 
 /*!
@@ -154,6 +157,69 @@ void BagExtension::put(const QJSValue &value)
 QVariantList BagExtension::takeAll()
 {
     return m_bag->takeAll();
+}
+
+/*!
+    \qmlmethod Promise Bag::nextResult()
+    Returns a Promise of the next result (the C++ Bag::nextResult()): each result goes to one
+    call, in the order of the calls, and nothing blocks. Once the round has ended with nothing
+    left, the promise resolves to \c undefined (no result is \c undefined: a function returning
+    it gives none); the first one after the last result rejects with the round's failure instead,
+    an \c Error with its message. Destroying the bag resolves pending promises to \c undefined.
+    \code
+    function showNext() {
+        bag.nextResult().then(page => {
+            if (page === undefined)
+                return; // the round has ended
+            pages.append({ title: page.title });
+            showNext();
+        }, error => status.text = error.message);
+    }
+    \endcode
+*/
+QJSValue BagExtension::nextResult()
+{
+    QJSEngine *engine = qjsEngine(m_bag);
+    if (!engine) {
+        qWarning("AioUtils: Bag.nextResult() needs a bag that QML knows (created in QML, or "
+                 "passed to it); returning undefined");
+        return {};
+    }
+    if (m_makeDeferred.isUndefined()) {
+        m_makeDeferred = engine->evaluate(
+                QStringLiteral("(function () { const d = {}; d.promise = new Promise("
+                               "function (resolve, reject) { d.resolve = resolve; "
+                               "d.reject = reject; }); return d; })"),
+                QStringLiteral("aioutils-nextresult.js"));
+    }
+    const QJSValue deferred = m_makeDeferred.call();
+    const auto settle = [engine, deferred](QFuture<QVariant> future) {
+        try {
+            // First: a failed QFuture counts as canceled too.
+            future.waitForFinished();
+            const QJSValue value =
+                    future.isCanceled() ? QJSValue() : engine->toScriptValue(future.result());
+            deferred.property(QStringLiteral("resolve")).call({ value });
+        } catch (...) {
+            const QString message = detail::failureMessage(std::current_exception());
+            deferred.property(QStringLiteral("reject"))
+                    .call({ engine->newErrorObject(QJSValue::GenericError, message) });
+        }
+    };
+    const QFuture<QVariant> future = m_bag->nextResult();
+    if (future.isFinished()) {
+        settle(future);
+    } else {
+        // Owned by the engine, not the bag: the bag's end cancels the future, which settles the
+        // promise after the bag is gone.
+        auto *watcher = new QFutureWatcher<QVariant>(engine);
+        QObject::connect(watcher, &QFutureWatcherBase::finished, watcher, [watcher, settle] {
+            settle(watcher->future());
+            watcher->deleteLater();
+        });
+        watcher->setFuture(future);
+    }
+    return deferred.property(QStringLiteral("promise"));
 }
 
 /*!

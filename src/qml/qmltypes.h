@@ -52,9 +52,11 @@ public:
 
     Q_INVOKABLE void put(const QJSValue &value);
     Q_INVOKABLE QVariantList takeAll();
+    Q_INVOKABLE QJSValue nextResult();
 
 private:
     AioUtils::Bag *const m_bag;
+    QJSValue m_makeDeferred; // function () -> { promise, resolve, reject }
 };
 
 // The base is named in full: qmltyperegistrar (Qt 6.4) resolves it by that name.
