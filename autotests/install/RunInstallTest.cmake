@@ -5,6 +5,7 @@
 #     suppressions (share/AioUtils/tsan.supp)
 #  2. configures, builds and runs autotests/install/consumer (C++17) against that prefix, which
 #     asks for the package's components (Core, and Network if the build has it)
+#     and, if the build has AioUtils::Coro, autotests/install/coro-consumer (C++20, QCoro)
 #  3. checks that a REQUIRED component the package lacks, and another 0.y version, fail to
 #     configure
 #  4. builds and runs examples/nested-loops, examples/generator and (with Network)
@@ -90,6 +91,15 @@ endif()
 set(extraArgs "-DCONSUMER_WERROR=${WERROR}" "-DCONSUMER_NETWORK=${consumerNetwork}")
 build_and_run(consumer "${AIOUTILS_SOURCE_DIR}/autotests/install/consumer" consumer)
 set(extraArgs)
+
+if(CORO)
+    set(extraArgs "-DCONSUMER_WERROR=${WERROR}")
+    build_and_run(coro-consumer "${AIOUTILS_SOURCE_DIR}/autotests/install/coro-consumer"
+        coro-consumer)
+    set(extraArgs)
+else()
+    message(STATUS "tst_install: no AioUtils::Coro installed; coro-consumer skipped")
+endif()
 
 # What must not configure: a REQUIRED component the package does not have, and a version of
 # another 0.y (while at 0.x, each 0.y has its own ABI).
