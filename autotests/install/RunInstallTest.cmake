@@ -9,7 +9,8 @@
 #  3. checks that a REQUIRED component the package lacks, and another 0.y version, fail to
 #     configure
 #  4. builds and runs examples/nested-loops, examples/generator and (with Network)
-#     examples/crawler (on its embedded site), with tiny workloads
+#     examples/crawler and (with Coro too) examples/coro-crawler (on their embedded site), with
+#     tiny workloads
 #  5. if the build installed the QML module: examples/qml-crawler (headless, QT_QPA_PLATFORM is
 #     offscreen), whose `import AioUtils` must come from <prefix>/<libdir>/qml
 # Every sub-project must find AioUtils in the prefix, not in the build tree or the system. They use
@@ -132,6 +133,10 @@ build_and_run(generator "${AIOUTILS_SOURCE_DIR}/examples/generator" generator
 if(NETWORK)
     build_and_run(crawler "${AIOUTILS_SOURCE_DIR}/examples/crawler" crawler
         --site-pages 20 --concurrency 4)
+    if(CORO)
+        build_and_run(coro-crawler "${AIOUTILS_SOURCE_DIR}/examples/coro-crawler" coro-crawler
+            --site-pages 20 --concurrency 4)
+    endif()
 else()
     message(STATUS "tst_install: no AioUtils::Network installed; crawler skipped")
 endif()

@@ -17,21 +17,18 @@
 // Without a URL it crawls LocalSite, a made-up site of --site-pages pages that a thread of this
 // program serves on 127.0.0.1 with realistic delays (localsite/).
 
-#include "localsite.h"
+#include "crawlsupport.h"
 
 #include <AioUtils/Bag>
 #include <AioUtils/Network>
 #include <AioUtils/OrderedBag>
 #include <AioUtils/TimeoutError>
 
-#include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QEventLoop>
 #include <QtCore/QFutureWatcher>
-#include <QtCore/QRegularExpression>
 #include <QtCore/QSet>
-#include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtCore/QVariant>
@@ -39,8 +36,6 @@
 #include <QtNetwork/QNetworkRequest>
 
 #include <algorithm>
-#include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -48,104 +43,9 @@
 #include <optional>
 #include <vector>
 
-#include <fcntl.h>
-#include <unistd.h>
+using namespace Crawl;
 
 namespace {
-
-// What the bag hands out: one per page, fetched or failed.
-struct Page
-{
-    QUrl url;
-    int status = 0; // the HTTP status; 0 if there was no answer (a network error)
-    qint64 bytes = 0;
-    QString title;
-    QString error;        // empty if the page arrived
-    qint64 elapsedMs = 0; // this request's own time, from its start to its end
-
-    bool failed() const { return !error.isEmpty(); }
-};
-
-} // namespace
-
-// The bag keeps results as QVariants.
-Q_DECLARE_METATYPE(Page)
-
-namespace {
-
-struct Options
-{
-    int concurrency = 8;
-    int maxPages = 1000;
-    bool ordered = false;
-    int timeoutMs = 10000;
-    int sitePages = 300;
-    QUrl url; // empty: crawl the embedded site
-};
-
-// QNetworkAccessManager opens at most six connections to one host and queues the other requests;
-// Qt 6.4 has no setting for it (QHttp1Configuration came in Qt 6.5). More requests at once take
-// more managers.
-constexpr int ConnectionsPerManager = 6;
-
-bool isWebScheme(const QString &scheme)
-{
-    return scheme == QLatin1String("http") || scheme == QLatin1String("https");
-}
-
-// One spelling per page: no fragment, no "." or ".." segments, no default port, "/" for no path.
-QUrl normalized(const QUrl &url)
-{
-    QUrl result = url.adjusted(QUrl::RemoveFragment | QUrl::NormalizePathSegments);
-    if (result.path().isEmpty())
-        result.setPath(QStringLiteral("/"));
-    const int defaultPort = result.scheme() == QLatin1String("https") ? 443 : 80;
-    if (result.port() == defaultPort)
-        result.setPort(-1);
-    return result;
-}
-
-// Same scheme, host and port (both URLs normalized).
-bool sameSite(const QUrl &a, const QUrl &b)
-{
-    return a.scheme() == b.scheme() && a.host() == b.host() && a.port() == b.port();
-}
-
-QString decodeEntities(QString text)
-{
-    text.replace(QLatin1String("&lt;"), QLatin1String("<"));
-    text.replace(QLatin1String("&gt;"), QLatin1String(">"));
-    text.replace(QLatin1String("&quot;"), QLatin1String("\""));
-    text.replace(QLatin1String("&#39;"), QLatin1String("'"));
-    text.replace(QLatin1String("&amp;"), QLatin1String("&"));
-    return text;
-}
-
-QString titleOf(const QString &html)
-{
-    static const QRegularExpression title(QStringLiteral("<title[^>]*>(.*?)</title>"),
-                                          QRegularExpression::CaseInsensitiveOption
-                                                  | QRegularExpression::DotMatchesEverythingOption);
-    return decodeEntities(title.match(html).captured(1)).simplified();
-}
-
-// The targets of the page's <a href> links, resolved against the page's URL.
-QList<QUrl> linksOf(const QString &html, const QUrl &base)
-{
-    static const QRegularExpression anchor(
-            QStringLiteral("<a\\s[^>]*?href\\s*=\\s*(?:\"([^\"]*)\"|'([^']*)'|([^\\s>]+))"),
-            QRegularExpression::CaseInsensitiveOption);
-    QList<QUrl> links;
-    QRegularExpressionMatchIterator it = anchor.globalMatch(html);
-    while (it.hasNext()) {
-        const QRegularExpressionMatch match = it.next();
-        const QString href = match.captured(match.lastCapturedIndex()).trimmed();
-        const QUrl link = base.resolved(QUrl(decodeEntities(href)));
-        if (link.isValid() && isWebScheme(link.scheme()))
-            links.append(normalized(link));
-    }
-    return links;
-}
 
 // The crawl: the bag, the network access managers, and the pages seen so far. Lives on the main
 // thread, which is the bag's thread: every task, continuation and watcher below runs there.
@@ -334,260 +234,6 @@ void Crawler::followPage(const QFuture<Page> &page, const QUrl &url, const QElap
     watcher->setFuture(page);
 }
 
-// Ctrl-C. A signal handler may do next to nothing, so it writes a byte into a pipe (write() is
-// async-signal-safe); a QSocketNotifier on the other end turns that into an ordinary event on the
-// main thread, even while the main thread waits inside bag.yielding(). The handler stays
-// installed: canceling twice is harmless, and one Ctrl-C may arrive twice (timeout(1) signals both
-// the program and its process group).
-class InterruptNotifier
-{
-public:
-    explicit InterruptNotifier(std::function<void()> onInterrupt);
-    ~InterruptNotifier();
-
-private:
-    static void handleSignal(int);
-    static int s_pipe[2];
-
-    std::unique_ptr<QSocketNotifier> m_notifier;
-    struct sigaction m_previous = {};
-    bool m_installed = false;
-
-    Q_DISABLE_COPY(InterruptNotifier)
-};
-
-int InterruptNotifier::s_pipe[2] = { -1, -1 };
-
-InterruptNotifier::InterruptNotifier(std::function<void()> onInterrupt)
-{
-    if (::pipe(s_pipe) != 0) {
-        std::perror("crawler: pipe");
-        return;
-    }
-    for (const int fd : s_pipe) {
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
-    m_notifier = std::make_unique<QSocketNotifier>(s_pipe[0], QSocketNotifier::Read);
-    QObject::connect(m_notifier.get(), &QSocketNotifier::activated, m_notifier.get(),
-                     [onInterrupt = std::move(onInterrupt)] {
-                         char byte;
-                         while (::read(s_pipe[0], &byte, 1) > 0) { }
-                         onInterrupt();
-                     });
-    struct sigaction action = {};
-    action.sa_handler = &InterruptNotifier::handleSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    m_installed = ::sigaction(SIGINT, &action, &m_previous) == 0;
-}
-
-InterruptNotifier::~InterruptNotifier()
-{
-    if (m_installed)
-        ::sigaction(SIGINT, &m_previous, nullptr);
-    m_notifier.reset();
-    for (int &fd : s_pipe) {
-        if (fd >= 0)
-            ::close(fd);
-        fd = -1;
-    }
-}
-
-void InterruptNotifier::handleSignal(int)
-{
-    const int savedErrno = errno;
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t written = ::write(s_pipe[1], &byte, 1);
-    errno = savedErrno;
-}
-
-// The "\r"-updated progress line on stderr, if stderr is a terminal.
-class Progress
-{
-public:
-    void show(const AioUtils::Bag &bag, int done)
-    {
-        if (!m_enabled)
-            return;
-        std::fprintf(stderr, "\r%d/%d pages, %d running, %d queued\033[K", done, bag.spawnedCount(),
-                     bag.runningCount(), bag.queuedCount());
-        std::fflush(stderr);
-        m_shown = true;
-    }
-    void clear()
-    {
-        if (!m_shown)
-            return;
-        std::fprintf(stderr, "\r\033[K");
-        std::fflush(stderr);
-        m_shown = false;
-    }
-
-private:
-    const bool m_enabled = ::isatty(STDERR_FILENO) == 1;
-    bool m_shown = false;
-};
-
-void printPage(const Page &page)
-{
-    const QString status = page.status > 0 ? QString::number(page.status) : QStringLiteral("ERR");
-    std::printf("%-3s %7lld  %s  %s\n", qUtf8Printable(status), static_cast<long long>(page.bytes),
-                qUtf8Printable(page.url.toDisplayString()),
-                qUtf8Printable(page.failed() ? page.error : page.title));
-    std::fflush(stdout);
-}
-
-// Reads an integer option in [min, max]; false (with a message) if it is not one.
-bool readInt(const QCommandLineParser &parser, const QCommandLineOption &option, int min, int max,
-             int *value)
-{
-    if (!parser.isSet(option))
-        return true;
-    bool ok = false;
-    const QString text = parser.value(option);
-    const int number = text.toInt(&ok);
-    if (!ok || number < min || number > max) {
-        std::fprintf(stderr, "crawler: --%s must be an integer from %d to %d, not \"%s\"\n",
-                     qUtf8Printable(option.names().constFirst()), min, max, qUtf8Printable(text));
-        return false;
-    }
-    *value = number;
-    return true;
-}
-
-// The URL to crawl; std::nullopt (with a message) if it is not an http or https URL.
-std::optional<QUrl> readUrl(const QString &text)
-{
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.scheme().isEmpty() && !isWebScheme(url.scheme())) {
-        std::fprintf(stderr, "crawler: only http and https URLs can be crawled, not \"%s\"\n",
-                     qUtf8Printable(text));
-        return std::nullopt;
-    }
-    if (!url.isValid() || url.scheme().isEmpty() || url.host().isEmpty()) {
-        const QString reason = url.isValid()
-                ? QStringLiteral("it needs http:// or https:// and a host")
-                : url.errorString();
-        std::fprintf(stderr, "crawler: \"%s\" is not a valid URL (%s)\n", qUtf8Printable(text),
-                     qUtf8Printable(reason));
-        return std::nullopt;
-    }
-    return url;
-}
-
-// The options, or std::nullopt (with a message) for bad input.
-std::optional<Options> readOptions(const QCoreApplication &app)
-{
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-            "Crawls a web site breadth-first, following its same-site links, with at most N "
-            "requests at once: each page is a task in an AioUtils::Bag that spawns its links into "
-            "the same bag. Without a URL it crawls a made-up site served by this program."));
-    parser.addHelpOption();
-    const QCommandLineOption concurrencyOption(
-            QStringLiteral("concurrency"),
-            QStringLiteral("Requests at once, 1 to 256 (default 8)."), QStringLiteral("n"));
-    const QCommandLineOption maxPagesOption(
-            QStringLiteral("max-pages"),
-            QStringLiteral("Pages to fetch at most, 1 to 1000000 (default 1000)."),
-            QStringLiteral("n"));
-    const QCommandLineOption orderedOption(
-            QStringLiteral("ordered"),
-            QStringLiteral("Print the pages in the order they were found (an OrderedBag), not in "
-                           "the order they arrive."));
-    const QCommandLineOption timeoutOption(
-            QStringLiteral("timeout"),
-            QStringLiteral("Each page's deadline: a page whose request takes longer than this "
-                           "many milliseconds is aborted and reported as timed out; 0 means "
-                           "none (default 10000)."),
-            QStringLiteral("ms"));
-    const QCommandLineOption sitePagesOption(
-            QStringLiteral("site-pages"),
-            QStringLiteral("Pages of the embedded site, 1 to 100000 (default 300)."),
-            QStringLiteral("n"));
-    parser.addOptions(
-            { concurrencyOption, maxPagesOption, orderedOption, timeoutOption, sitePagesOption });
-    parser.addPositionalArgument(QStringLiteral("url"),
-                                 QStringLiteral("The http or https URL to start from (default: "
-                                                "the embedded site)."),
-                                 QStringLiteral("[url]"));
-
-    if (!parser.parse(QCoreApplication::arguments())) {
-        std::fprintf(stderr, "crawler: %s\nTry --help.\n", qUtf8Printable(parser.errorText()));
-        return std::nullopt;
-    }
-    // Valid options now: process() only acts on --help.
-    parser.process(app);
-
-    Options options;
-    if (!readInt(parser, concurrencyOption, 1, 256, &options.concurrency)
-        || !readInt(parser, maxPagesOption, 1, 1000000, &options.maxPages)
-        || !readInt(parser, timeoutOption, 0, 24 * 3600 * 1000, &options.timeoutMs)
-        || !readInt(parser, sitePagesOption, 1, 100000, &options.sitePages)) {
-        return std::nullopt;
-    }
-    options.ordered = parser.isSet(orderedOption);
-
-    const QStringList positional = parser.positionalArguments();
-    if (positional.size() > 1) {
-        std::fprintf(stderr, "crawler: one URL at most, not %lld\nTry --help.\n",
-                     static_cast<long long>(positional.size()));
-        return std::nullopt;
-    }
-    if (!positional.isEmpty()) {
-        const std::optional<QUrl> url = readUrl(positional.constFirst());
-        if (!url)
-            return std::nullopt;
-        options.url = *url;
-    }
-    return options;
-}
-
-// What the crawl did, for the summary.
-struct Summary
-{
-    int pages = 0;
-    int failures = 0;
-    qint64 bytes = 0;
-    qint64 requestMs = 0; // the sum of the requests' own times
-    qint64 wallMs = 0;
-    std::optional<Page> startPage;
-    bool canceled = false;
-    int canceledRequests = 0;
-
-    void add(const Page &page, const QUrl &start)
-    {
-        ++pages;
-        failures += page.failed() ? 1 : 0;
-        bytes += page.bytes;
-        requestMs += page.elapsedMs;
-        if (page.url == start)
-            startPage = page;
-    }
-
-    void print(const Options &options, const LocalSite::SiteThread *site) const
-    {
-        std::printf("\n%s: %d pages, %lld bytes, %d failed (non-2xx, network error or timed out)\n",
-                    canceled ? "canceled" : "done", pages, static_cast<long long>(bytes), failures);
-        if (canceled)
-            std::printf("canceled with %d requests in flight; they were aborted\n",
-                        canceledRequests);
-        std::printf("wall time                     %8.2f s\n", double(wallMs) / 1000.0);
-        std::printf("one request at a time         %8.2f s (the sum of the requests' own times)\n",
-                    double(requestMs) / 1000.0);
-        if (pages > 1 && wallMs > 0) {
-            std::printf("speed-up                      %8.1fx with %d requests at once\n",
-                        double(requestMs) / double(wallMs), options.concurrency);
-        }
-        if (site) {
-            std::printf("the site served %d requests, at most %d at once\n",
-                        site->server()->requestCount(), site->server()->maxInFlight());
-        }
-        std::fflush(stdout);
-    }
-};
-
 // Crawls from `start` until no page has a new link (or --max-pages, or Ctrl-C), printing each
 // page as it arrives. False if the loop threw, which the tasks never let happen.
 bool crawl(const Options &options, const QUrl &start, Summary *summary)
@@ -642,38 +288,13 @@ int main(int argc, char *argv[])
         return 2;
 
     std::optional<LocalSite::SiteThread> site;
-    QUrl start = options->url;
-    if (start.isEmpty()) {
-        LocalSite::SiteOptions siteOptions;
-        siteOptions.pages = options->sitePages;
-        site.emplace(siteOptions);
-        if (!site->start()) {
-            std::fprintf(stderr, "crawler: the embedded site cannot listen on 127.0.0.1\n");
-            return 1;
-        }
-        start = site->url();
-        std::printf("the embedded site: %d pages at %s\n", site->pageCount(),
-                    qUtf8Printable(start.toDisplayString()));
-    }
-    std::printf("crawling %s with %s(%d), at most %d pages\n",
-                qUtf8Printable(start.toDisplayString()), options->ordered ? "OrderedBag" : "Bag",
-                options->concurrency, options->maxPages);
-    std::fflush(stdout);
+    const std::optional<QUrl> start = startCrawl(*options, site);
+    if (!start)
+        return 1;
 
     Summary summary;
-    const bool ok = crawl(*options, start, &summary);
+    const bool ok = crawl(*options, *start, &summary);
     // Replies and watchers asked for their deletion from inside the loop; exec() never runs.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-    summary.print(*options, site ? &*site : nullptr);
-
-    if (!ok)
-        return 1;
-    if (summary.canceled)
-        return 130;
-    if (!summary.startPage || summary.startPage->failed()) {
-        std::fprintf(stderr, "crawler: the start page %s failed\n",
-                     qUtf8Printable(start.toDisplayString()));
-        return 1;
-    }
-    return 0;
+    return finishCrawl(ok, summary, *options, *start, site);
 }

@@ -1,8 +1,9 @@
 // SPDX-FileCopyrightText: 2026 The AioUtils authors
 // SPDX-License-Identifier: Apache-2.0
 
-// AioUtils::Coro (C++20, QCoro): a Bag's results as a QCoro::AsyncGenerator, and callables that
-// return QCoro::Task<T> as tasks of any group. Built when QCoro6 is found; link AioUtils::Coro.
+// AioUtils::Coro (C++20, QCoro): a Bag's results as a QCoro::AsyncGenerator, callables that
+// return QCoro::Task<T> as tasks of any group, and co_await on a QFuture that may be canceled.
+// Built when QCoro6 is found; link AioUtils::Coro.
 
 #ifndef AIOUTILS_CORO_H
 #define AIOUTILS_CORO_H
@@ -11,12 +12,14 @@
 #include <AioUtils/bag.h>
 #include <AioUtils/group.h>
 
+#include <QtCore/qfuturewatcher.h>
 #include <QtCore/qpromise.h>
 #include <QtCore/qvariant.h>
 
 #include <QCoroAsyncGenerator>
 #include <QCoroTask>
 
+#include <coroutine>
 #include <exception>
 #include <memory>
 #include <type_traits>
@@ -27,6 +30,47 @@ namespace AioUtils {
 // The results of `bag` as they come, for QCORO_FOREACH (C++20 has no `for co_await`); see the
 // documentation in results.cpp.
 AIOUTILS_CORO_EXPORT QCoro::AsyncGenerator<QVariant> results(Bag &bag);
+
+// What `co_await AioUtils::finished(future)` waits with: see finished().
+template<typename T> class FinishedAwaiter
+{
+public:
+    explicit FinishedAwaiter(QFuture<T> future) : m_future(std::move(future)) { }
+    FinishedAwaiter(FinishedAwaiter &&) noexcept = default; // before it waits: no watcher yet
+    FinishedAwaiter &operator=(FinishedAwaiter &&) = delete;
+    ~FinishedAwaiter()
+    {
+        if (m_watcher) {
+            // Not deleted here: this may run inside the watcher's own finished() signal.
+            m_watcher->disconnect();
+            m_watcher.release()->deleteLater();
+        }
+    }
+
+    bool await_ready() const noexcept { return m_future.isFinished(); }
+    void await_suspend(std::coroutine_handle<> waiting)
+    {
+        m_watcher = std::make_unique<QFutureWatcher<T>>();
+        QObject::connect(m_watcher.get(), &QFutureWatcherBase::finished, m_watcher.get(),
+                         [waiting] { waiting.resume(); });
+        m_watcher->setFuture(m_future);
+    }
+    QFuture<T> await_resume() const noexcept { return m_future; }
+
+private:
+    QFuture<T> m_future;
+    std::unique_ptr<QFutureWatcher<T>> m_watcher;
+};
+
+// co_await AioUtils::finished(future) suspends the coroutine until `future` has finished, then
+// gives it back, whether it succeeded, failed or was canceled; it throws nothing (QCoro's own
+// co_await on a QFuture<T> reads a result, which a canceled future does not have). No nested
+// event loop runs: the coroutine resumes from the event loop of its thread. A coroutine destroyed
+// while it waits here is never resumed.
+template<typename T> FinishedAwaiter<T> finished(QFuture<T> future)
+{
+    return FinishedAwaiter<T>(std::move(future));
+}
 
 namespace detail {
 

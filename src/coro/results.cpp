@@ -3,50 +3,12 @@
 
 #include <AioUtils/coro.h>
 
-#include <QtCore/qfuturewatcher.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qscopeguard.h>
 
-#include <coroutine>
 #include <optional>
 
 namespace AioUtils {
-
-namespace {
-
-// co_await on a future, without a nested event loop. The watcher goes with the awaiter: a
-// generator destroyed while it waits here (its consumer gone) is never resumed.
-class Finished
-{
-public:
-    explicit Finished(QFuture<QVariant> future) : m_future(std::move(future)) { }
-    Finished(const Finished &) = delete;
-    Finished &operator=(const Finished &) = delete;
-    ~Finished()
-    {
-        if (m_watcher) {
-            // Not deleted here: this may run inside the watcher's own finished() signal.
-            m_watcher->disconnect();
-            m_watcher.release()->deleteLater();
-        }
-    }
-
-    bool await_ready() const noexcept { return m_future.isFinished(); }
-    void await_suspend(std::coroutine_handle<> waiting)
-    {
-        m_watcher = std::make_unique<QFutureWatcher<QVariant>>();
-        QObject::connect(m_watcher.get(), &QFutureWatcherBase::finished, m_watcher.get(),
-                         [waiting] { waiting.resume(); });
-        m_watcher->setFuture(m_future);
-    }
-    void await_resume() const noexcept { }
-
-private:
-    QFuture<QVariant> m_future;
-    std::unique_ptr<QFutureWatcher<QVariant>> m_watcher;
-};
-
-} // namespace
 
 /*!
     \fn QCoro::AsyncGenerator<QVariant> AioUtils::results(AioUtils::Bag &bag)
@@ -88,7 +50,7 @@ QCoro::AsyncGenerator<QVariant> results(Bag &bag)
         }
         if (!value) {
             QFuture<QVariant> next = bag.nextResult();
-            co_await Finished(next);
+            co_await finished(next);
             try {
                 next.waitForFinished(); // finished: throws the failure, if it carries one
             } catch (...) {
