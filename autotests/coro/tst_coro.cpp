@@ -106,6 +106,11 @@ private Q_SLOTS:
     void bagDestroyedEndsTheLoop();
     void emptyBagEndsAtOnce();
 
+    void finishedGivesBackACanceledFuture();
+    void finishedGivesBackAFailedFuture();
+    void finishedOfAFinishedFutureDoesNotSuspend();
+    void coroutineDestroyedWhileWaitingIsNotResumed();
+
     void spawnedCoroutineIsATask();
     void coroutineFailureIsTheTasks();
     void voidCoroutine();
@@ -238,6 +243,82 @@ void tst_Coro::emptyBagEndsAtOnce()
     QVERIFY(seen->values.isEmpty());
 }
 
+namespace {
+// Awaits `future` with AioUtils::finished() and notes how it came back.
+struct Awaited
+{
+    bool resumed = false;
+    bool canceled = false;
+    QString failure;
+    int loopLevel = -1;
+};
+QCoro::Task<> awaitFinished(QFuture<int> future, std::shared_ptr<Awaited> seen)
+{
+    const QFuture<int> back = co_await AioUtils::finished(future);
+    seen->resumed = true;
+    seen->loopLevel = QThread::currentThread()->loopLevel();
+    seen->canceled = back.isCanceled();
+    try {
+        QFuture<int>(back).waitForFinished();
+    } catch (const std::exception &e) {
+        seen->failure = QString::fromUtf8(e.what());
+    }
+}
+Abandonable abandonableAwait(QFuture<int> future, std::shared_ptr<Awaited> seen)
+{
+    co_await AioUtils::finished(future);
+    seen->resumed = true;
+}
+} // namespace
+
+void tst_Coro::finishedGivesBackACanceledFuture()
+{
+    Gates gates;
+    QFuture<int> future = gates.make();
+    auto seen = std::make_shared<Awaited>();
+    awaitFinished(future, seen);
+    QVERIFY(!seen->resumed);
+    future.cancel();
+    TestUtil::settle();
+    QVERIFY(!seen->resumed); // canceled, but its work has not ended yet
+    gates.open(0);           // finishes it, canceled: no result
+    QTRY_VERIFY_WITH_TIMEOUT(seen->resumed, Patience);
+    QVERIFY(seen->canceled);
+    QCOMPARE(seen->failure, QString());
+    QCOMPARE(seen->loopLevel, 0);
+}
+
+void tst_Coro::finishedGivesBackAFailedFuture()
+{
+    auto seen = std::make_shared<Awaited>();
+    awaitFinished(TestUtil::failingAfter(5, "failed future"), seen);
+    QTRY_VERIFY_WITH_TIMEOUT(seen->resumed, Patience);
+    QCOMPARE(seen->failure, QStringLiteral("failed future"));
+}
+
+void tst_Coro::finishedOfAFinishedFutureDoesNotSuspend()
+{
+    Gates gates;
+    QFuture<int> future = gates.make();
+    gates.open(0, 3);
+    auto seen = std::make_shared<Awaited>();
+    awaitFinished(future, seen);
+    QVERIFY(seen->resumed); // at once, inside the call
+    QVERIFY(!seen->canceled);
+}
+
+void tst_Coro::coroutineDestroyedWhileWaitingIsNotResumed()
+{
+    Gates gates;
+    auto seen = std::make_shared<Awaited>();
+    Abandonable waiting = abandonableAwait(gates.make(), seen);
+    QVERIFY(!waiting.handle.done());
+    waiting.handle.destroy();
+    gates.open(0, 1);
+    TestUtil::settle();
+    QVERIFY(!seen->resumed);
+}
+
 void tst_Coro::spawnedCoroutineIsATask()
 {
     Group group;
@@ -321,16 +402,16 @@ void tst_Coro::coroutineLinksWorkInItsFirstPart()
     auto ended = std::make_shared<bool>(false);
     group.spawn([&gates, awaited, linked, ended]() -> QCoro::Task<int> {
         *linked = AioUtils::link(gates.make()); // before the first suspension: inside the task
-        const int value = co_await awaited;
-        *ended = true;
-        co_return value;
+        const QFuture<int> back = co_await AioUtils::finished(*linked);
+        *ended = back.isCanceled();
+        co_return co_await awaited;
     });
     QVERIFY(!linked->isFinished());
     group.cancel();
     QVERIFY(linked->isCanceled());
-    // (QCoro's co_await on a canceled QFuture<T> is undefined: the coroutine awaits another.)
-    gates.open(0, 1);
+    gates.open(1); // the linked work ends (canceled: without a result)
     QTRY_VERIFY_WITH_TIMEOUT(*ended, Patience);
+    gates.open(0, 1); // the coroutine runs on to its end
 }
 
 void tst_Coro::bagCollectsCoroutineResults()

@@ -64,7 +64,8 @@ private:
 
 // co_await AioUtils::finished(future) suspends the coroutine until `future` has finished, then
 // gives it back, whether it succeeded, failed or was canceled; it throws nothing (QCoro's own
-// co_await on a QFuture<T> reads a result, which a canceled future does not have). No nested
+// co_await on a QFuture<T> reads a result, which a canceled future does not have). Finished, not
+// only canceled: a canceled future whose work has not ended yet is waited for. No nested
 // event loop runs: the coroutine resumes from the event loop of its thread. A coroutine destroyed
 // while it waits here is never resumed.
 template<typename T> FinishedAwaiter<T> finished(QFuture<T> future)
