@@ -40,10 +40,11 @@ QCoro::AsyncGenerator<QVariant> results(Bag &bag)
     });
     for (;;) {
         // What is there already, without waiting: Bag::next() with a deadline that has passed
-        // spins no event loop. It throws the round's failure after the last result.
+        // (a default QDeadlineTimer: no clock read) spins no event loop. It throws the round's
+        // failure after the last result.
         std::optional<QVariant> value;
         try {
-            value = bag.next(QDeadlineTimer(0));
+            value = bag.next(QDeadlineTimer());
         } catch (...) {
             ended = true;
             throw;
