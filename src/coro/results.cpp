@@ -29,6 +29,22 @@ namespace AioUtils {
     that iterates) cancels the bag's remaining tasks, as leaving yielding() does. If the bag is
     destroyed while the loop waits, the loop ends.
 */
+/*!
+    \fn template <typename T> AioUtils::FinishedAwaiter<T> AioUtils::finished(QFuture<T> future)
+    \relates AioUtils::Bag
+    \c{co_await AioUtils::finished(future)} suspends the coroutine until \a future has finished
+    (\c{<AioUtils/Coro>}), then gives it back: succeeded, failed or canceled, it throws nothing.
+    QCoro's own \c{co_await} on a QFuture<T> reads its result, which a canceled future does not
+    have. A canceled future is waited for until it has finished too (its work has ended). No nested
+    event loop runs: the coroutine resumes from its thread's event loop, and a coroutine destroyed
+    while it waits here is never resumed.
+    \code
+    const QFuture<QByteArray> body = co_await AioUtils::finished(AioUtils::fetch(&nam, request));
+    if (body.isCanceled())   // canceled, or failed: waitForFinished() would rethrow the failure
+        co_return;
+    \endcode
+*/
+
 QCoro::AsyncGenerator<QVariant> results(Bag &bag)
 {
     const QPointer<Bag> alive(&bag);
