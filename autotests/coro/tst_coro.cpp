@@ -14,8 +14,6 @@
 #include "gate.h"
 #include "testutil.h"
 
-#include <QCoroFuture>
-
 #include <QtCore/qpointer.h>
 #include <QtCore/qthread.h>
 #include <QtTest/qtest.h>
@@ -323,8 +321,8 @@ void tst_Coro::spawnedCoroutineIsATask()
 {
     Group group;
     QFuture<int> future = group.spawn([]() -> QCoro::Task<int> {
-        const int a = co_await TestUtil::delayed(5, 20);
-        const int b = co_await TestUtil::delayed(5, 22);
+        const int a = (co_await AioUtils::finished(TestUtil::delayed(5, 20))).result();
+        const int b = (co_await AioUtils::finished(TestUtil::delayed(5, 22))).result();
         co_return a + b;
     });
     QCOMPARE(group.runningCount(), 1);
@@ -337,7 +335,7 @@ void tst_Coro::coroutineFailureIsTheTasks()
 {
     Group group;
     QFuture<int> future = group.spawn([]() -> QCoro::Task<int> {
-        co_await TestUtil::delayed(1);
+        co_await AioUtils::finished(TestUtil::delayed(1));
         throw std::runtime_error("coroutine failed");
     });
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, group.join(QDeadlineTimer(Patience)));
@@ -350,7 +348,7 @@ void tst_Coro::voidCoroutine()
     Group group;
     bool ran = false;
     group.post([&ran]() -> QCoro::Task<> {
-        co_await TestUtil::delayed(1);
+        co_await AioUtils::finished(TestUtil::delayed(1));
         ran = true;
     });
     QVERIFY(group.join(QDeadlineTimer(Patience)));
@@ -365,7 +363,7 @@ void tst_Coro::poolLimitsCoroutines()
     for (int i = 0; i < 8; ++i) {
         pool.post([running, most]() -> QCoro::Task<> {
             *most = std::max(*most, ++*running);
-            co_await TestUtil::delayed(3);
+            co_await AioUtils::finished(TestUtil::delayed(3));
             --*running;
         });
     }
@@ -380,7 +378,7 @@ void tst_Coro::cancelEndsTheTaskAtOnce()
     Gates gates;
     auto after = std::make_shared<bool>(false);
     QFuture<int> future = group.spawn([&gates, after]() -> QCoro::Task<int> {
-        const int value = co_await gates.make();
+        const int value = (co_await AioUtils::finished(gates.make())).result();
         *after = true;
         co_return value;
     });
@@ -404,7 +402,7 @@ void tst_Coro::coroutineLinksWorkInItsFirstPart()
         *linked = AioUtils::link(gates.make()); // before the first suspension: inside the task
         const QFuture<int> back = co_await AioUtils::finished(*linked);
         *ended = back.isCanceled();
-        co_return co_await awaited;
+        co_return(co_await AioUtils::finished(awaited)).result();
     });
     QVERIFY(!linked->isFinished());
     group.cancel();
@@ -419,7 +417,7 @@ void tst_Coro::bagCollectsCoroutineResults()
     Bag bag(3);
     for (int i = 0; i < 10; ++i) {
         bag.post([i]() -> QCoro::Task<int> {
-            co_await TestUtil::delayed(i % 3);
+            co_await AioUtils::finished(TestUtil::delayed(i % 3));
             co_return i *i;
         });
     }
