@@ -56,6 +56,16 @@ QCoro::Task<> consume(Bag &bag, std::shared_ptr<Seen> seen, int stopAfter = -1)
     seen->ended = true;
 }
 
+// The same loop whose body waits for `inBody` after each value.
+QCoro::Task<> consumeSlowly(Bag &bag, QFuture<int> inBody, std::shared_ptr<Seen> seen)
+{
+    QCORO_FOREACH (const QVariant &value, AioUtils::results(bag)) {
+        seen->values << value;
+        co_await AioUtils::finished(inBody);
+    }
+    seen->ended = true;
+}
+
 // A coroutine the test can destroy while it is suspended (a QCoro::Task cannot be): a consumer
 // that goes away in the middle of its loop.
 struct Abandonable
@@ -102,6 +112,7 @@ private Q_SLOTS:
     void breakCancelsTheRest();
     void consumerDestroyedCancelsTheRest();
     void bagDestroyedEndsTheLoop();
+    void bagDestroyedWhileTheBodyRuns();
     void emptyBagEndsAtOnce();
 
     void finishedGivesBackACanceledFuture();
@@ -215,6 +226,10 @@ void tst_Coro::consumerDestroyedCancelsTheRest()
     gates.open(1, 2); // too late: nothing may resume the destroyed coroutine
     TestUtil::settle();
     QVERIFY(!seen->ended);
+    // Its pending nextResult() gave up its turn: a later result goes to whoever asks.
+    bag.put(3);
+    TestUtil::settle();
+    QCOMPARE(bag.takeAll(), QVariantList { 3 });
 }
 
 void tst_Coro::bagDestroyedEndsTheLoop()
@@ -230,6 +245,22 @@ void tst_Coro::bagDestroyedEndsTheLoop()
     QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
     QVERIFY(seen->values.isEmpty());
     QCOMPARE(seen->failure, QString());
+}
+
+void tst_Coro::bagDestroyedWhileTheBodyRuns()
+{
+    auto bag = std::make_unique<Bag>();
+    bag->put(1);
+    bag->put(2);
+    Gates gates;
+    const QFuture<int> inBody = gates.make();
+    auto seen = std::make_shared<Seen>();
+    consumeSlowly(*bag, inBody, seen);
+    QCOMPARE(seen->values, QVariantList { 1 });
+    bag.reset();
+    gates.open(0);
+    QTRY_VERIFY_WITH_TIMEOUT(seen->ended, Patience);
+    QCOMPARE(seen->values, QVariantList { 1 });
 }
 
 void tst_Coro::emptyBagEndsAtOnce()

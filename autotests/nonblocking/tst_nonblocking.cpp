@@ -89,6 +89,10 @@ private Q_SLOTS:
     void consumerLoopDrivesBackpressure();
     void nextResultAfterNextWaitersGetTheRest();
     void nextResultFromAnotherThreadWarns();
+    void waitInsideTheTakeDoesNotLoseTheResult();
+    void waiterCanceledDuringTheTakeGivesItBack_data();
+    void waiterCanceledDuringTheTakeGivesItBack();
+    void failureIsNotGivenTwiceWhenANewRoundBegins();
 
     void slotAvailableAtOnceWithoutLimit();
     void slotAvailableWhenASlotFrees();
@@ -354,6 +358,88 @@ void tst_NonBlocking::nextResultFromAnotherThreadWarns()
     std::thread([&] { future = bag.nextResult(); }).join();
     QVERIFY(future.isCanceled());
     QCOMPARE(bag.bufferedCount(), 1);
+}
+
+void tst_NonBlocking::waitInsideTheTakeDoesNotLoseTheResult()
+{
+    // Taking the last result for a waiter tells bufferedCountChanged; a slot there that waits
+    // (join(): a nested loop, whose drain sees the round end) must not settle that waiter.
+    Bag bag;
+    Gates gates;
+    bag.spawn(gates.make());
+    const QFuture<QVariant> waiting = bag.nextResult();
+    bool joined = false;
+    connect(&bag, &Bag::bufferedCountChanged, &bag, [&] {
+        if (!joined && bag.bufferedCount() == 0 && bag.finishedCount() == 1) {
+            joined = true;
+            QVERIFY(bag.join(QDeadlineTimer(Patience)));
+        }
+    });
+    gates.open(0, 5);
+    QTRY_VERIFY_WITH_TIMEOUT(waiting.isFinished(), Patience);
+    QVERIFY(joined);
+    QVERIFY(!waiting.isCanceled());
+    QCOMPARE(waiting.result().toInt(), 5);
+}
+
+void tst_NonBlocking::waiterCanceledDuringTheTakeGivesItBack_data()
+{
+    // With a model(), whose views are told before a row goes and when it comes back.
+    QTest::addColumn<bool>("withModel");
+    QTest::newRow("plain") << false;
+    QTest::newRow("model") << true;
+}
+
+void tst_NonBlocking::waiterCanceledDuringTheTakeGivesItBack()
+{
+    QFETCH(bool, withModel);
+    Bag bag;
+    if (withModel)
+        QCOMPARE(bag.model()->rowCount(), 0);
+    Gates gates;
+    bag.spawn(gates.make());
+    QFuture<QVariant> waiting = bag.nextResult();
+    connect(&bag, &Bag::bufferedCountChanged, &bag, [&] {
+        if (bag.bufferedCount() == 0 && !waiting.isCanceled())
+            waiting.cancel(); // the waiter gives up while its result is being taken
+    });
+    gates.open(0, 8);
+    QTRY_VERIFY_WITH_TIMEOUT(bag.isIdle(), Patience);
+    TestUtil::settle();
+    QCOMPARE(waiting.resultCount(), 0);
+    QCOMPARE(bag.bufferedCount(), 1);
+    if (withModel)
+        QCOMPARE(bag.model()->rowCount(), 1);
+    QCOMPARE(bag.takeAll(), QVariantList { 8 });
+}
+
+void tst_NonBlocking::failureIsNotGivenTwiceWhenANewRoundBegins()
+{
+    // A slot of finished() takes the failure with join() and begins the next round before the
+    // drain settles the waiting future: the future must not get the failure a second time.
+    Bag bag;
+    Gates gates;
+    bag.spawn(TestUtil::failingAfter(5, "once"));
+    const QFuture<QVariant> waiting = bag.nextResult();
+    int rethrown = 0;
+    bool respawned = false;
+    connect(&bag, &Group::finished, &bag, [&] {
+        if (respawned)
+            return;
+        respawned = true;
+        try {
+            bag.join();
+        } catch (const std::runtime_error &) {
+            ++rethrown;
+        }
+        bag.spawn(gates.make());
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(waiting.isFinished(), Patience);
+    QCOMPARE(rethrown, 1);
+    QCOMPARE(failureOf(waiting), QString());
+    QVERIFY(waiting.isCanceled());
+    gates.open(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(bag.isIdle(), Patience);
 }
 
 void tst_NonBlocking::slotAvailableAtOnceWithoutLimit()

@@ -216,29 +216,58 @@ void BagPrivate::serveResults()
             continue;
         }
         // Taking may run user code (the model's views, bufferedCountChanged, tasks that start),
-        // which may call nextResult() again: that queues behind, as `serving` keeps the front.
+        // which may call nextResult() again: that queues behind, as `serving` keeps the queue
+        // as it is (no drain settles it, nothing drops from it meanwhile).
         std::optional<QVariant> value = takeFirst(nullptr, nullptr);
         if (!alive || !value)
             return;
-        QPromise<QVariant> promise = std::move(resultWaiters.front());
-        resultWaiters.pop_front();
-        promise.addResult(std::move(*value));
-        // Continuations without a context run here, and may delete the bag.
-        promise.finish();
+        // The first that takes it: the one in front may have been canceled meanwhile (addResult()
+        // refuses then). Those that gave up go.
+        bool taken = false;
+        while (!taken && !resultWaiters.empty()) {
+            QPromise<QVariant> promise = std::move(resultWaiters.front());
+            resultWaiters.pop_front();
+            if (promise.addResult(*value)) {
+                taken = true;
+                // Continuations without a context run here, and may delete the bag.
+                promise.finish();
+            }
+        }
         if (!alive)
             return;
+        if (!taken) {
+            // Everybody gave up while it was being taken: it goes back, in front.
+            putBack(std::move(*value));
+            return;
+        }
     }
+}
+
+void BagPrivate::putBack(QVariant value)
+{
+    if (model)
+        model->beginPutBack();
+    {
+        std::lock_guard lock(core->mutex);
+        core->putBackLocked(std::move(value));
+    }
+    if (model)
+        model->endPutBack();
+    signalBuffered();
 }
 
 void BagPrivate::settleWaiting(const std::optional<detail::GroupCore::RoundEnd> &ended)
 {
     Q_Q(Bag);
     const QPointer<Bag> alive(q);
-    if (ended) {
+    // Not from a drain nested in serveResults() (a slot of what taking ran that waits): the
+    // drain that serves settles them after it.
+    if (ended && !serving) {
         dropCanceledWaiters();
         if (!resultWaiters.empty()) {
             // The round ended with nothing left: the first one waiting takes its failure, if
-            // no one (a join(), a next()) took it first; the others end canceled.
+            // no one (a join(), a next()) took it first; the others end canceled. Each gets
+            // its end before any continuation runs.
             std::deque<QPromise<QVariant>> settled = std::exchange(resultWaiters, {});
             std::exception_ptr failure;
             {
@@ -250,8 +279,9 @@ void BagPrivate::settleWaiting(const std::optional<detail::GroupCore::RoundEnd> 
                     promise.setException(std::exchange(failure, nullptr));
                 else
                     promise.future().cancel();
-                promise.finish();
             }
+            for (QPromise<QVariant> &promise : settled)
+                promise.finish();
         }
     }
     if (alive)

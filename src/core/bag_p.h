@@ -44,6 +44,8 @@ public:
     void abandonWaiting() override;
     // Drops the pending nextResult() futures their callers canceled (not while serving them).
     void dropCanceledWaiters();
+    // A result taken for a waiter that gave up meanwhile goes back to the front.
+    void putBack(QVariant value);
 
     // Pending nextResult() futures, in call order; on the bag's thread.
     std::deque<QPromise<QVariant>> resultWaiters;

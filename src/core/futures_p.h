@@ -8,9 +8,10 @@
 #ifndef AIOUTILS_FUTURES_P_H
 #define AIOUTILS_FUTURES_P_H
 
-#include <QtCore/qcoreapplication.h>
+#include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qpromise.h>
+#include <QtCore/qthread.h>
 
 #include <exception>
 #include <memory>
@@ -56,20 +57,20 @@ template<typename T> QFuture<T> failedFuture(std::exception_ptr failure)
     return promise.future();
 }
 
-// Cancels and finishes `promises` from the application's event loop, not here: their
-// continuations run once the object that held them (a group being destroyed) is gone. Without
-// an application, at once.
+// Cancels and finishes `promises` from this thread's event loop, not here: their continuations
+// run once the object that held them (a group being destroyed) is gone. On a thread without an
+// event dispatcher, at once.
 template<typename T> void cancelLater(std::vector<QPromise<T>> promises)
 {
     if (promises.empty())
         return;
     // Shared: the slot object of invokeMethod() may want to copy its functor.
     auto held = std::make_shared<std::vector<QPromise<T>>>(std::move(promises));
-    QCoreApplication *app = QCoreApplication::instance();
-    if (!app)
+    QAbstractEventDispatcher *dispatcher = QThread::currentThread()->eventDispatcher();
+    if (!dispatcher)
         return; // QPromise's destructor cancels and finishes
     QMetaObject::invokeMethod(
-            app, [held] { held->clear(); }, Qt::QueuedConnection);
+            dispatcher, [held] { held->clear(); }, Qt::QueuedConnection);
 }
 
 } // namespace detail

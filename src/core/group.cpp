@@ -579,7 +579,6 @@ void Group::setMaxConcurrency(int limit)
     }
     Q_EMIT maxConcurrencyChanged();
     d->startQueued();
-    d->slotMayBeFree();
 }
 
 Group::FailurePolicy Group::failurePolicy() const

@@ -210,8 +210,13 @@ public:
     // another waiter took it first. A next round begun since has cleared it already.
     std::exception_ptr claimLocked(const RoundEnd &end)
     {
-        if (end.round != roundNumber)
+        if (end.round != roundNumber) {
+            // Its record was cleared by the new round; whether a waiter took it is noted.
+            if (!end.failure || end.round == claimedRound)
+                return nullptr;
+            claimedRound = end.round;
             return end.failure;
+        }
         if (!end.failure || firstFailure != end.failure)
             return nullptr;
         return takeFirstFailureLocked();
@@ -237,6 +242,8 @@ public:
         return results->retained[std::size_t(row)];
     }
     void retainLocked(QVariant value) { results->retained.push_back(std::move(value)); }
+    // A taken result that found no taker goes back to the front.
+    void putBackLocked(QVariant value) { results->retained.push_front(std::move(value)); }
     // Takes `count` (at most retainedCountLocked()) from the front.
     QVariantList takeRetainedLocked(qsizetype count);
     std::optional<QVariant> takeFirstRetainedLocked();
@@ -249,6 +256,8 @@ public:
     std::exception_ptr takeFirstFailureLocked()
     {
         roundFailures.clear();
+        if (firstFailure)
+            claimedRound = roundNumber;
         return std::exchange(firstFailure, nullptr);
     }
     bool hasQueuedLocked() const { return !queue.empty(); }
@@ -360,6 +369,9 @@ private:
     // The current round. running counts started tasks that have not reported yet.
     bool roundActive = false;
     quint64 roundNumber = 0; // counts the rounds begun
+    // The last round whose first failure a waiter took (join(), next(), nextResult()): taken once,
+    // even when a next round began before another waiter of that round's end claimed it.
+    quint64 claimedRound = 0;
     bool roundCanceled = false;
     bool roundFailed = false;
     int spawned = 0;

@@ -35,6 +35,8 @@ public:
     }
     void endAppend() { endInsertRows(); }
     void beginTakeFront(int count) { beginRemoveRows(QModelIndex(), 0, count - 1); }
+    void beginPutBack() { beginInsertRows(QModelIndex(), 0, 0); }
+    void endPutBack() { endInsertRows(); }
     void endTakeFront() { endRemoveRows(); }
 
 private:

@@ -39,6 +39,14 @@ public:
         (*this)[m_size] = std::move(value);
         ++m_size;
     }
+    void push_front(T value)
+    {
+        if (m_size == m_items.size())
+            grow();
+        m_head = (m_head + m_items.size() - 1) & (m_items.size() - 1);
+        m_items[m_head] = std::move(value);
+        ++m_size;
+    }
     void pop_front()
     {
         m_items[m_head] = T();

@@ -26,8 +26,9 @@ namespace AioUtils {
     (Bag::nextResult()) and the caller's event loop goes on. The loop ends when the round has
     ended and nothing is left; the round's failure, if any, is thrown after the last result.
     Leaving the loop early (a \c break, a \c co_return, an exception, or destroying the coroutine
-    that iterates) cancels the bag's remaining tasks, as leaving yielding() does. If the bag is
-    destroyed while the loop waits, the loop ends.
+    that iterates) cancels the bag's remaining tasks, as leaving yielding() does; a result the loop
+    was waiting for then goes to whoever asks next. If the bag is destroyed, while the loop waits
+    or while its body runs, the loop ends.
 */
 /*!
     \fn template <typename T> AioUtils::FinishedAwaiter<T> AioUtils::finished(QFuture<T> future)
@@ -45,28 +46,46 @@ namespace AioUtils {
     \endcode
 */
 
-QCoro::AsyncGenerator<QVariant> results(Bag &bag)
+namespace {
+
+// The generator behind results(): it holds the bag by a QPointer, taken when results() was
+// called (a generator's body starts only at begin()), and never uses it once the bag is gone.
+QCoro::AsyncGenerator<QVariant> resultsOf(QPointer<Bag> bag)
 {
-    const QPointer<Bag> alive(&bag);
     bool ended = false;
     // Closed before the end: cancel the rest, as a Python generator's close() does.
-    const auto closeEarly = qScopeGuard([&alive, &ended] {
-        if (!ended && alive)
-            alive->cancel();
+    const auto closeEarly = qScopeGuard([&bag, &ended] {
+        if (!ended && bag)
+            bag->cancel();
     });
     for (;;) {
+        if (!bag) {
+            // Gone while the loop's body ran (or before it began).
+            ended = true;
+            co_return;
+        }
         // What is there already, without waiting: Bag::next() with a deadline that has passed
         // (a default QDeadlineTimer: no clock read) spins no event loop. It throws the round's
         // failure after the last result.
         std::optional<QVariant> value;
         try {
-            value = bag.next(QDeadlineTimer());
+            value = bag->next(QDeadlineTimer());
         } catch (...) {
             ended = true;
             throw;
         }
         if (!value) {
-            QFuture<QVariant> next = bag.nextResult();
+            if (!bag) {
+                ended = true;
+                co_return; // a slot of resultReady deleted it
+            }
+            QFuture<QVariant> next = bag->nextResult();
+            // The generator destroyed while it waits (its consumer gone) gives up its turn, so
+            // that the result, or the round's failure, goes to whoever asks next.
+            const auto giveUp = qScopeGuard([&next] {
+                if (!next.isFinished())
+                    next.cancel();
+            });
             co_await finished(next);
             try {
                 next.waitForFinished(); // finished: throws the failure, if it carries one
@@ -74,7 +93,7 @@ QCoro::AsyncGenerator<QVariant> results(Bag &bag)
                 ended = true;
                 throw;
             }
-            if (!alive || next.isCanceled()) {
+            if (!bag || next.isCanceled()) {
                 // The round ended with nothing left, or the bag went.
                 ended = true;
                 co_return;
@@ -83,6 +102,13 @@ QCoro::AsyncGenerator<QVariant> results(Bag &bag)
         }
         co_yield std::move(*value);
     }
+}
+
+} // namespace
+
+QCoro::AsyncGenerator<QVariant> results(Bag &bag)
+{
+    return resultsOf(QPointer<Bag>(&bag));
 }
 
 } // namespace AioUtils
