@@ -3,7 +3,8 @@
 
 // What the two C++ crawlers share (examples/crawler with yielding(), examples/coro-crawler with
 // coroutines): the page a task hands out, the options, the parsing of a page (title, links, one
-// spelling per URL), the output, Ctrl-C, and the summary. Each crawler is one main.cpp with this.
+// spelling per URL), the crawl's state (CrawlerBase), the output, Ctrl-C, and the summary. Each
+// crawler is one main.cpp with this.
 
 #ifndef CRAWLSUPPORT_H
 #define CRAWLSUPPORT_H
@@ -11,20 +12,27 @@
 #include "localsite.h"
 
 #include <AioUtils/Bag>
+#include <AioUtils/NetworkError>
+#include <AioUtils/OrderedBag>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QSet>
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QUrl>
 #include <QtCore/QVariant>
+#include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkRequest>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -124,6 +132,146 @@ inline QList<QUrl> linksOf(const QString &html, const QUrl &base)
     }
     return links;
 }
+
+// The crawl's state that both C++ crawlers share: the bag (an OrderedBag with --ordered), the
+// network access managers, and the pages seen so far. Each crawler makes a page's task its own
+// way (spawnTask()). Lives on the main thread, which is the bag's thread.
+class CrawlerBase : public QObject
+{
+public:
+    explicit CrawlerBase(const Options &options)
+        : m_options(options),
+          m_bag(options.ordered ? std::make_unique<AioUtils::OrderedBag>(options.concurrency)
+                                : std::make_unique<AioUtils::Bag>(options.concurrency))
+    {
+        // A task's clock starts when its request does: time queued for a slot does not count.
+        m_bag->setTaskTimeout(options.timeoutMs);
+        const int managers =
+                (options.concurrency + ConnectionsPerManager - 1) / ConnectionsPerManager;
+        for (int i = 0; i < managers; ++i)
+            m_managers.push_back({ new QNetworkAccessManager(this), 0 });
+    }
+
+    AioUtils::Bag &bag() const { return *m_bag; }
+    void start(const QUrl &url)
+    {
+        m_start = normalized(url);
+        spawnPage(m_start);
+    }
+    void cancel()
+    {
+        if (m_canceled)
+            return;
+        m_canceled = true;
+        m_canceledRequests = m_bag->runningCount();
+        m_bag->cancel();
+    }
+    bool isCanceled() const { return m_canceled; }
+    int canceledRequests() const { return m_canceledRequests; }
+    // Called for each page that missed its deadline: the bag's task failed with TimeoutError,
+    // so no Page comes out of the bag for it.
+    void onTimedOut(std::function<void(const Page &)> callback)
+    {
+        m_onTimedOut = std::move(callback);
+    }
+
+protected:
+    struct Manager
+    {
+        QNetworkAccessManager *nam;
+        int active; // requests in flight on it
+    };
+
+    // The task of a page: spawned into bag() by each crawler its own way.
+    virtual void spawnTask(const QUrl &url) = 0;
+
+    // The least busy manager, which counts one more request (the caller ends it: --active).
+    Manager *takeManager()
+    {
+        Manager *manager = &*std::min_element(
+                m_managers.begin(), m_managers.end(),
+                [](const Manager &a, const Manager &b) { return a.active < b.active; });
+        ++manager->active;
+        return manager;
+    }
+    int requestsInFlight() const
+    {
+        int running = 0;
+        for (const Manager &manager : m_managers)
+            running += manager.active;
+        return running;
+    }
+    static QNetworkRequest requestOf(const QUrl &url)
+    {
+        QNetworkRequest request(url);
+        request.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("AioUtils-crawler"));
+        return request;
+    }
+
+    // The page of a successful answer; spawns a task for each new same-site link first.
+    Page readPage(const QUrl &url, const QByteArray &body)
+    {
+        const QString html = QString::fromUtf8(body);
+        Page page;
+        page.url = url;
+        // fetch() succeeds only for a successful answer (redirects followed), and does not say
+        // which: in practice, 200.
+        page.status = 200;
+        page.bytes = body.size();
+        page.title = titleOf(html);
+        const QList<QUrl> links = linksOf(html, url);
+        for (const QUrl &link : links) {
+            if (sameSite(link, m_start))
+                spawnPage(link);
+        }
+        return page;
+    }
+    // The page of a failed request.
+    static Page failedPage(const QUrl &url, const AioUtils::NetworkError &error)
+    {
+        Page page;
+        page.url = url;
+        // A status only if it is the failure: a timeout may come after a "200 OK".
+        page.status = error.httpStatus() >= 400 ? error.httpStatus() : 0;
+        page.error = error.errorString();
+        return page;
+    }
+    // A page's task was canceled: by its deadline (then it is reported), or by cancel().
+    void pageCanceled(const QUrl &url, qint64 elapsedMs)
+    {
+        if (m_canceled || !m_onTimedOut)
+            return;
+        Page timedOut;
+        timedOut.url = url;
+        timedOut.error =
+                QStringLiteral("timed out after %1 ms (--timeout)").arg(m_bag->taskTimeout());
+        timedOut.elapsedMs = elapsedMs;
+        m_onTimedOut(timedOut);
+    }
+
+    const Options m_options;
+
+private:
+    // A task for each page not seen yet, up to --max-pages.
+    void spawnPage(const QUrl &url)
+    {
+        if (m_canceled || m_spawned >= m_options.maxPages || m_seen.contains(url))
+            return;
+        m_seen.insert(url);
+        ++m_spawned;
+        spawnTask(url);
+    }
+
+    QUrl m_start;
+    std::vector<Manager> m_managers;
+    // Declared after the managers: destroyed first, it cancels what still runs while they live.
+    std::unique_ptr<AioUtils::Bag> m_bag;
+    QSet<QUrl> m_seen;
+    int m_spawned = 0;
+    bool m_canceled = false;
+    int m_canceledRequests = 0;
+    std::function<void(const Page &)> m_onTimedOut;
+};
 
 // Ctrl-C. A signal handler may do next to nothing, so it writes a byte into a pipe (write() is
 // async-signal-safe); a QSocketNotifier on the other end turns that into an ordinary event on the

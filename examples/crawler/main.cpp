@@ -28,106 +28,38 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QEventLoop>
 #include <QtCore/QFutureWatcher>
-#include <QtCore/QSet>
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtCore/QVariant>
-#include <QtNetwork/QNetworkAccessManager>
-#include <QtNetwork/QNetworkRequest>
 
-#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <vector>
 
 using namespace Crawl;
 
 namespace {
 
-// The crawl: the bag, the network access managers, and the pages seen so far. Lives on the main
-// thread, which is the bag's thread: every task, continuation and watcher below runs there.
-class Crawler : public QObject
+// The crawl (CrawlerBase: the bag, the network access managers, the pages seen so far) with
+// future-returning tasks. Lives on the main thread, which is the bag's thread: every task,
+// continuation and watcher below runs there.
+class Crawler : public CrawlerBase
 {
 public:
-    explicit Crawler(const Options &options, QObject *parent = nullptr);
+    using CrawlerBase::CrawlerBase;
 
-    AioUtils::Bag *bag() const { return m_bag.get(); }
-    void start(const QUrl &url);
-    void cancel();
-    bool isCanceled() const { return m_canceled; }
-    int canceledRequests() const { return m_canceledRequests; }
     void waitForRequests(int ms);
-    // Called for each page that missed its deadline: the bag's task failed with TimeoutError,
-    // so no Page comes out of the bag for it.
-    void onTimedOut(std::function<void(const Page &)> callback)
-    {
-        m_onTimedOut = std::move(callback);
-    }
 
 private:
-    struct Manager
-    {
-        QNetworkAccessManager *nam;
-        int active;
-    };
-
-    int requestsInFlight() const;
-    void spawnPage(const QUrl &url);
+    void spawnTask(const QUrl &url) override;
     QFuture<Page> fetchPage(const QUrl &url);
-    Page readPage(const QUrl &url, const QByteArray &body);
     void followPage(const QFuture<Page> &page, const QUrl &url, const QElapsedTimer &clock,
                     Manager *manager);
 
-    const Options m_options;
-    QUrl m_start;
-    std::vector<Manager> m_managers;
-    // Declared after the managers: destroyed first, it cancels what still runs while they live.
-    std::unique_ptr<AioUtils::Bag> m_bag;
-    QSet<QUrl> m_seen;
-    int m_spawned = 0;
-    bool m_canceled = false;
-    int m_canceledRequests = 0;
     QEventLoop *m_requestsEnded = nullptr; // quit when no request runs
-    std::function<void(const Page &)> m_onTimedOut;
 };
-
-Crawler::Crawler(const Options &options, QObject *parent)
-    : QObject(parent), m_options(options),
-      m_bag(options.ordered ? std::make_unique<AioUtils::OrderedBag>(options.concurrency)
-                            : std::make_unique<AioUtils::Bag>(options.concurrency))
-{
-    // A task's clock starts when its request does: time queued for a free slot does not count.
-    m_bag->setTaskTimeout(options.timeoutMs);
-    const int managers = (options.concurrency + ConnectionsPerManager - 1) / ConnectionsPerManager;
-    for (int i = 0; i < managers; ++i)
-        m_managers.push_back({ new QNetworkAccessManager(this), 0 });
-}
-
-void Crawler::start(const QUrl &url)
-{
-    m_start = normalized(url);
-    spawnPage(m_start);
-}
-
-void Crawler::cancel()
-{
-    if (m_canceled)
-        return;
-    m_canceled = true;
-    m_canceledRequests = m_bag->runningCount();
-    m_bag->cancel();
-}
-
-int Crawler::requestsInFlight() const
-{
-    int running = 0;
-    for (const Manager &manager : m_managers)
-        running += manager.active;
-    return running;
-}
 
 // The bag is idle as soon as it is canceled; the requests it canceled end a moment later, when
 // their aborts come through (see followPage()). This waits for them, for at most `ms`.
@@ -142,31 +74,20 @@ void Crawler::waitForRequests(int ms)
     m_requestsEnded = nullptr;
 }
 
-// A task for each page not seen yet, up to --max-pages.
-void Crawler::spawnPage(const QUrl &url)
+void Crawler::spawnTask(const QUrl &url)
 {
-    if (m_canceled || m_spawned >= m_options.maxPages || m_seen.contains(url))
-        return;
-    m_seen.insert(url);
-    ++m_spawned;
     // Work that returns a QFuture runs on the bag's thread, where the managers live.
-    m_bag->spawn([this, url] { return fetchPage(url); });
+    bag().spawn([this, url] { return fetchPage(url); });
 }
 
 // One page's task: the request, then (on the same thread, before the task ends) the parsing that
 // spawns the page's links. A failed request is a Page too, so the bag never sees a failure.
 QFuture<Page> Crawler::fetchPage(const QUrl &url)
 {
-    Manager *manager = &*std::min_element(
-            m_managers.begin(), m_managers.end(),
-            [](const Manager &a, const Manager &b) { return a.active < b.active; });
-    ++manager->active;
-
-    QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("AioUtils-crawler"));
+    Manager *manager = takeManager();
     QElapsedTimer clock;
     clock.start();
-    QFuture<QByteArray> body = AioUtils::fetch(manager->nam, request);
+    QFuture<QByteArray> body = AioUtils::fetch(manager->nam, requestOf(url));
     // then() is safe here: the reply finishes the future on this thread, never while then() runs.
     // The continuation takes the request's future, not its result, so that it sees failures too:
     // on Qt 6.4, then(...).onFailed(...) crashes when the request is canceled (onFailed() reads
@@ -181,33 +102,12 @@ QFuture<Page> Crawler::fetchPage(const QUrl &url)
                     // Throws the request's failure.
                     result = readPage(url, finished.result());
                 } catch (const AioUtils::NetworkError &error) {
-                    result.url = url;
-                    // A status only if it is the failure: a timeout may come after a "200 OK".
-                    result.status = error.httpStatus() >= 400 ? error.httpStatus() : 0;
-                    result.error = error.errorString();
+                    result = failedPage(url, error);
                 }
                 result.elapsedMs = clock.elapsed();
                 return result;
             });
     followPage(page, url, clock, manager);
-    return page;
-}
-
-Page Crawler::readPage(const QUrl &url, const QByteArray &body)
-{
-    const QString html = QString::fromUtf8(body);
-    Page page;
-    page.url = url;
-    // fetch() succeeds only for a successful answer (redirects followed), and does not say which:
-    // in practice, 200.
-    page.status = 200;
-    page.bytes = body.size();
-    page.title = titleOf(html);
-    const QList<QUrl> links = linksOf(html, url);
-    for (const QUrl &link : links) {
-        if (sameSite(link, m_start))
-            spawnPage(link);
-    }
     return page;
 }
 
@@ -220,14 +120,8 @@ void Crawler::followPage(const QFuture<Page> &page, const QUrl &url, const QElap
     connect(watcher, &QFutureWatcherBase::finished, watcher, [this, watcher, manager, url, clock] {
         --manager->active;
         watcher->deleteLater();
-        if (watcher->isCanceled() && !m_canceled && m_onTimedOut) {
-            Page timedOut;
-            timedOut.url = url;
-            timedOut.error =
-                    QStringLiteral("timed out after %1 ms (--timeout)").arg(m_bag->taskTimeout());
-            timedOut.elapsedMs = clock.elapsed();
-            m_onTimedOut(timedOut);
-        }
+        if (watcher->isCanceled())
+            pageCanceled(url, clock.elapsed());
         if (m_requestsEnded && requestsInFlight() == 0)
             m_requestsEnded->quit();
     });
@@ -248,17 +142,17 @@ bool crawl(const Options &options, const QUrl &start, Summary *summary)
         summary->add(page, startPage);
         progress.clear();
         printPage(page);
-        progress.show(*crawler.bag(), summary->pages);
+        progress.show(crawler.bag(), summary->pages);
     });
     crawler.start(start);
     bool ok = true;
     try {
-        for (const QVariant &result : crawler.bag()->yielding()) {
+        for (const QVariant &result : crawler.bag().yielding()) {
             const Page page = result.value<Page>();
             summary->add(page, startPage);
             progress.clear();
             printPage(page);
-            progress.show(*crawler.bag(), summary->pages);
+            progress.show(crawler.bag(), summary->pages);
         }
     } catch (const AioUtils::TimeoutError &) {
         // The bag's failure after its last result: a page that missed its deadline, each of
