@@ -197,8 +197,8 @@ void coAwaitJoined(int n, int reps)
 QCoro::Task<qint64> sumResults(AioUtils::Bag &bag)
 {
     qint64 sum = 0;
-    QCORO_FOREACH(const QVariant &value, AioUtils::results(bag))
-    sum += value.toInt();
+    QCORO_FOREACH (const QVariant &value, AioUtils::results(bag))
+        sum += value.toInt();
     co_return sum;
 }
 

@@ -43,8 +43,7 @@ struct Seen
 QCoro::Task<> consume(Bag &bag, std::shared_ptr<Seen> seen, int stopAfter = -1)
 {
     try {
-        QCORO_FOREACH(const QVariant &value, AioUtils::results(bag))
-        {
+        QCORO_FOREACH (const QVariant &value, AioUtils::results(bag)) {
             seen->values << value;
             seen->loopLevels << QThread::currentThread()->loopLevel();
             if (seen->values.size() == stopAfter)
@@ -433,7 +432,8 @@ void tst_Coro::coroutineLinksWorkInItsFirstPart()
         *linked = AioUtils::link(gates.make()); // before the first suspension: inside the task
         const QFuture<int> back = co_await AioUtils::finished(*linked);
         *ended = back.isCanceled();
-        co_return(co_await AioUtils::finished(awaited)).result();
+        const QFuture<int> done = co_await AioUtils::finished(awaited);
+        co_return done.result();
     });
     QVERIFY(!linked->isFinished());
     group.cancel();
@@ -449,7 +449,8 @@ void tst_Coro::bagCollectsCoroutineResults()
     for (int i = 0; i < 10; ++i) {
         bag.post([i]() -> QCoro::Task<int> {
             co_await AioUtils::finished(TestUtil::delayed(i % 3));
-            co_return i *i;
+            const int square = i * i;
+            co_return square;
         });
     }
     auto seen = std::make_shared<Seen>();

@@ -165,8 +165,7 @@ QCoro::Task<> crawl(Options options, QUrl start, std::optional<LocalSite::SiteTh
     crawler.start(start);
     bool ok = true;
     try {
-        QCORO_FOREACH(const QVariant &result, AioUtils::results(crawler.bag()))
-        {
+        QCORO_FOREACH (const QVariant &result, AioUtils::results(crawler.bag())) {
             loops.check();
             const Page page = result.value<Page>();
             summary.add(page, startPage);

@@ -25,7 +25,8 @@ QCoro::Task<int> square(int i)
     co_await QCoro::sleepFor(std::chrono::milliseconds(5 * (4 - i)));
     if (i == 3)
         throw std::runtime_error("three is not welcome");
-    co_return i * i;
+    const int squared = i * i;
+    co_return squared;
 }
 
 QCoro::Task<> run(AioUtils::OrderedBag &bag, int *status)
