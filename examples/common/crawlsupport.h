@@ -398,13 +398,16 @@ inline bool readInt(const QCommandLineParser &parser, const QCommandLineOption &
 inline std::optional<QUrl> readUrl(const QString &text)
 {
     const QUrl url(text, QUrl::StrictMode);
-    if (!url.scheme().isEmpty() && !isWebScheme(url.scheme())) {
+    // "localhost:8080" parses as the scheme "localhost": without "://" it is no web address yet.
+    const bool hasScheme = !url.scheme().isEmpty() && text.contains(QLatin1String("://"));
+    if (hasScheme && !isWebScheme(url.scheme())) {
         std::fprintf(stderr, "%s: only http and https URLs can be crawled, not \"%s\"\n",
                      qUtf8Printable(QCoreApplication::applicationName()), qUtf8Printable(text));
         return std::nullopt;
     }
-    if (!url.isValid() || url.scheme().isEmpty() || url.host().isEmpty()) {
-        const QString reason = url.isValid()
+    if (!url.isValid() || !hasScheme || url.host().isEmpty()) {
+        const QString reason = text.trimmed().isEmpty() ? QStringLiteral("it is empty")
+                : url.isValid() || url.errorString().isEmpty()
                 ? QStringLiteral("it needs http:// or https:// and a host")
                 : url.errorString();
         std::fprintf(stderr, "%s: \"%s\" is not a valid URL (%s)\n",
@@ -453,9 +456,12 @@ inline std::optional<Options> readOptions(const QCoreApplication &app)
                                  QStringLiteral("[url]"));
 
     if (!parser.parse(QCoreApplication::arguments())) {
-        std::fprintf(stderr, "%s: %s\nTry --help.\n",
-                     qUtf8Printable(QCoreApplication::applicationName()),
-                     qUtf8Printable(parser.errorText()));
+        // One line: QCommandLineParser's own sentence ("Unknown option 'x'.") and the hint.
+        QString error = parser.errorText();
+        if (error.endsWith(QLatin1Char('.')))
+            error.chop(1);
+        std::fprintf(stderr, "%s: %s (see --help)\n",
+                     qUtf8Printable(QCoreApplication::applicationName()), qUtf8Printable(error));
         return std::nullopt;
     }
     // Valid options now: process() only acts on --help.
@@ -472,7 +478,7 @@ inline std::optional<Options> readOptions(const QCoreApplication &app)
 
     const QStringList positional = parser.positionalArguments();
     if (positional.size() > 1) {
-        std::fprintf(stderr, "%s: one URL at most, not %lld\nTry --help.\n",
+        std::fprintf(stderr, "%s: one URL at most, not %lld (see --help)\n",
                      qUtf8Printable(QCoreApplication::applicationName()),
                      static_cast<long long>(positional.size()));
         return std::nullopt;

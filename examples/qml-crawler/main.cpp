@@ -103,7 +103,10 @@ std::optional<Options> readOptions(const QCoreApplication &app)
                         orderedOption, autoStartOption, screenshotOption, quitAfterRowsOption,
                         deadlineOption, importPathOption });
     if (!parser.parse(QCoreApplication::arguments())) {
-        std::fprintf(stderr, "qml-crawler: %s\nTry --help.\n", qUtf8Printable(parser.errorText()));
+        QString error = parser.errorText(); // one line: its sentence, then the hint
+        if (error.endsWith(QLatin1Char('.')))
+            error.chop(1);
+        std::fprintf(stderr, "qml-crawler: %s (see --help)\n", qUtf8Printable(error));
         return std::nullopt;
     }
     parser.process(app); // only --help is left for it
@@ -117,7 +120,7 @@ std::optional<Options> readOptions(const QCoreApplication &app)
         return std::nullopt;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        std::fprintf(stderr, "qml-crawler: unexpected argument '%s'\nTry --help.\n",
+        std::fprintf(stderr, "qml-crawler: unexpected argument '%s' (see --help)\n",
                      qUtf8Printable(parser.positionalArguments().constFirst()));
         return std::nullopt;
     }
