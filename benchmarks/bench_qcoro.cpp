@@ -202,16 +202,13 @@ QCoro::Task<qint64> sumResults(AioUtils::Bag &bag)
     co_return sum;
 }
 
-// (d) One consumer taking N results out of a Bag: for co_await (QCORO_FOREACH over results(),
-// suspending instead of spinning a nested loop) against the range-for over yielding(). The
-// results are there already (put()), so what is timed is the consumer's own cost per result.
-void consumeReady(int n, int reps)
+// One consumer taking every result of a Bag that `fill` spawns or puts (their sum `expected`):
+// for co_await (QCORO_FOREACH over results(), suspending instead of spinning a nested loop)
+// against the range-for over yielding().
+void yieldingAgainstResults(const QString &workload,
+                            const std::function<void(AioUtils::Bag &)> &fill, qint64 expected,
+                            int reps)
 {
-    const qint64 expected = qint64(n) * (n - 1) / 2;
-    const auto fill = [n](AioUtils::Bag &bag) {
-        for (int i = 0; i < n; ++i)
-            bag.put(i);
-    };
     const double baseline = BenchUtil::medianMs(
             [&] {
                 AioUtils::Bag bag;
@@ -229,40 +226,36 @@ void consumeReady(int n, int reps)
                 check(QCoro::waitFor(sumResults(bag)) == expected, "results sum");
             },
             reps);
-    row(QStringLiteral("%1 results put, for co_await").arg(n),
-        "AioUtils: range-for over yielding()", baseline, ours, 1.2);
+    row(workload, "AioUtils: range-for over yielding()", baseline, ours, 1.2);
 }
 
-// (e) The same while the results arrive: N thread-pool computations posted into the Bag, taken
-// as they complete.
+// (d) The results are there already (put()), so what is timed is the consumer's own cost per
+// result.
+void consumeReady(int n, int reps)
+{
+    yieldingAgainstResults(
+            QStringLiteral("%1 results put, for co_await").arg(n),
+            [n](AioUtils::Bag &bag) {
+                for (int i = 0; i < n; ++i)
+                    bag.put(i);
+            },
+            qint64(n) * (n - 1) / 2, reps);
+}
+
+// (e) The results arrive while the consumer takes them: N thread-pool computations posted into
+// the Bag.
 void consumeArriving(int n, int reps)
 {
     qint64 expected = 0;
     for (int i = 0; i < n; ++i)
         expected += compute(i) & 1;
-    const auto fill = [n](AioUtils::Bag &bag) {
-        for (int i = 0; i < n; ++i)
-            bag.post([i] { return compute(i) & 1; });
-    };
-    const double baseline = BenchUtil::medianMs(
-            [&] {
-                AioUtils::Bag bag;
-                fill(bag);
-                qint64 sum = 0;
-                for (const QVariant &value : bag.yielding())
-                    sum += value.toInt();
-                check(sum == expected, "yielding sum");
+    yieldingAgainstResults(
+            QStringLiteral("%1 computations, for co_await").arg(n),
+            [n](AioUtils::Bag &bag) {
+                for (int i = 0; i < n; ++i)
+                    bag.post([i] { return compute(i) & 1; });
             },
-            reps);
-    const double ours = BenchUtil::medianMs(
-            [&] {
-                AioUtils::Bag bag;
-                fill(bag);
-                check(QCoro::waitFor(sumResults(bag)) == expected, "results sum");
-            },
-            reps);
-    row(QStringLiteral("%1 computations, for co_await").arg(n),
-        "AioUtils: range-for over yielding()", baseline, ours, 1.2);
+            expected, reps);
 }
 
 } // namespace

@@ -8,8 +8,6 @@
 #include <QtCore/qscopeguard.h>
 #include <QtCore/qthread.h>
 
-#include <algorithm>
-
 namespace AioUtils {
 
 // ---------------------------------------------------------------------------------------------
@@ -290,21 +288,14 @@ void BagPrivate::settleWaiting(const std::optional<detail::GroupCore::RoundEnd> 
 
 void BagPrivate::abandonWaiting()
 {
-    std::vector<QPromise<QVariant>> pending;
-    for (QPromise<QVariant> &promise : resultWaiters)
-        pending.push_back(std::move(promise));
-    resultWaiters.clear();
-    detail::cancelLater(std::move(pending));
+    detail::cancelLater(std::exchange(resultWaiters, {}));
     GroupPrivate::abandonWaiting();
 }
 
 void BagPrivate::dropCanceledWaiters()
 {
-    if (serving)
-        return;
-    resultWaiters.erase(std::remove_if(resultWaiters.begin(), resultWaiters.end(),
-                                       [](const QPromise<QVariant> &p) { return p.isCanceled(); }),
-                        resultWaiters.end());
+    if (!serving)
+        detail::dropCanceled(resultWaiters);
 }
 
 // ---------------------------------------------------------------------------------------------

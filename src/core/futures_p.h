@@ -13,10 +13,10 @@
 #include <QtCore/qpromise.h>
 #include <QtCore/qthread.h>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <utility>
-#include <vector>
 
 namespace AioUtils {
 namespace detail {
@@ -57,20 +57,28 @@ template<typename T> QFuture<T> failedFuture(std::exception_ptr failure)
     return promise.future();
 }
 
-// Cancels and finishes `promises` from this thread's event loop, not here: their continuations
-// run once the object that held them (a group being destroyed) is gone. On a thread without an
-// event dispatcher, at once.
-template<typename T> void cancelLater(std::vector<QPromise<T>> promises)
+// Cancels and finishes `promises` (a container of QPromise) from this thread's event loop, not
+// here: their continuations run once the object that held them (a group being destroyed) is
+// gone. On a thread without an event dispatcher, at once.
+template<typename Promises> void cancelLater(Promises promises)
 {
     if (promises.empty())
         return;
     // Shared: the slot object of invokeMethod() may want to copy its functor.
-    auto held = std::make_shared<std::vector<QPromise<T>>>(std::move(promises));
+    auto held = std::make_shared<Promises>(std::move(promises));
     QAbstractEventDispatcher *dispatcher = QThread::currentThread()->eventDispatcher();
     if (!dispatcher)
         return; // QPromise's destructor cancels and finishes
     QMetaObject::invokeMethod(
             dispatcher, [held] { held->clear(); }, Qt::QueuedConnection);
+}
+
+// Drops from `promises` those whose callers canceled their futures (they gave up waiting).
+template<typename Promises> void dropCanceled(Promises &promises)
+{
+    promises.erase(std::remove_if(promises.begin(), promises.end(),
+                                  [](const auto &promise) { return promise.isCanceled(); }),
+                   promises.end());
 }
 
 } // namespace detail

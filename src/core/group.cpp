@@ -480,9 +480,7 @@ QFuture<void> Group::slotAvailable()
     promise.start();
     QFuture<void> future = promise.future();
     // Those whose callers gave up (canceled) go now, not when a slot frees.
-    d->slotWaiters.erase(std::remove_if(d->slotWaiters.begin(), d->slotWaiters.end(),
-                                        [](const QPromise<void> &p) { return p.isCanceled(); }),
-                         d->slotWaiters.end());
+    detail::dropCanceled(d->slotWaiters);
     d->slotWaiters.push_back(std::move(promise));
     d->hasSlotWaiters.store(true, std::memory_order_relaxed);
     return future;
