@@ -533,6 +533,12 @@ void Group::cancel()
     // The aftermath runs continuations of the canceled futures, which may delete this group.
     const QPointer<Group> alive(this);
     after.run();
+    {
+        // A task that failed on a worker thread under CancelOnFailure may have canceled the round
+        // a moment ago and still be destroying its jobs: the round ends once it has.
+        std::unique_lock lock(core->mutex);
+        core->waitForSettlesLocked(lock);
+    }
     if (alive && core->onGroupThread())
         d->drain();
 }

@@ -10,6 +10,7 @@
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qfuturewatcher.h>
+#include <QtCore/qscopeguard.h>
 #include <QtCore/qthread.h>
 
 #include <algorithm>
@@ -296,9 +297,17 @@ void GroupCore::wakeIfRoundOverLocked()
         wakeLocked();
 }
 
+namespace {
+// How many aftermaths this thread is carrying out (of any group): one that waited for the others
+// from inside its own continuations would wait for itself.
+thread_local int t_aftermathsRunning = 0;
+} // namespace
+
 void GroupCore::Aftermath::run()
 {
     {
+        ++t_aftermathsRunning;
+        const auto done = qScopeGuard([] { --t_aftermathsRunning; });
         // Destroyed jobs finish their callers' futures as canceled, whose continuations run
         // here; a join() in them must refuse, not wait for this aftermath.
         TaskScope scope(settles.get());
@@ -312,9 +321,17 @@ void GroupCore::Aftermath::run()
     }
     if (const std::shared_ptr<GroupCore> core = std::exchange(settles, nullptr)) {
         std::lock_guard lock(core->mutex);
-        --core->settling;
+        if (--core->settling == 0)
+            core->changed.notify_all(); // a cancel() waiting in waitForSettlesLocked()
         core->changedLocked();
     }
+}
+
+void GroupCore::waitForSettlesLocked(std::unique_lock<std::mutex> &lock)
+{
+    if (t_aftermathsRunning > 0)
+        return;
+    changed.wait(lock, [this] { return settling == 0; });
 }
 
 bool GroupCore::onGroupThread() const

@@ -60,6 +60,11 @@ public:
         void run();
     };
 
+    // Waits until the cancels another thread is still carrying out have run (a CancelOnFailure
+    // cancel by a task that failed on a worker thread): they hold the round open. Returns at once
+    // on a thread inside an aftermath itself, whose continuations may be what they wait for.
+    void waitForSettlesLocked(std::unique_lock<std::mutex> &lock);
+
     bool onGroupThread() const;
     static bool isInsideTask(const GroupCore *core);
 
