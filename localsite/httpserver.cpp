@@ -222,6 +222,7 @@ ParsedRequest parseRequest(const QByteArray &buffer)
     const QByteArray connection = request.headers.value("connection").toLower();
     parsed.keepAlive = version == "HTTP/1.1" ? !connection.contains("close")
                                              : connection.contains("keep-alive");
+    request.body = buffer.mid(headEnd + 4, bodyBytes);
     parsed.consumed = headEnd + 4 + bodyBytes;
     parsed.outcome = ParsedRequest::Complete;
     return parsed;
@@ -387,7 +388,7 @@ void HttpServer::startRequest(Connection *connection, const HttpRequest &request
     Q_EMIT requestStarted(request.path);
 
     HttpResponse response;
-    if (request.method == "GET" || request.method == "HEAD") {
+    if (m_methods.contains(request.method)) {
         try {
             response = m_handler(request);
         } catch (const std::exception &) {
@@ -427,20 +428,32 @@ void HttpServer::answer(Connection *connection)
         head += "Content-Type: " + response.contentType + "\r\n";
     head += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
     if (response.status == 405)
-        head += "Allow: GET, HEAD\r\n";
-    head += connection->keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-    connection->socket->write(head);
-    if (connection->method != "HEAD")
+        head += "Allow: " + m_methods.join(", ") + "\r\n";
+    for (const auto &[name, value] : response.headers)
+        head += name + ": " + value + "\r\n";
+    const bool whole = response.delivery == HttpResponse::Delivery::Whole;
+    const bool keepAlive = connection->keepAlive && whole;
+    head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    if (response.delivery != HttpResponse::Delivery::Drop)
+        connection->socket->write(head);
+    if (connection->method != "HEAD" && whole)
         connection->socket->write(response.body);
+    else if (connection->method != "HEAD" && response.delivery == HttpResponse::Delivery::CutShort)
+        connection->socket->write(response.body.left(response.body.size() / 2));
 
     --m_inFlight;
     const QByteArray path = std::exchange(connection->path, QByteArray());
-    if (!connection->keepAlive) {
+    if (!keepAlive) {
         connection->closing = true;
         // Once the answer is written; may emit disconnected() right here.
         connection->socket->disconnectFromHost();
     }
     Q_EMIT requestFinished(path, response.status);
+}
+
+void HttpServer::setMethods(const QList<QByteArray> &methods)
+{
+    m_methods = methods;
 }
 
 void HttpServer::rejectMalformed(Connection *connection, int status)

@@ -22,6 +22,8 @@
 
 #include <QtCore/QByteArray>
 #include <QtCore/QHash>
+#include <QtCore/QList>
+#include <QtCore/QPair>
 #include <QtCore/QObject>
 #include <QtCore/QUrl>
 
@@ -40,6 +42,7 @@ struct HttpRequest
     QByteArray method;
     QByteArray path;                       // path plus query, as sent
     QHash<QByteArray, QByteArray> headers; // lower-cased names
+    QByteArray body;
 };
 
 struct HttpResponse
@@ -48,6 +51,12 @@ struct HttpResponse
     QByteArray contentType = "text/html; charset=utf-8";
     QByteArray body;
     int delayMs = 0; // answer after this many ms, timed by a QTimer, never a sleep
+    QList<QPair<QByteArray, QByteArray>> headers; // more header lines (Location, Retry-After, ...)
+    // How the answer leaves: whole; not at all (the connection is closed instead, as a server
+    // that went away); or cut short (the head promises the whole body, half of it is sent, and
+    // the connection is closed).
+    enum class Delivery { Whole, Drop, CutShort };
+    Delivery delivery = Delivery::Whole;
 };
 
 class HttpServer : public QObject
@@ -59,6 +68,10 @@ public:
 
     explicit HttpServer(Handler handler, QObject *parent = nullptr);
     ~HttpServer() override;
+
+    // The methods passed to the handler; any other is answered with 405. GET and HEAD unless
+    // set otherwise.
+    void setMethods(const QList<QByteArray> &methods);
 
     bool listen(quint16 port = 0);
     quint16 port() const;
@@ -86,6 +99,7 @@ private:
     void dropConnection(Connection *connection);
 
     Handler m_handler;
+    QList<QByteArray> m_methods { "GET", "HEAD" };
     QTcpServer *m_server;
     std::atomic<quint16> m_port { 0 };
     std::atomic<int> m_inFlight { 0 };

@@ -5,6 +5,7 @@
 #define AIOUTILS_NETWORKERROR_H
 
 #include <AioUtils/aioutils_network_export.h>
+#include <AioUtils/response.h>
 
 #include <QtCore/qbytearray.h>
 #include <QtCore/qexception.h>
@@ -19,11 +20,16 @@ class AIOUTILS_NETWORK_EXPORT NetworkError : public QException
 public:
     NetworkError(QNetworkReply::NetworkError error, int httpStatus, const QUrl &url,
                  const QString &errorString);
+    // A failed request() that got an answer: its status is the error's.
+    NetworkError(QNetworkReply::NetworkError error, const QUrl &url, const QString &errorString,
+                 Response response);
 
     QNetworkReply::NetworkError error() const noexcept { return m_error; }
     int httpStatus() const noexcept { return m_httpStatus; }
     QUrl url() const { return m_url; }
     QString errorString() const { return m_errorString; }
+    // The answer, when one arrived (request() only): status 0 when there was none.
+    const Response &response() const noexcept { return m_response; }
     const char *what() const noexcept override;
 
     void raise() const override;
@@ -35,6 +41,7 @@ private:
     QUrl m_url;
     QString m_errorString;
     QByteArray m_what;
+    Response m_response;
 };
 
 } // namespace AioUtils

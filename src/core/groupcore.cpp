@@ -3,6 +3,7 @@
 
 // GroupCore: the engine every task of a group reports to, from any thread (see groupcore_p.h).
 
+#include "futures_p.h"
 #include "groupcore_p.h"
 #include "tsan_p.h"
 
@@ -314,6 +315,10 @@ void GroupCore::Aftermath::run()
         for (QFuture<void> &future : toCancel)
             future.cancel();
         toCancel.clear();
+        for (QPromise<void> &promise : toResume)
+            promise.finish();
+        toResume.clear();
+        toAbandon.clear(); // canceled, as an unfinished QPromise is when it goes
         for (Job *job : toDelete)
             delete job;
         toDelete.clear();
@@ -478,6 +483,10 @@ void GroupCore::cancelLocked(Aftermath &after)
     deadlines.clear();
     after.toDelete.insert(after.toDelete.end(), queue.begin(), queue.end());
     queue.clear();
+    for (Resumer &resumer : resumers)
+        after.toAbandon.push_back(std::move(resumer.promise));
+    resumers.clear();
+    resting = 0; // counted in queued, which is accounted for below
     for (std::unique_ptr<Follower> &follower : pendingFollowers)
         after.toDrop.push_back(std::move(follower));
     pendingFollowers.clear();
@@ -637,6 +646,77 @@ void GroupCore::cancelLinked(const TaskRef &ref)
         future.cancel();
 }
 
+bool GroupCore::rest(const TaskRef &ref)
+{
+    bool startOthers;
+    {
+        std::lock_guard lock(mutex);
+        if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
+            return false;
+        Slot &slot = slots[std::size_t(ref.m_slot)];
+        if (slot.resting)
+            return true;
+        slot.resting = true;
+        --running;
+        ++queued;
+        ++resting;
+        changedLocked();
+        startOthers = !queue.empty() || !resumers.empty();
+    }
+    // The slot it gave back goes to the next task at once.
+    if (startOthers)
+        pump();
+    return true;
+}
+
+QFuture<void> GroupCore::resume(const TaskRef &ref)
+{
+    std::lock_guard lock(mutex);
+    if (ref.m_slot >= 0 && isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial)) {
+        Slot &slot = slots[std::size_t(ref.m_slot)];
+        if (slot.resting) {
+            // Resting tasks go back first come first served, before any queued job.
+            if (!resumers.empty() || paused || !slotFreeLocked()) {
+                Resumer resumer { ref.m_slot, ref.m_serial, QPromise<void>() };
+                resumer.promise.start();
+                QFuture<void> future = resumer.promise.future();
+                resumers.push_back(std::move(resumer));
+                return future;
+            }
+            unrestLocked(slot);
+            changedLocked();
+        }
+    }
+    return readyFuture();
+}
+
+void GroupCore::unrestLocked(Slot &slot)
+{
+    slot.resting = false;
+    --resting;
+    --queued;
+    ++running;
+}
+
+bool GroupCore::grantResumersLocked(Aftermath &after)
+{
+    while (!resumers.empty() && !paused && slotFreeLocked()) {
+        Resumer resumer = std::move(resumers.front());
+        resumers.pop_front();
+        const std::size_t index = std::size_t(resumer.slot);
+        if (index >= slots.size() || slots[index].serial != resumer.serial
+            || !slots[index].resting) {
+            // It ended meanwhile (canceled through its own future, or timed out).
+            after.toAbandon.push_back(std::move(resumer.promise));
+            continue;
+        }
+        unrestLocked(slots[index]);
+        after.toResume.push_back(std::move(resumer.promise));
+        changedLocked();
+    }
+    return resumers.empty();
+}
+
 void GroupCore::armDeadlineLocked(TaskLink &link)
 {
     slotLocked(link);
@@ -739,6 +819,8 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
             slot.own->cancel();
         }
     }
+    if (slot.resting)
+        unrestLocked(slot);
     Slot ended = std::exchange(slot, {});
     freeSlots.push_back(index);
     ended.takeFutures(after.toCancel, false);
@@ -749,6 +831,9 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
 Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
                                     std::unique_ptr<TaskTiming> &spare)
 {
+    // Resting tasks that want to go on come before any queued job.
+    if (!grantResumersLocked(after))
+        return nullptr;
     while (!queue.empty() && mayStartLocked(queue.front())) {
         Job *job = queue.front();
         if (job->isCanceled()) {
@@ -844,13 +929,15 @@ void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr
                 }
                 return;
             }
+            if (slot.resting) // canceled through its own future while it rested
+                unrestLocked(slot);
             freed = std::exchange(slot, {});
             freeSlots.push_back(link.m_slot);
             dropStaleDeadlinesLocked();
         }
         resolveLocked(link.m_sequence, std::move(values));
         endTaskLocked(outcome, std::move(failure), after);
-        queuedWork = !queue.empty();
+        queuedWork = !queue.empty() || !resumers.empty();
     }
     // A task that failed or was canceled takes the work it linked along; one that succeeded
     // leaves it running.

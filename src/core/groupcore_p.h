@@ -11,6 +11,7 @@
 #include <AioUtils/group.h>
 
 #include <QtCore/qcoreevent.h>
+#include <QtCore/qpromise.h>
 
 #include <atomic>
 #include <chrono>
@@ -53,6 +54,10 @@ public:
         std::vector<QFuture<void>> toCancel;
         std::vector<Job *> toDelete;
         std::vector<std::unique_ptr<Follower>> toDrop;
+        // Resting tasks whose slot is theirs again (see TaskRef::resume()): finished after the
+        // lock; those of canceled tasks are let go (which cancels their futures).
+        std::vector<QPromise<void>> toResume;
+        std::vector<QPromise<void>> toAbandon;
         // Set by cancelLocked(): the round may not end before this aftermath has run. Strong:
         // the aftermath runs user code (continuations of canceled futures), which may delete
         // the group.
@@ -109,6 +114,11 @@ public:
     bool cancelWith(const TaskRef &ref, const QFuture<void> &future);
     // The task's own future was canceled (or failed): what it linked is canceled.
     void cancelLinked(const TaskRef &ref);
+    // See TaskRef::rest() and resume(). A resting task counts as queued, holds its slot of the
+    // registry (its futures, its deadline) but none of maxConcurrency, and still counts against
+    // a Bag's buffer limit (it will give a result).
+    bool rest(const TaskRef &ref);
+    QFuture<void> resume(const TaskRef &ref);
     TaskRef refOf(TaskLink &link);
     // Which cancel() the group is at: a task whose epoch is older was canceled.
     quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
@@ -326,7 +336,7 @@ private:
     bool startAllowedLocked() const
     {
         return !results || results->bufferLimit == 0
-                || bufferedLocked() + running < results->bufferLimit;
+                || bufferedLocked() + running + resting < results->bufferLimit;
     }
     // In an OrderedBag, the task whose place is next to deliver may start over the limit when
     // results after it have arrived (a put(), say): they can only be delivered, and so taken,
@@ -338,7 +348,7 @@ private:
         return startAllowedLocked()
                 || (results->ordered && job->sequence() == results->deliverSequence
                     && results->undelivered > 0
-                    && int(results->retained.size()) + running < results->bufferLimit);
+                    && int(results->retained.size()) + running + resting < results->bufferLimit);
     }
 
     std::weak_ptr<GroupCore> self;
@@ -384,7 +394,8 @@ private:
     int running = 0;
     int finished = 0;
     int failed = 0;
-    int settling = 0;                        // cancel() aftermaths still running on some thread
+    int settling = 0; // cancel() aftermaths still running on some thread
+    int resting = 0;  // started tasks that gave their slot back for a while; counted in queued
     std::exception_ptr firstFailure;         // until join() takes it or the next round begins
     QList<std::exception_ptr> roundFailures; // all of them, in order; cleared with firstFailure
     std::optional<QPromise<void>> roundPromise;
@@ -416,6 +427,7 @@ private:
         // while the slot is the task's.
         TaskTiming *timing = nullptr;
         bool ownWatched = false; // a watcher hears when `own` is canceled
+        bool resting = false;    // gave its place among the running back (TaskRef::rest())
         // Moves the futures to `out` (the caller's own future too when `withOwn`; else it stays).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };
@@ -423,6 +435,18 @@ private:
     Slot &slotLocked(TaskLink &link);
     std::vector<Slot> slots;
     std::vector<int> freeSlots;
+    // Resting tasks that want their slot back, first come first served, before any queued job.
+    struct Resumer
+    {
+        int slot;
+        quint64 serial;
+        QPromise<void> promise;
+    };
+    std::deque<Resumer> resumers;
+    // A resting task of `slot` runs again (or ends): it counts as running.
+    void unrestLocked(Slot &slot);
+    // Gives free slots to resumers waiting for one; returns whether none is left waiting.
+    bool grantResumersLocked(Aftermath &after);
     quint64 nextSerial = 0;
     // Watchers to set up on the group's thread: a group-made future of a task that linked work
     // (canceling that future cancels the work).

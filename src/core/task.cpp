@@ -4,6 +4,7 @@
 // The out-of-line code behind include/AioUtils/detail/task.h: how a task reports to its group
 // (TaskLink), which task this thread runs (TaskScope), and how a thread-pool job starts and runs.
 
+#include "futures_p.h"
 #include "groupcore_p.h"
 #include "threadpoolfeed_p.h"
 #include "tsan_p.h"
@@ -107,6 +108,19 @@ bool TaskRef::cancelWith(const QFuture<void> &future) const
     if (const auto core = m_core.lock())
         return core->cancelWith(*this, future);
     return false;
+}
+
+bool TaskRef::rest() const
+{
+    const auto core = m_core.lock();
+    return core && core->rest(*this);
+}
+
+QFuture<void> TaskRef::resume() const
+{
+    if (const auto core = m_core.lock())
+        return core->resume(*this);
+    return canceledFuture<void>();
 }
 
 bool TaskLink::isCurrent() const

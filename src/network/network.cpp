@@ -1,6 +1,8 @@
 // SPDX-FileCopyrightText: 2026 The AioUtils authors
 // SPDX-License-Identifier: Apache-2.0
 
+#include "network_p.h"
+
 #include <AioUtils/detail/tasklink.h>
 #include <AioUtils/network.h>
 
@@ -45,7 +47,10 @@ public:
         // progress when it finishes or aborts, without new bytes.)
         m_quiet.start();
         QObject::connect(reply, &QNetworkReply::downloadProgress, this,
-                         [this](qint64 bytes) { noteProgress(m_received, bytes); });
+                         [this](qint64 bytes, qint64 total) {
+                             noteProgress(m_received, bytes);
+                             detail::reportProgress(m_promise, bytes, total);
+                         });
         QObject::connect(reply, &QNetworkReply::uploadProgress, this,
                          [this](qint64 bytes) { noteProgress(m_sent, bytes); });
     }
@@ -117,23 +122,14 @@ private:
     bool m_settled = false;
 };
 
-QFuture<QByteArray> failed(QNetworkReply::NetworkError error, const QUrl &url,
-                           const QString &message)
-{
-    qWarning("AioUtils: %s", qUtf8Printable(message));
-    QPromise<QByteArray> promise;
-    promise.start();
-    promise.setException(NetworkError(error, 0, url, message));
-    promise.finish();
-    return promise.future();
-}
-
 } // namespace
 
 /*!
     Returns a future that finishes with the body of \a reply, or fails with a NetworkError when
     the reply reports an error (an HTTP status of 400 or more, a refused connection, a transfer
-    timeout, …). Takes ownership: the reply is deleted (deleteLater) once it finished.
+    timeout, …). The future reports the download's progress (bytes received of the
+    Content-Length, when known). Takes ownership: the reply is deleted (deleteLater) once it
+   finished.
 
     Canceling the future aborts the reply, whichever thread cancels it: directly, by
     Group::cancel(), by leaving a yielding() loop, or by destroying the group. Called while a
@@ -156,8 +152,8 @@ QFuture<QByteArray> failed(QNetworkReply::NetworkError error, const QUrl &url,
 QFuture<QByteArray> toFuture(QNetworkReply *reply)
 {
     if (!reply)
-        return failed(QNetworkReply::UnknownNetworkError, QUrl(),
-                      QStringLiteral("toFuture(): the reply is null"));
+        return detail::misuse<QByteArray>(QNetworkReply::UnknownNetworkError, QUrl(),
+                                          QStringLiteral("toFuture(): the reply is null"));
 
     if (reply->thread() == QThread::currentThread()) {
         // A second toFuture() of the same reply shares the first one's future: two followers
@@ -203,13 +199,9 @@ QFuture<QByteArray> toFuture(QNetworkReply *reply)
 */
 QFuture<QByteArray> fetch(QNetworkAccessManager *nam, const QNetworkRequest &request)
 {
-    if (!nam)
-        return failed(QNetworkReply::UnknownNetworkError, request.url(),
-                      QStringLiteral("fetch(): the QNetworkAccessManager is null"));
-    if (nam->thread() != QThread::currentThread())
-        return failed(QNetworkReply::UnknownNetworkError, request.url(),
-                      QStringLiteral("fetch(): called on another thread than the "
-                                     "QNetworkAccessManager's; use it on its own thread"));
+    if (std::optional<QFuture<QByteArray>> refused =
+                detail::refuseManager<QByteArray>(nam, request, "fetch"))
+        return *refused;
     return toFuture(nam->get(request));
 }
 

@@ -10,7 +10,7 @@ namespace AioUtils {
     \inmodule AioUtils
     \brief The failure of a network job: what QNetworkReply reported, where, and the HTTP status.
 
-    A future from fetch() or toFuture() fails with this exception; Group::join(),
+    A future from fetch(), toFuture() or request() fails with this exception; Group::join(),
     QFuture::result() and Bag::next() rethrow it, and taskFailed() carries what().
 */
 
@@ -30,6 +30,17 @@ NetworkError::NetworkError(QNetworkReply::NetworkError error, int httpStatus, co
     else
         message = QStringLiteral("%1: %2").arg(where, errorString);
     m_what = message.toUtf8();
+}
+
+/*!
+    Describes a request() to \a url that failed with Qt's \a error and \a errorString; when
+    an answer arrived, \a response holds it and its status is httpStatus().
+*/
+NetworkError::NetworkError(QNetworkReply::NetworkError error, const QUrl &url,
+                           const QString &errorString, Response response)
+    : NetworkError(error, response.status, url, errorString)
+{
+    m_response = std::move(response);
 }
 
 /*!

@@ -177,6 +177,14 @@ public:
     explicit operator bool() const noexcept { return !m_core.expired(); }
     // Like TaskLink::cancelWith(); returns whether the task was still running.
     bool cancelWith(const QFuture<void> &future) const;
+    // While the task waits for nothing but time (a request waiting out its retry backoff), it
+    // gives its slot back: it counts as queued, and a queued task may start in its place. Returns
+    // whether it rests now (false for a null ref, or a task that ended or was canceled).
+    bool rest() const;
+    // The rest is over: the future finishes once a slot is the task's again, at once when one
+    // is free and no resting task waits before it (also when the task no longer rests). It is
+    // canceled when the task is canceled or ends meanwhile, and when the group is gone.
+    QFuture<void> resume() const;
 
 private:
     friend class GroupCore;

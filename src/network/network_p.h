@@ -1,0 +1,68 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Not API: what fetch() and request() share.
+
+#ifndef AIOUTILS_NETWORK_P_H
+#define AIOUTILS_NETWORK_P_H
+
+#include <AioUtils/networkerror.h>
+
+#include <QtCore/qfuture.h>
+#include <QtCore/qlogging.h>
+#include <QtCore/qpromise.h>
+#include <QtCore/qthread.h>
+#include <QtNetwork/qnetworkaccessmanager.h>
+#include <QtNetwork/qnetworkrequest.h>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+namespace AioUtils {
+namespace detail {
+
+// A mistake of the caller's: a warning, and a future failed with what it was.
+template<typename T>
+QFuture<T> misuse(QNetworkReply::NetworkError error, const QUrl &url, const QString &message)
+{
+    qWarning("AioUtils: %s", qUtf8Printable(message));
+    QPromise<T> promise;
+    promise.start();
+    promise.setException(NetworkError(error, 0, url, message));
+    promise.finish();
+    return promise.future();
+}
+
+// Why `nam` cannot send `request` from this thread (`function` names the caller in the message),
+// as a failed future; nullopt when it can.
+template<typename T>
+std::optional<QFuture<T>> refuseManager(const QNetworkAccessManager *nam,
+                                        const QNetworkRequest &request, const char *function)
+{
+    if (!nam)
+        return misuse<T>(QNetworkReply::UnknownNetworkError, request.url(),
+                         QStringLiteral("%1(): the QNetworkAccessManager is null")
+                                 .arg(QLatin1String(function)));
+    if (nam->thread() != QThread::currentThread())
+        return misuse<T>(QNetworkReply::UnknownNetworkError, request.url(),
+                         QStringLiteral("%1(): called on another thread than the "
+                                        "QNetworkAccessManager's; use it on its own thread")
+                                 .arg(QLatin1String(function)));
+    return std::nullopt;
+}
+
+// Progress of a download on a future: bytes received of `total` (when known, > 0). Qt keeps
+// progress an int and ignores a value below the one it has (a retry starting over).
+template<typename T> void reportProgress(QPromise<T> &promise, qint64 received, qint64 total)
+{
+    constexpr qint64 most = std::numeric_limits<int>::max();
+    if (total > 0 && int(std::min(total, most)) != promise.future().progressMaximum())
+        promise.setProgressRange(0, int(std::min(total, most)));
+    promise.setProgressValue(int(std::min(received, most)));
+}
+
+} // namespace detail
+} // namespace AioUtils
+
+#endif // AIOUTILS_NETWORK_P_H

@@ -1,0 +1,354 @@
+// SPDX-FileCopyrightText: 2026 The AioUtils authors
+// SPDX-License-Identifier: Apache-2.0
+
+// request(): one request, whole answers, retries. See network.h.
+
+#include "network_p.h"
+
+#include <AioUtils/detail/tasklink.h>
+#include <AioUtils/network.h>
+
+#include <QtCore/qdatetime.h>
+#include <QtCore/qfuturewatcher.h>
+#include <QtCore/qlocale.h>
+#include <QtCore/qpointer.h>
+#include <QtCore/qrandom.h>
+#include <QtCore/qtimer.h>
+#include <QtCore/qtimezone.h>
+#include <QtNetwork/qnetworkreply.h>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
+namespace AioUtils {
+
+namespace {
+
+// Errors that say nothing about the request itself: the connection broke, or never came up, for
+// reasons that may be gone a moment later.
+bool isConnectionError(QNetworkReply::NetworkError error)
+{
+    switch (error) {
+    case QNetworkReply::ConnectionRefusedError:
+    case QNetworkReply::RemoteHostClosedError:
+    case QNetworkReply::TimeoutError:
+    case QNetworkReply::TemporaryNetworkFailureError:
+    case QNetworkReply::NetworkSessionFailedError:
+    case QNetworkReply::UnknownNetworkError:
+    case QNetworkReply::ProxyConnectionRefusedError:
+    case QNetworkReply::ProxyConnectionClosedError:
+    case QNetworkReply::ProxyTimeoutError:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isRetriedStatus(int status)
+{
+    return status == 429 || status == 503;
+}
+
+// An HTTP date (RFC 9110 5.6.7): the preferred IMF-fixdate and the two obsolete forms a recipient
+// must accept. Invalid when it is none of them.
+QDateTime httpDate(const QByteArray &text)
+{
+    const QString value = QString::fromLatin1(text).simplified();
+    const QLocale c = QLocale::c();
+    for (const QLatin1String format :
+         { QLatin1String("ddd, dd MMM yyyy HH:mm:ss 'GMT'"), // Sun, 06 Nov 1994 08:49:37 GMT
+           QLatin1String("dddd, dd-MMM-yy HH:mm:ss 'GMT'"),  // Sunday, 06-Nov-94 08:49:37 GMT
+           QLatin1String("ddd MMM d HH:mm:ss yyyy") }) {     // Sun Nov  6 08:49:37 1994
+        QDateTime when = c.toDateTime(value, format);
+        if (when.isValid()) {
+            QDate date = when.date();
+            if (date.year() < 1970) // a two-digit year of the obsolete form: this century
+                date = date.addYears(100);
+            return QDateTime(date, when.time(), QTimeZone::utc());
+        }
+    }
+    return {};
+}
+
+// How long Retry-After asks to wait, in ms; nullopt when it is absent or unreadable.
+std::optional<qint64> retryAfterMs(const QByteArray &header)
+{
+    const QByteArray value = header.trimmed();
+    if (value.isEmpty())
+        return std::nullopt;
+    bool isNumber = false;
+    const qint64 seconds = value.toLongLong(&isNumber);
+    if (isNumber)
+        return seconds < 0 ? std::nullopt
+                           : std::optional<qint64>(std::min<qint64>(seconds, 1 << 30) * 1000);
+    const QDateTime when = httpDate(value);
+    if (!when.isValid())
+        return std::nullopt;
+    return std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(when));
+}
+
+Response responseOf(QNetworkReply *reply)
+{
+    Response response;
+    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    response.url = reply->url();
+    response.headers = reply->rawHeaderPairs();
+    const QByteArray type = reply->rawHeader("Content-Type");
+    response.contentType = type.left(type.indexOf(';')).trimmed().toLower();
+    return response;
+}
+
+// One request() from start to end, on its manager's thread: each attempt, the waits between
+// them, and the caller's cancel. A child of the manager: a manager destroyed before the request
+// ended takes it along, and its unfinished promise cancels the caller's future.
+class RequestRun final : public QObject
+{
+public:
+    RequestRun(QNetworkAccessManager *nam, const QNetworkRequest &request,
+               const RequestOptions &options, QPromise<Response> promise, detail::TaskRef task)
+        : QObject(nam), m_nam(nam), m_request(request), m_options(options),
+          m_promise(std::move(promise)), m_task(std::move(task))
+    {
+        m_options.retry.maxAttempts = std::max(1, m_options.retry.maxAttempts);
+        m_options.retry.initialBackoffMs = std::max(0, m_options.retry.initialBackoffMs);
+        m_options.retry.maxBackoffMs = std::max(0, m_options.retry.maxBackoffMs);
+        if (m_options.method.isEmpty())
+            m_options.method =
+                    m_options.body.isEmpty() ? QByteArrayLiteral("GET") : QByteArrayLiteral("POST");
+        m_attemptTimer.setSingleShot(true);
+        m_backoffTimer.setSingleShot(true);
+        connect(&m_attemptTimer, &QTimer::timeout, this, &RequestRun::attemptTimedOut);
+        connect(&m_backoffTimer, &QTimer::timeout, this, &RequestRun::backoffOver);
+        // cancel() only marks the future; the watcher hears of it on this thread, where the
+        // reply may be aborted.
+        connect(&m_cancelWatcher, &QFutureWatcherBase::canceled, this, &RequestRun::canceled);
+        m_cancelWatcher.setFuture(m_promise.future());
+        startAttempt();
+    }
+
+private:
+    void startAttempt()
+    {
+        ++m_attempt;
+        m_timedOut = false;
+        QNetworkReply *reply;
+        if (m_options.method == "GET" && m_options.body.isEmpty())
+            reply = m_nam->get(m_request);
+        else if (m_options.method == "HEAD" && m_options.body.isEmpty())
+            reply = m_nam->head(m_request);
+        else
+            reply = m_nam->sendCustomRequest(m_request, m_options.method, m_options.body);
+        m_reply = reply;
+        connect(reply, &QNetworkReply::finished, this, &RequestRun::attemptFinished);
+        connect(reply, &QNetworkReply::downloadProgress, this, [this](qint64 bytes, qint64 total) {
+            detail::reportProgress(m_promise, bytes, total);
+        });
+        if (m_options.timeoutMs > 0)
+            m_attemptTimer.start(m_options.timeoutMs);
+    }
+
+    void attemptTimedOut()
+    {
+        if (!m_reply || m_reply->isFinished())
+            return;
+        m_timedOut = true;
+        m_reply->abort(); // emits finished()
+    }
+
+    void attemptFinished()
+    {
+        QNetworkReply *const reply = m_reply;
+        m_reply = nullptr;
+        m_attemptTimer.stop();
+        reply->deleteLater();
+        if (m_promise.isCanceled()) {
+            end();
+            return;
+        }
+        const QNetworkReply::NetworkError error = reply->error();
+        Response response = responseOf(reply);
+        const bool answered = response.status > 0;
+        if (error == QNetworkReply::NoError && response.isSuccess()) {
+            response.body = reply->readAll();
+            m_promise.addResult(std::move(response));
+            end();
+            return;
+        }
+
+        bool retried = false;
+        QString message;
+        if (m_timedOut) {
+            retried = true;
+            message = QStringLiteral("no answer within %1 ms (timeoutMs)").arg(m_options.timeoutMs);
+        } else if (error == QNetworkReply::OperationCanceledError
+                   && m_request.transferTimeout() <= 0 && m_nam->transferTimeout() <= 0) {
+            // Someone else called abort() on the reply: as if the request had been canceled.
+            m_promise.future().cancel();
+            end();
+            return;
+        } else if (answered && error != QNetworkReply::OperationCanceledError) {
+            retried = isRetriedStatus(response.status)
+                    || (error != QNetworkReply::NoError && response.isSuccess()
+                        && isConnectionError(error)); // a body cut short
+            message = error == QNetworkReply::NoError
+                    ? QStringLiteral("the answer is not a success")
+                    : reply->errorString();
+        } else {
+            retried = isConnectionError(error) || error == QNetworkReply::OperationCanceledError;
+            message = reply->errorString();
+            if (error == QNetworkReply::OperationCanceledError) // Qt's word for a transfer timeout
+                message = QStringLiteral("no data for %1 ms (transfer timeout); %2")
+                                  .arg(reply->request().transferTimeout())
+                                  .arg(message);
+        }
+        if (answered)
+            response.body = reply->readAll();
+
+        if (retried && m_attempt < m_options.retry.maxAttempts) {
+            const std::optional<qint64> asked =
+                    answered ? retryAfterMs(response.header("Retry-After")) : std::nullopt;
+            backOff(asked);
+            return;
+        }
+        if (m_attempt > 1)
+            message += QStringLiteral(" (attempt %1 of %2)")
+                               .arg(m_attempt)
+                               .arg(m_options.retry.maxAttempts);
+        const QNetworkReply::NetworkError code =
+                error == QNetworkReply::NoError ? QNetworkReply::UnknownContentError : error;
+        const QUrl url = answered ? response.url : m_request.url();
+        if (answered)
+            m_promise.setException(NetworkError(code, url, message, std::move(response)));
+        else
+            m_promise.setException(NetworkError(code, 0, url, message));
+        end();
+    }
+
+    // Waits before the next attempt: as long as the server asked (Retry-After), or an
+    // exponential backoff with jitter; either way no longer than maxBackoffMs. The task gives
+    // its slot back meanwhile.
+    void backOff(std::optional<qint64> asked)
+    {
+        const RetryPolicy &retry = m_options.retry;
+        qint64 delay;
+        if (asked) {
+            delay = std::min<qint64>(*asked, retry.maxBackoffMs);
+        } else {
+            const int doublings = std::min(m_attempt - 1, 30);
+            const qint64 full = std::min<qint64>(qint64(retry.initialBackoffMs) << doublings,
+                                                 retry.maxBackoffMs);
+            // Equal jitter: half of it for sure, the other half at random, so that requests that
+            // failed together do not come back together.
+            delay = full - qint64(QRandomGenerator::global()->bounded(double(full) / 2));
+        }
+        m_task.rest();
+        m_backoffTimer.start(std::chrono::milliseconds(delay));
+    }
+
+    void backoffOver()
+    {
+        QFuture<void> slot = m_task.resume();
+        if (slot.isFinished()) {
+            startAttempt();
+            return;
+        }
+        // All slots are busy: the task waits for one, before any queued task.
+        connect(&m_slotWatcher, &QFutureWatcherBase::finished, this, &RequestRun::slotGranted,
+                Qt::UniqueConnection);
+        m_slotWatcher.setFuture(slot);
+    }
+
+    void slotGranted()
+    {
+        // Canceled: the task was canceled or ended, and this request is canceled with it; its
+        // canceled() is on the way. An attempt started meanwhile is aborted by it.
+        if (m_promise.isCanceled())
+            return;
+        startAttempt();
+    }
+
+    void canceled()
+    {
+        if (m_reply) {
+            // A reply that failed already finishes on its own (see fetch()); attemptFinished()
+            // sees the cancel.
+            if (m_reply->error() == QNetworkReply::NoError)
+                m_reply->abort();
+            return;
+        }
+        // Waiting out a backoff, or for a slot: nothing to abort.
+        m_backoffTimer.stop();
+        end();
+    }
+
+    void end()
+    {
+        if (std::exchange(m_ended, true))
+            return;
+        m_promise.finish();
+        deleteLater();
+    }
+
+    QNetworkAccessManager *const m_nam;
+    const QNetworkRequest m_request;
+    RequestOptions m_options;
+    QPromise<Response> m_promise;
+    const detail::TaskRef m_task;    // the task that waits for this request: it rests in a backoff
+    QPointer<QNetworkReply> m_reply; // the attempt running
+    QFutureWatcher<Response> m_cancelWatcher;
+    QFutureWatcher<void> m_slotWatcher;
+    QTimer m_attemptTimer;
+    QTimer m_backoffTimer;
+    int m_attempt = 0;
+    bool m_timedOut = false;
+    bool m_ended = false;
+};
+
+} // namespace
+
+/*!
+    \fn QFuture<AioUtils::Response> AioUtils::request(QNetworkAccessManager *nam, const
+   QNetworkRequest &request, const AioUtils::RequestOptions &options)
+
+    Sends \a request with \a nam (a GET unless \a options name another method or carry a body)
+    and returns a future of the whole answer: the Response of a 2xx answer. Any other answer fails
+    the future with a NetworkError whose response() holds it (status, final URL, headers, body);
+    a request that got no answer fails with a NetworkError whose response() has status 0.
+
+    \section1 Retries
+    With \c{options.retry.maxAttempts} above 1, a connection error (refused, reset, a body cut
+    short), a timeout (\c{options.timeoutMs}, which applies to each attempt; or the manager's or
+    request's transfer timeout), 429 and 503 are tried again; other 4xx and 5xx answers never
+    are. Between attempts the request waits \c initialBackoffMs, doubled after each attempt, at
+    most \c maxBackoffMs, less a random part of up to half of it; a server's \c Retry-After
+    (seconds, or an HTTP date) replaces that wait, capped at \c maxBackoffMs.
+
+    Started by a task of a group (see AioUtils::link()), the request is linked to it: canceling
+    the task aborts the attempt running, or ends the wait. While the request waits out a
+    backoff, its task gives its slot back (it counts as queued): a Pool starts another task
+    meanwhile, and the waiting task takes the next free slot, before any queued task.
+
+    \section1 Progress
+    The future reports the download's progress: the value is the bytes received, the maximum the
+    Content-Length when the server sent one (a taskModel() row shows it).
+
+    Future-returning work runs on the group's thread, so \a nam must live there; called with a
+    null \a nam or on another thread than the manager's, it returns a failed future and warns.
+*/
+QFuture<Response> request(QNetworkAccessManager *nam, const QNetworkRequest &request,
+                          const RequestOptions &options)
+{
+    if (std::optional<QFuture<Response>> refused =
+                detail::refuseManager<Response>(nam, request, "request"))
+        return *refused;
+    QPromise<Response> promise;
+    promise.start();
+    QFuture<Response> future = promise.future();
+    detail::TaskRef task = detail::linkToCurrentTask(QFuture<void>(future));
+    new RequestRun(nam, request, options, std::move(promise), std::move(task));
+    return future;
+}
+
+} // namespace AioUtils
