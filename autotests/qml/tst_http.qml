@@ -5,7 +5,7 @@ import QtQuick
 import QtTest
 import AioUtils
 
-// Http.get() against the local test server (testServer, testServerUrl from tst_qml.cpp).
+// Http.get() and Http.request() against the local test server (testServer, testServerUrl from tst_qml.cpp).
 TestCase {
     id: testCase
     name: "Http"
@@ -45,6 +45,98 @@ TestCase {
         gc();
         tryVerify(() => again !== null);
         compare(again, "unheld");
+    }
+
+    function test_requestResolvesWithTheResponse() {
+        let response = null;
+        Http.request(testServerUrl + "/redirect/hello").then(r => response = r);
+        tryVerify(() => response !== null);
+        compare(response.status, 200);
+        compare(response.url, testServerUrl + "/hello"); // after the redirect
+        compare(response.contentType, "text/plain");
+        compare(response.headers["content-type"], "text/plain; charset=utf-8");
+        compare(response.text, "h\u00e9llo w\u00f6rld \u2713");
+    }
+
+    function test_requestRejectsWithTheResponse() {
+        let error = null;
+        Http.request(testServerUrl + "/status/404", { retry: { maxAttempts: 3 } })
+            .catch(e => error = e);
+        tryVerify(() => error !== null);
+        compare(error.status, 404);
+        compare(error.response.status, 404);
+        compare(error.response.text, "status 404");
+        compare(error.response.headers["x-status"], "404");
+
+        // No answer: no response.
+        let refused = null;
+        Http.request("http://127.0.0.1:1/").catch(e => refused = e);
+        tryVerify(() => refused !== null);
+        compare(refused.status, 0);
+        compare(refused.response, undefined);
+    }
+
+    function test_requestRetries() {
+        const before = testServer.requestCount;
+        let response = null;
+        const options = { retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 } };
+        Http.request(testServerUrl + "/flaky/a", options).then(r => response = r);
+        tryVerify(() => response !== null);
+        compare(response.text, "recovered");
+        compare(testServer.requestCount - before, 3);
+
+        // Without retries the first 503 is the answer.
+        let error = null;
+        Http.request(testServerUrl + "/flaky/b").catch(e => error = e);
+        tryVerify(() => error !== null);
+        compare(error.status, 503);
+    }
+
+    function test_requestSendsABody() {
+        let response = null;
+        Http.request(testServerUrl + "/method", { body: "x=1", headers: { "X-A": "b" } })
+            .then(r => response = r);
+        tryVerify(() => response !== null);
+        compare(response.text, "POST x=1");
+        response = null;
+        Http.request(testServerUrl + "/method", { method: "get" }).then(r => response = r);
+        tryVerify(() => response !== null);
+        compare(response.text, "GET ");
+    }
+
+    function test_requestInAPool() {
+        const bag = createTemporaryObject(bagComponent, testCase, { maxConcurrency: 2 });
+        const statuses = [];
+        bag.resultReady.connect(response => statuses.push(response.status));
+        for (let i = 0; i < 4; ++i)
+            bag.spawn(() => Http.request(testServerUrl + "/echo/p" + i));
+        tryCompare(bag, "idle", true, 10000);
+        compare(statuses, [200, 200, 200, 200]);
+    }
+
+    function test_requestBadOptions_data() {
+        return [
+            { tag: "unknown", options: { timeout: 5 }, message: "unknown option \"timeout\"" },
+            { tag: "not a number", options: { retry: { maxAttempts: "3" } },
+              message: "option \"maxAttempts\" must be a whole number" },
+            { tag: "fraction", options: { timeoutMs: 2.5 },
+              message: "option \"timeoutMs\" must be a whole number" },
+            { tag: "unknown retry", options: { retry: { attempts: 3 } },
+              message: "unknown retry option \"attempts\"" },
+            { tag: "not an object", options: "fast", message: "must be an object" },
+            { tag: "file", options: {}, url: "file:///etc/passwd",
+              message: "only http and https URLs are fetched" },
+        ];
+    }
+
+    function test_requestBadOptions(data) {
+        const before = testServer.requestCount;
+        let error = null;
+        Http.request(data.url || testServerUrl + "/hello", data.options).catch(e => error = e);
+        tryVerify(() => error !== null);
+        verify(error.message.indexOf("Http.request(): ") >= 0, error.message);
+        verify(error.message.indexOf(data.message) >= 0, error.message);
+        compare(testServer.requestCount, before);
     }
 
     function test_404Rejects() {

@@ -6,6 +6,7 @@
 
 #include "httpserver.h"
 
+#include <QtCore/qhash.h>
 #include <QtCore/qobject.h>
 #include <QtQml/qqmlcontext.h>
 #include <QtQml/qqmlengine.h>
@@ -16,15 +17,31 @@
 namespace {
 
 // /hello: a UTF-8 text. /echo/<text>?delay=<ms>: <text>, after <ms>. /slow: answers after a
-// minute (for cancel tests). Anything else: 404.
+// minute (for cancel tests). /redirect/<path>: 302 to /<path>. /status/<n>: that status.
+// /flaky/<key>: 503 the first two times for each key, then 200. /method: the method and body it
+// got. Anything else: 404.
 LocalSite::HttpResponse respond(const LocalSite::HttpRequest &request)
 {
+    static QHash<QByteArray, int> flakyCalls; // the server's thread only
     LocalSite::HttpResponse response;
     response.contentType = "text/plain; charset=utf-8";
     const qsizetype question = request.path.indexOf('?');
     const QByteArray path = question < 0 ? request.path : request.path.left(question);
     const QByteArray query = question < 0 ? QByteArray() : request.path.mid(question + 1);
-    if (path == "/hello") {
+    if (path.startsWith("/redirect/")) {
+        response.status = 302;
+        response.headers.append({ "Location", path.mid(9) });
+    } else if (path.startsWith("/status/")) {
+        response.status = path.mid(8).toInt();
+        response.body = "status " + path.mid(8);
+        response.headers.append({ "X-Status", path.mid(8) });
+    } else if (path.startsWith("/flaky/")) {
+        const bool fails = ++flakyCalls[path] <= 2;
+        response.status = fails ? 503 : 200;
+        response.body = fails ? "try again" : "recovered";
+    } else if (path == "/method") {
+        response.body = request.method + ' ' + request.body;
+    } else if (path == "/hello") {
         response.body = QStringLiteral("h\u00e9llo w\u00f6rld \u2713").toUtf8();
     } else if (path.startsWith("/echo/")) {
         response.body = path.mid(6);
@@ -54,6 +71,7 @@ class TestServer : public QObject
 public:
     TestServer() : m_server(respond)
     {
+        m_server.setMethods({ "GET", "HEAD", "POST" });
         const bool listening = m_server.listen();
         Q_ASSERT(listening);
         Q_UNUSED(listening);

@@ -621,9 +621,19 @@ void tst_Request::badInput()
     QVERIFY(outcome.error);
     QVERIFY2(QByteArray(outcome.error->what()).contains("is null"), outcome.error->what());
 
-    // Nonsense in the policy means no retry, no wait.
+    // Nonsense in the policy is a warning that names it, and means no retry, no wait.
     m_site->script("/down", { answer(503) });
-    RequestOptions options = retrying(-3, -10, -10);
+    RequestOptions options = retrying(-3, -10, -20);
+    options.timeoutMs = -30;
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            "AioUtils: request(): retry.maxAttempts -3 is below 1; one attempt is made");
+    QTest::ignoreMessage(QtWarningMsg,
+                         "AioUtils: request(): retry.initialBackoffMs -10 is negative; it means 0");
+    QTest::ignoreMessage(QtWarningMsg,
+                         "AioUtils: request(): retry.maxBackoffMs -20 is negative; it means 0");
+    QTest::ignoreMessage(QtWarningMsg,
+                         "AioUtils: request(): timeoutMs -30 is negative; it means 0");
     const Outcome once =
             outcomeOf(request(m_nam.get(), QNetworkRequest(m_site->url("/down")), options));
     QVERIFY(once.error);

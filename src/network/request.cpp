@@ -111,9 +111,20 @@ public:
         : QObject(nam), m_nam(nam), m_request(request), m_options(options),
           m_promise(std::move(promise)), m_task(std::move(task))
     {
-        m_options.retry.maxAttempts = std::max(1, m_options.retry.maxAttempts);
-        m_options.retry.initialBackoffMs = std::max(0, m_options.retry.initialBackoffMs);
-        m_options.retry.maxBackoffMs = std::max(0, m_options.retry.maxBackoffMs);
+        RetryPolicy &retry = m_options.retry;
+        if (retry.maxAttempts < 1) {
+            qWarning("AioUtils: request(): retry.maxAttempts %d is below 1; one attempt is made",
+                     retry.maxAttempts);
+            retry.maxAttempts = 1;
+        }
+        for (auto [value, name] : { std::pair(&retry.initialBackoffMs, "retry.initialBackoffMs"),
+                                    std::pair(&retry.maxBackoffMs, "retry.maxBackoffMs"),
+                                    std::pair(&m_options.timeoutMs, "timeoutMs") }) {
+            if (*value < 0) {
+                qWarning("AioUtils: request(): %s %d is negative; it means 0", name, *value);
+                *value = 0;
+            }
+        }
         if (m_options.method.isEmpty())
             m_options.method =
                     m_options.body.isEmpty() ? QByteArrayLiteral("GET") : QByteArrayLiteral("POST");

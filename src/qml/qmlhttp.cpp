@@ -9,7 +9,10 @@
 
 #include <QtNetwork/qnetworkaccessmanager.h>
 #include <QtNetwork/qnetworkrequest.h>
+#include <QtQml/qjsvalueiterator.h>
 #include <QtQml/qqmlengine.h>
+
+#include <optional>
 
 namespace AioUtils {
 
@@ -48,15 +51,17 @@ const char promiseMaker[] = R"js(
             request.succeeded.disconnect(succeeded);
             request.failed.disconnect(failed);
         }
-        function succeeded(body) {
+        function succeeded(value) {
             done();
-            resolve(body);
+            resolve(value);
         }
-        function failed(message, status, url) {
+        function failed(message, status, url, response) {
             done();
             const error = new Error(message);
             error.status = status;
             error.url = url;
+            if (response.status !== undefined)
+                error.response = response;
             reject(error);
         }
         request.succeeded.connect(succeeded);
@@ -67,13 +72,96 @@ const char promiseMaker[] = R"js(
 })
 )js";
 
-QFuture<QByteArray> refused(const QUrl &url, const QString &message)
+QFuture<Response> refused(const QUrl &url, const QString &message)
 {
-    QPromise<QByteArray> promise;
+    QPromise<Response> promise;
     promise.start();
     promise.setException(NetworkError(QNetworkReply::ProtocolUnknownError, 0, url, message));
     promise.finish();
     return promise.future();
+}
+
+// Like XMLHttpRequest in QML, no local files: a QML page must not read the disk by URL.
+std::optional<QString> refusedScheme(const QUrl &url, const char *function)
+{
+    const QString scheme = url.scheme();
+    if (scheme == QLatin1String("http") || scheme == QLatin1String("https"))
+        return std::nullopt;
+    return QStringLiteral("%1: only http and https URLs are fetched, not \"%2\"")
+            .arg(QLatin1String(function), url.toDisplayString());
+}
+
+// A whole number from an option, or why it is not one.
+std::optional<QString> readInt(const QJSValue &object, const QString &name, int &out)
+{
+    const QJSValue value = object.property(name);
+    if (value.isUndefined())
+        return std::nullopt;
+    if (!value.isNumber() || value.toNumber() != double(value.toInt()))
+        return QStringLiteral("option \"%1\" must be a whole number, not %2")
+                .arg(name, value.toString());
+    out = value.toInt();
+    return std::nullopt;
+}
+
+// Reads Http.request()'s options into `options` and `request`; returns what is wrong with them.
+std::optional<QString> readOptions(const QJSValue &given, RequestOptions &options,
+                                   QNetworkRequest &request)
+{
+    if (given.isUndefined() || given.isNull())
+        return std::nullopt;
+    if (!given.isObject() || given.isArray() || given.isCallable())
+        return QStringLiteral("the options must be an object, not %1").arg(given.toString());
+    static const QStringList known = { QStringLiteral("method"), QStringLiteral("body"),
+                                       QStringLiteral("headers"), QStringLiteral("timeoutMs"),
+                                       QStringLiteral("retry") };
+    static const QStringList knownRetry = { QStringLiteral("maxAttempts"),
+                                            QStringLiteral("initialBackoffMs"),
+                                            QStringLiteral("maxBackoffMs") };
+    for (QJSValueIterator it(given); it.hasNext();) {
+        it.next();
+        if (!known.contains(it.name()))
+            return QStringLiteral("unknown option \"%1\" (known: %2)")
+                    .arg(it.name(), known.join(QLatin1String(", ")));
+    }
+    if (const QJSValue method = given.property(QStringLiteral("method")); !method.isUndefined())
+        options.method = method.toString().toUpper().toLatin1();
+    if (const QJSValue body = given.property(QStringLiteral("body")); !body.isUndefined()) {
+        const QVariant bytes = body.toVariant();
+        options.body = bytes.metaType() == QMetaType::fromType<QByteArray>()
+                ? bytes.toByteArray()
+                : body.toString().toUtf8();
+    }
+    if (const QJSValue headers = given.property(QStringLiteral("headers"));
+        !headers.isUndefined()) {
+        if (!headers.isObject())
+            return QStringLiteral("option \"headers\" must be an object of names and values");
+        for (QJSValueIterator it(headers); it.hasNext();) {
+            it.next();
+            request.setRawHeader(it.name().toLatin1(), it.value().toString().toLatin1());
+        }
+    }
+    if (std::optional<QString> error =
+                readInt(given, QStringLiteral("timeoutMs"), options.timeoutMs))
+        return error;
+    if (const QJSValue retry = given.property(QStringLiteral("retry")); !retry.isUndefined()) {
+        if (!retry.isObject())
+            return QStringLiteral("option \"retry\" must be an object (%1)")
+                    .arg(knownRetry.join(QLatin1String(", ")));
+        for (QJSValueIterator it(retry); it.hasNext();) {
+            it.next();
+            if (!knownRetry.contains(it.name()))
+                return QStringLiteral("unknown retry option \"%1\" (known: %2)")
+                        .arg(it.name(), knownRetry.join(QLatin1String(", ")));
+        }
+        int *const fields[] = { &options.retry.maxAttempts, &options.retry.initialBackoffMs,
+                                &options.retry.maxBackoffMs };
+        for (int i = 0; i < 3; ++i) {
+            if (std::optional<QString> error = readInt(retry, knownRetry[i], *fields[i]))
+                return error;
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -81,10 +169,11 @@ QFuture<QByteArray> refused(const QUrl &url, const QString &message)
 /*!
     \qmltype Http
     \inqmlmodule AioUtils
-    \brief HTTP GET requests as JavaScript promises, for spawn().
+    \brief HTTP requests as JavaScript promises, for spawn().
 
     A singleton. \c{Http.get(url)} starts a GET with the engine's QNetworkAccessManager (through
-    AioUtils::fetch()) and returns a Promise that resolves with the body, decoded as UTF-8, or
+    AioUtils::request()) and returns a Promise that resolves with the body, decoded with the
+    charset of its Content-Type (UTF-8 when it names none), or
     rejects with an \c Error whose \c message is AioUtils::NetworkError::what() (for example
     "http://host/x: HTTP 404 (…)"), with \c status (the HTTP status, 0 when no response arrived)
     and \c url. The promise has a \c request property (HttpRequest) with \c abort().
@@ -130,21 +219,56 @@ QmlHttp *QmlHttp::create(QQmlEngine *qmlEngine, QJSEngine *jsEngine)
 */
 QJSValue QmlHttp::get(const QUrl &url)
 {
+    const std::optional<QString> refusal = refusedScheme(url, "Http.get()");
+    return promiseOf(new QmlHttpRequest(
+            refusal ? refused(url, *refusal)
+                    : AioUtils::request(m_engine->networkAccessManager(), QNetworkRequest(url)),
+            url, QmlHttpRequest::Gives::Text));
+}
+
+/*!
+    \qmlmethod Promise Http::request(url url, object options)
+
+    Sends a request for \a url and returns its promise, which resolves with the whole response
+    of a 2xx answer: an object with \c status, \c url (after redirects: the base for the page's
+    relative links), \c contentType (the MIME type, \c text/html), \c headers (an object
+    keyed by lower-cased names) and \c text (the body decoded with its charset). Any other
+    answer rejects with an \c Error as Http.get()'s, whose \c response is that object.
+
+    \a options, all optional: \c method (\c GET; \c POST when there is a \c body),
+    \c body (a string, sent as UTF-8, or an ArrayBuffer), \c headers (an object of names and
+    values), \c timeoutMs (for each attempt), and \c retry: \c{{maxAttempts, initialBackoffMs,
+    maxBackoffMs}} as AioUtils::RetryPolicy (429, 503, connection errors and timeouts are retried,
+    honouring \c Retry-After; a task waiting out its backoff gives its slot back). An unknown or
+    malformed option rejects the promise with a message that names it.
+
+    \code
+    pool.spawn(() => Http.request(url, { retry: { maxAttempts: 3 } })
+                        .then(response => response.text))
+    \endcode
+*/
+QJSValue QmlHttp::request(const QUrl &url, const QJSValue &options)
+{
+    RequestOptions requestOptions;
+    QNetworkRequest request(url);
+    std::optional<QString> refusal = refusedScheme(url, "Http.request()");
+    if (!refusal) {
+        if (std::optional<QString> error = readOptions(options, requestOptions, request))
+            refusal = QStringLiteral("Http.request(): %1").arg(*error);
+    }
+    return promiseOf(new QmlHttpRequest(
+            refusal ? refused(url, *refusal)
+                    : AioUtils::request(m_engine->networkAccessManager(), request, requestOptions),
+            url, QmlHttpRequest::Gives::Response));
+}
+
+QJSValue QmlHttp::promiseOf(QmlHttpRequest *request)
+{
     if (m_makePromise.isUndefined()) {
         m_makePromise = m_engine->evaluate(QString::fromUtf8(promiseMaker),
                                            QStringLiteral("aioutils-http.js"));
     }
-    // Like XMLHttpRequest in QML, no local files: a QML page must not read the disk by URL.
-    const QString scheme = url.scheme();
-    const bool web = scheme == QLatin1String("http") || scheme == QLatin1String("https");
-    auto *request = new QmlHttpRequest(
-            web ? fetch(m_engine->networkAccessManager(), QNetworkRequest(url))
-                : refused(url,
-                          QStringLiteral("Http.get(): only http and https URLs are fetched, not "
-                                         "\"%1\"")
-                                  .arg(url.toDisplayString())),
-            url);
-    // Started by a spawned function, or a reaction of its task's promises: fetch() linked the
+    // Started by a spawned function, or a reaction of its task's promises: request() linked the
     // request to the task, which aborts it when canceled; the request's own reactions run as
     // part of that task.
     request->setTask(detail::currentTask());

@@ -17,6 +17,8 @@ QT_END_NAMESPACE
 
 namespace AioUtils {
 
+class QmlHttpRequest;
+
 class QmlHttp : public QObject
 {
     Q_OBJECT
@@ -29,8 +31,11 @@ public:
     static QmlHttp *create(QQmlEngine *qmlEngine, QJSEngine *jsEngine);
 
     Q_INVOKABLE QJSValue get(const QUrl &url);
+    Q_INVOKABLE QJSValue request(const QUrl &url, const QJSValue &options = QJSValue());
 
 private:
+    QJSValue promiseOf(QmlHttpRequest *request);
+
     QQmlEngine *const m_engine;
     QJSValue m_makePromise;
     QJSValue m_reactions; // a QmlHttpReactions, for the promises' then()

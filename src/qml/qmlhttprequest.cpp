@@ -12,7 +12,8 @@ namespace AioUtils {
 /*!
     \qmltype HttpRequest
     \inqmlmodule AioUtils
-    \brief The request behind a promise from Http.get(), as its \c request property.
+    \brief The request behind a promise from Http.get() or Http.request(), as its \c request
+    property.
 
     \c url is the requested URL, \c finished tells whether the request ended, and \c abort()
     cancels it: the promise then rejects with "<url>: Operation canceled" (status 0). A task of a
@@ -22,8 +23,8 @@ namespace AioUtils {
 */
 
 // Settles through the signals the JavaScript promise listens to (see QmlHttp::get()).
-QmlHttpRequest::QmlHttpRequest(const QFuture<QByteArray> &future, const QUrl &url)
-    : m_future(future), m_url(url)
+QmlHttpRequest::QmlHttpRequest(const QFuture<Response> &future, const QUrl &url, Gives gives)
+    : m_future(future), m_url(url), m_gives(gives)
 {
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &QmlHttpRequest::finish);
     m_watcher.setFuture(m_future);
@@ -45,6 +46,7 @@ void QmlHttpRequest::finish()
     QString message;
     int status = 0;
     QUrl where = m_url;
+    QVariantMap response;
     try {
         m_future.waitForFinished(); // finished already; rethrows the failure
     } catch (const NetworkError &error) {
@@ -52,17 +54,30 @@ void QmlHttpRequest::finish()
         status = error.httpStatus();
         if (!error.url().isEmpty())
             where = error.url();
+        if (error.response().status > 0)
+            response = toScript(error.response());
     } catch (const std::exception &error) {
         message = QString::fromUtf8(error.what());
     }
     if (message.isEmpty() && m_future.isCanceled())
         message = QStringLiteral("%1: Operation canceled").arg(m_url.toDisplayString());
 
-    if (message.isEmpty())
-        Q_EMIT succeeded(QString::fromUtf8(m_future.result()));
+    if (!message.isEmpty())
+        Q_EMIT failed(message, status, where.toString(), response);
+    else if (m_gives == Gives::Text)
+        Q_EMIT succeeded(m_future.result().text());
     else
-        Q_EMIT failed(message, status, where.toString());
+        Q_EMIT succeeded(toScript(m_future.result()));
     Q_EMIT settled();
+}
+
+QVariantMap QmlHttpRequest::toScript(const Response &response)
+{
+    return { { QStringLiteral("status"), response.status },
+             { QStringLiteral("url"), response.url.toString() },
+             { QStringLiteral("contentType"), response.contentTypeText() },
+             { QStringLiteral("headers"), response.headerMap() },
+             { QStringLiteral("text"), response.text() } };
 }
 
 QmlHttpReactions::QmlHttpReactions() = default;

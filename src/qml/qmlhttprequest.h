@@ -5,6 +5,7 @@
 #define AIOUTILS_QMLHTTPREQUEST_H
 
 #include <AioUtils/detail/tasklink.h>
+#include <AioUtils/response.h>
 
 #include <QtCore/qfuture.h>
 #include <QtCore/qfuturewatcher.h>
@@ -22,12 +23,17 @@ class QmlHttpRequest : public QObject
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(HttpRequest)
-    QML_UNCREATABLE("HttpRequest is the `request` of a promise from Http.get()")
+    QML_UNCREATABLE("HttpRequest is the `request` of a promise from Http.get() or Http.request()")
     Q_PROPERTY(QUrl url READ url CONSTANT)
     Q_PROPERTY(bool finished READ isFinished NOTIFY settled)
 
 public:
-    QmlHttpRequest(const QFuture<QByteArray> &future, const QUrl &url);
+    // What the promise resolves with: the body's text (Http.get()), or the whole response as
+    // an object (Http.request()).
+    enum class Gives { Text, Response };
+    QmlHttpRequest(const QFuture<Response> &future, const QUrl &url, Gives gives);
+    // The response as QML sees it: {status, url, contentType, headers, text}.
+    static QVariantMap toScript(const Response &response);
     ~QmlHttpRequest() override;
 
     QUrl url() const { return m_url; }
@@ -40,16 +46,19 @@ public:
     Q_INVOKABLE void abort();
 
 Q_SIGNALS:
-    void succeeded(const QString &body);
-    void failed(const QString &message, int status, const QString &url);
+    void succeeded(const QVariant &value);
+    // `response`: the answer of a non-2xx failure ({} when none arrived).
+    void failed(const QString &message, int status, const QString &url,
+                const QVariantMap &response);
     void settled();
 
 private:
     void finish();
 
-    QFuture<QByteArray> m_future;
-    QFutureWatcher<QByteArray> m_watcher;
+    QFuture<Response> m_future;
+    QFutureWatcher<Response> m_watcher;
     QUrl m_url;
+    Gives m_gives;
     detail::TaskRef m_task;
 };
 
