@@ -320,6 +320,28 @@ private:
 } // namespace
 
 /*!
+    \class AioUtils::RetryPolicy
+    \inmodule AioUtils
+    \brief How request() tries again: how many attempts, and how long it waits between them.
+
+    \c maxAttempts (default 1: no retry) counts every attempt, the first included. The wait
+    before attempt n+1 is \c initialBackoffMs (default 200) times 2^(n-1), at most
+    \c maxBackoffMs (default 30000), less a random part of up to half of it; a server's
+    \c Retry-After replaces it, capped at \c maxBackoffMs. A value below the minimum (1 attempt,
+    0 ms) is a warning that names it, and means the minimum.
+*/
+
+/*!
+    \class AioUtils::RequestOptions
+    \inmodule AioUtils
+    \brief What request() sends and how it retries.
+
+    \c method (empty: \c GET, or \c POST when \c body is not empty), \c body,
+    \c timeoutMs (each attempt's limit from its start to its end; 0, the default: none) and
+    \c retry (a RetryPolicy). Headers go on the QNetworkRequest.
+*/
+
+/*!
     \fn QFuture<AioUtils::Response> AioUtils::request(QNetworkAccessManager *nam, const
    QNetworkRequest &request, const AioUtils::RequestOptions &options)
 

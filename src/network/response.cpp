@@ -61,6 +61,11 @@ QString Response::text() const
 }
 
 /*!
+    \property AioUtils::Response::headers
+    \brief The headers as QML reads them: an object keyed by lower-cased name (headerMap()).
+*/
+
+/*!
     Returns the headers as a map from lower-cased name to value, repeated ones joined with ", ".
 */
 QVariantMap Response::headerMap() const
