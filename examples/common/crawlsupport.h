@@ -2,13 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // What the two C++ crawlers share (examples/crawler with yielding(), examples/coro-crawler with
-// coroutines): the page a task hands out, the options, the parsing of a page (title, links, one
-// spelling per URL), the crawl's state (CrawlerBase), the output, Ctrl-C, and the summary. Each
-// crawler is one main.cpp with this.
+// coroutines): the page a task hands out, the options, the parsing of a page (crawlrules.h: title,
+// links, one spelling per URL), the crawl's state (CrawlerBase), the output, Ctrl-C, and the
+// summary. Each crawler is one main.cpp with this.
 
 #ifndef CRAWLSUPPORT_H
 #define CRAWLSUPPORT_H
 
+#include "crawlrules.h"
 #include "localsite.h"
 
 #include <AioUtils/Bag>
@@ -17,7 +18,6 @@
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
-#include <QtCore/QRegularExpression>
 #include <QtCore/QSet>
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QUrl>
@@ -74,63 +74,10 @@ struct Options
 // more managers.
 constexpr int ConnectionsPerManager = 6;
 
-inline bool isWebScheme(const QString &scheme)
-{
-    return scheme == QLatin1String("http") || scheme == QLatin1String("https");
-}
-
-// One spelling per page: no fragment, no "." or ".." segments, no default port, "/" for no path.
+// The crawlers' main.cpp files still call canonical() (crawlrules.h) by its old name.
 inline QUrl normalized(const QUrl &url)
 {
-    QUrl result = url.adjusted(QUrl::RemoveFragment | QUrl::NormalizePathSegments);
-    if (result.path().isEmpty())
-        result.setPath(QStringLiteral("/"));
-    const int defaultPort = result.scheme() == QLatin1String("https") ? 443 : 80;
-    if (result.port() == defaultPort)
-        result.setPort(-1);
-    return result;
-}
-
-// Same scheme, host and port (both URLs normalized).
-inline bool sameSite(const QUrl &a, const QUrl &b)
-{
-    return a.scheme() == b.scheme() && a.host() == b.host() && a.port() == b.port();
-}
-
-inline QString decodeEntities(QString text)
-{
-    text.replace(QLatin1String("&lt;"), QLatin1String("<"));
-    text.replace(QLatin1String("&gt;"), QLatin1String(">"));
-    text.replace(QLatin1String("&quot;"), QLatin1String("\""));
-    text.replace(QLatin1String("&#39;"), QLatin1String("'"));
-    text.replace(QLatin1String("&amp;"), QLatin1String("&"));
-    return text;
-}
-
-inline QString titleOf(const QString &html)
-{
-    static const QRegularExpression title(QStringLiteral("<title[^>]*>(.*?)</title>"),
-                                          QRegularExpression::CaseInsensitiveOption
-                                                  | QRegularExpression::DotMatchesEverythingOption);
-    return decodeEntities(title.match(html).captured(1)).simplified();
-}
-
-// The targets of the page's <a href> links, resolved against the page's URL.
-inline QList<QUrl> linksOf(const QString &html, const QUrl &base)
-{
-    static const QRegularExpression anchor(
-            QStringLiteral("<a\\s[^>]*?href\\s*=\\s*(?:\"([^\"]*)\"|'([^']*)'|([^\\s>]+))"),
-            QRegularExpression::CaseInsensitiveOption);
-    QList<QUrl> links;
-    QRegularExpressionMatchIterator it = anchor.globalMatch(html);
-    while (it.hasNext()) {
-        const QRegularExpressionMatch match = it.next();
-        const QString href = match.captured(match.lastCapturedIndex()).trimmed();
-        const QUrl link = base.resolved(QUrl(decodeEntities(href)));
-        if (link.isValid() && isWebScheme(link.scheme()))
-            links.append(normalized(link));
-    }
-    return links;
+    return canonical(url);
 }
 
 // The crawl's state that both C++ crawlers share: the bag (an OrderedBag with --ordered), the
@@ -155,7 +102,7 @@ public:
     AioUtils::Bag &bag() const { return *m_bag; }
     void start(const QUrl &url)
     {
-        m_start = normalized(url);
+        m_start = canonical(url);
         spawnPage(m_start);
     }
     void cancel()

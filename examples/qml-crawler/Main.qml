@@ -7,12 +7,14 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import AioUtils
+import QmlCrawler
 
 // The crawler, in JavaScript on the AioUtils QML module. Every page is a task of a Bag (an
 // OrderedBag if "In spawn order" is checked) of N slots: Http.get(url), then, before the task
 // ends, a task for each new same-site link of the page. The ListView shows the bag's model, the
 // results as they arrive; Cancel (or closing the window) cancels the bag, and that aborts every
-// request in flight.
+// request in flight. Titles, links and which URLs are one page are the C++ crawlers' rules
+// (CrawlRules, from examples/common/crawlrules.h), not JavaScript of its own.
 ApplicationWindow {
     id: window
 
@@ -53,8 +55,8 @@ ApplicationWindow {
 
         property var bag: null // the Bag of the current crawl, made by start()
         property int generation: 0
-        property var seen: new Set()
-        property string origin: ""
+        property var seen: new Set() // canonical URLs
+        property string startPage: "" // canonical; only links on its site are followed
         property bool running: false
         property bool done: false
         property bool canceled: false
@@ -66,8 +68,8 @@ ApplicationWindow {
         property string problem: "" // why Start did nothing
 
         function start() {
-            const url = resolve(urlField.text.trim(), "");
-            if (url === null) {
+            const url = CrawlRules.canonical(urlField.text.trim());
+            if (url === "") {
                 problem = qsTr("Not an http(s) URL: %1").arg(urlField.text);
                 return;
             }
@@ -81,7 +83,7 @@ ApplicationWindow {
                 old.destroy();
             ++generation;
             seen = new Set();
-            origin = url.origin;
+            startPage = url;
             pages = 0;
             failures = 0;
             bytes = 0;
@@ -90,7 +92,7 @@ ApplicationWindow {
             running = true;
             startedAt = Date.now();
             elapsedMs = 0;
-            spawnPage(url.href);
+            spawnPage(url);
         }
 
         function cancel() {
@@ -101,7 +103,8 @@ ApplicationWindow {
             ended();
         }
 
-        // A task for each page not seen yet, up to the limit.
+        // A task for each page not seen yet, up to the limit. `href` is canonical: one spelling
+        // per page.
         function spawnPage(href) {
             if (seen.has(href) || seen.size >= maxPagesBox.value || canceled)
                 return;
@@ -110,12 +113,15 @@ ApplicationWindow {
             const started = Date.now();
             bag.spawn(() => Http.get(href).then(body => {
                 // A late reaction of a crawl that was replaced spawns nothing.
-                if (generationNow === generation)
-                    linksOf(body, href).forEach(spawnPage);
+                if (generationNow === generation) {
+                    CrawlRules.linksOf(body, href)
+                        .filter(link => CrawlRules.sameSite(link, startPage))
+                        .forEach(link => spawnPage(link));
+                }
                 return {
                     url: href,
                     status: 200,
-                    title: titleOf(body),
+                    title: CrawlRules.titleOf(body),
                     bytes: body.length,
                     ms: Date.now() - started,
                     error: ""
@@ -129,86 +135,6 @@ ApplicationWindow {
                 ms: Date.now() - started,
                 error: String(error.message)
             })));
-        }
-
-        function titleOf(html) {
-            const match = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
-            return match ? decodeEntities(match[1]).replace(/\s+/g, " ").trim() : "";
-        }
-
-        // The page's same-site links, resolved and without their fragment.
-        function linksOf(html, base) {
-            const anchor = /<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
-            const links = [];
-            let match;
-            while ((match = anchor.exec(html)) !== null) {
-                const href = decodeEntities(match[1] || match[2] || match[3] || "").trim();
-                const link = resolve(href, base);
-                if (link !== null && link.origin === origin)
-                    links.push(link.href);
-            }
-            return links;
-        }
-
-        // Resolves `href` against `base` (an absolute http(s) URL, or "" for none) as a browser
-        // does, without the fragment: {origin, href}, or null if it is not http(s). (Qt 6.4's
-        // URL class gets relative references wrong.)
-        function resolve(href, base) {
-            const absolute = /^(https?:)(\/\/[^\/?#]*)([^?#]*)(\?[^#]*)?/i;
-            const parts = absolute.exec(href) || absolute.exec(base);
-            if (parts === null || /^[a-z][a-z0-9+.-]*:/i.test(href) && parts.input !== href)
-                return null; // no base, or another scheme (mailto:, javascript:, ...)
-            const scheme = parts[1].toLowerCase();
-            let authority = parts[2].toLowerCase();
-            let path = parts[3];
-            let query = parts[4] || "";
-            if (parts.input !== href) {
-                // Relative to the base.
-                const reference = /^([^?#]*)(\?[^#]*)?/.exec(href);
-                const refPath = reference[1];
-                const refQuery = reference[2] || "";
-                if (refPath.startsWith("//")) {
-                    const slash = refPath.indexOf("/", 2);
-                    authority = (slash < 0 ? refPath : refPath.slice(0, slash)).toLowerCase();
-                    path = slash < 0 ? "" : refPath.slice(slash);
-                    query = refQuery;
-                } else if (refPath.startsWith("/")) {
-                    path = refPath;
-                    query = refQuery;
-                } else if (refPath !== "") {
-                    path = path.replace(/[^\/]*$/, "") + refPath;
-                    query = refQuery;
-                } else if (refQuery !== "") {
-                    query = refQuery;
-                }
-            }
-            const origin = scheme + authority;
-            return { origin: origin, href: origin + removeDotSegments(path || "/") + query };
-        }
-
-        function removeDotSegments(path) {
-            const segments = path.split("/");
-            const out = [];
-            segments.forEach((segment, i) => {
-                const last = i === segments.length - 1;
-                if (segment === "..") {
-                    if (out.length > 1)
-                        out.pop();
-                    if (last)
-                        out.push("");
-                } else if (segment === ".") {
-                    if (last)
-                        out.push("");
-                } else {
-                    out.push(segment);
-                }
-            });
-            return out.join("/") || "/";
-        }
-
-        function decodeEntities(text) {
-            return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, "\"")
-                       .replace(/&#39;/g, "'").replace(/&amp;/g, "&");
         }
 
         function pageArrived(page) {

@@ -2,10 +2,12 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // The crawler as a Qt Quick application: the crawl is JavaScript in Main.qml, on the QML module
-// (`import AioUtils`: a Bag of N slots, Http.get()). This file starts the embedded site, loads the
-// window, and for tests drives it: --auto-start, then --screenshot FILE saves the window once the
-// crawl is done (or --quit-after-rows rows have arrived) and quits. In that mode a QML warning
-// fails the run.
+// (`import AioUtils`: a Bag of N slots, Http.get()); what it reads from a page and which URLs are
+// one page are the C++ crawlers' rules, the singleton CrawlRules (qmlcrawlrules.h, `import
+// QmlCrawler`, declared with QML_SINGLETON: nothing to register here). This file starts the
+// embedded site, loads the window, and for tests drives it: --auto-start, then --screenshot FILE
+// saves the window once the crawl is done (or --quit-after-rows rows have arrived) and quits. In
+// that mode a QML warning fails the run.
 
 #include "localsite.h"
 
