@@ -56,6 +56,7 @@ TestCase {
         compare(response.contentType, "text/plain");
         compare(response.headers["content-type"], "text/plain; charset=utf-8");
         compare(response.text, "h\u00e9llo w\u00f6rld \u2713");
+        compare(response.bytes, 17); // 14 characters; in UTF-8 é and ö take 2 bytes, ✓ 3
     }
 
     function test_requestRejectsWithTheResponse() {

@@ -13,6 +13,7 @@
 #include "localsite.h"
 
 #include <AioUtils/Bag>
+#include <AioUtils/Network>
 #include <AioUtils/NetworkError>
 #include <AioUtils/OrderedBag>
 
@@ -42,12 +43,15 @@ namespace Crawl {
 // What the bag hands out: one per page, fetched or failed.
 struct Page
 {
-    QUrl url;
+    QUrl url;       // where the page is: the final URL, after redirects
+    QUrl requested; // the link that was followed to it
     int status = 0; // the HTTP status; 0 if there was no answer (a network error)
     qint64 bytes = 0;
     QString title;
     QString error;        // empty if the page arrived
-    qint64 elapsedMs = 0; // this request's own time, from its start to its end
+    qint64 elapsedMs = 0; // this request's own time, from its start to its end (retries included)
+    // Reached through a redirect at a URL another task had recorded already: not a new page.
+    bool duplicate = false;
 
     bool failed() const { return !error.isEmpty(); }
 };
@@ -65,6 +69,8 @@ struct Options
     int maxPages = 1000;
     bool ordered = false;
     int timeoutMs = 10000;
+    int retries =
+            0; // more attempts of a request after a 429, a 503, a timeout or a lost connection
     int sitePages = 300;
     QUrl url; // empty: crawl the embedded site
 };
@@ -73,12 +79,6 @@ struct Options
 // Qt 6.4 has no setting for it (QHttp1Configuration came in Qt 6.5). More requests at once take
 // more managers.
 constexpr int ConnectionsPerManager = 6;
-
-// The crawlers' main.cpp files still call canonical() (crawlrules.h) by its old name.
-inline QUrl normalized(const QUrl &url)
-{
-    return canonical(url);
-}
 
 // The crawl's state that both C++ crawlers share: the bag (an OrderedBag with --ordered), the
 // network access managers, and the pages seen so far. Each crawler makes a page's task its own
@@ -155,31 +155,54 @@ protected:
         return request;
     }
 
-    // The page of a successful answer; spawns a task for each new same-site link first.
-    Page readPage(const QUrl &url, const QByteArray &body)
+    // What each request asks for: --retries more attempts after a 429, a 503, a timeout or a
+    // lost connection (a request waiting for its retry gives its slot to another page).
+    AioUtils::RequestOptions requestOptions() const
     {
-        const QString html = QString::fromUtf8(body);
+        AioUtils::RequestOptions options;
+        options.retry.maxAttempts = 1 + m_options.retries;
+        options.retry.initialBackoffMs = 250;
+        options.retry.maxBackoffMs = 5000;
+        return options;
+    }
+
+    // The page of a successful answer, under its final URL: the base of its links, and its
+    // identity (two links that redirect to one page give that page once; the second is a
+    // duplicate). Spawns a task for each new same-site link of an HTML page first; only HTML
+    // has links and a title.
+    Page readPage(const QUrl &requested, const AioUtils::Response &response)
+    {
         Page page;
-        page.url = url;
-        // fetch() succeeds only for a successful answer (redirects followed), and does not say
-        // which: in practice, 200.
-        page.status = 200;
-        page.bytes = body.size();
+        page.requested = requested;
+        page.url = canonical(response.url);
+        page.status = response.status;
+        page.bytes = response.body.size();
+        if (m_recorded.contains(page.url)) {
+            page.duplicate = true;
+            return page;
+        }
+        m_recorded.insert(page.url);
+        m_seen.insert(page.url); // reached through a redirect: no task of its own later
+        if (!isHtml(response.contentType))
+            return page;
+        const QString html = response.text();
         page.title = titleOf(html);
-        const QList<QUrl> links = linksOf(html, url);
+        const QList<QUrl> links = linksOf(html, page.url);
         for (const QUrl &link : links) {
             if (sameSite(link, m_start))
                 spawnPage(link);
         }
         return page;
     }
-    // The page of a failed request.
-    static Page failedPage(const QUrl &url, const AioUtils::NetworkError &error)
+    // The page of a failed request: the answer's status, if one came (0 when none did).
+    static Page failedPage(const QUrl &requested, const AioUtils::NetworkError &error)
     {
         Page page;
-        page.url = url;
-        // A status only if it is the failure: a timeout may come after a "200 OK".
-        page.status = error.httpStatus() >= 400 ? error.httpStatus() : 0;
+        page.requested = requested;
+        const AioUtils::Response &response = error.response();
+        page.url = response.status > 0 ? canonical(response.url) : requested;
+        page.status = response.status;
+        page.bytes = response.body.size();
         page.error = error.errorString();
         return page;
     }
@@ -190,6 +213,7 @@ protected:
             return;
         Page timedOut;
         timedOut.url = url;
+        timedOut.requested = url;
         timedOut.error =
                 QStringLiteral("timed out after %1 ms (--timeout)").arg(m_bag->taskTimeout());
         timedOut.elapsedMs = elapsedMs;
@@ -213,7 +237,8 @@ private:
     std::vector<Manager> m_managers;
     // Declared after the managers: destroyed first, it cancels what still runs while they live.
     std::unique_ptr<AioUtils::Bag> m_bag;
-    QSet<QUrl> m_seen;
+    QSet<QUrl> m_seen;     // every page a task was spawned for, or reached by a redirect
+    QSet<QUrl> m_recorded; // the final URLs of the pages that arrived
     int m_spawned = 0;
     bool m_canceled = false;
     int m_canceledRequests = 0;
@@ -391,12 +416,17 @@ inline std::optional<Options> readOptions(const QCoreApplication &app)
                            "many milliseconds is aborted and reported as timed out; 0 means "
                            "none (default 10000)."),
             QStringLiteral("ms"));
+    const QCommandLineOption retriesOption(
+            QStringLiteral("retries"),
+            QStringLiteral("Tries a request again up to this many times after a 429, a 503, a "
+                           "timeout or a lost connection, honouring Retry-After (default 0)."),
+            QStringLiteral("n"));
     const QCommandLineOption sitePagesOption(
             QStringLiteral("site-pages"),
             QStringLiteral("Pages of the embedded site, 1 to 100000 (default 300)."),
             QStringLiteral("n"));
-    parser.addOptions(
-            { concurrencyOption, maxPagesOption, orderedOption, timeoutOption, sitePagesOption });
+    parser.addOptions({ concurrencyOption, maxPagesOption, orderedOption, timeoutOption,
+                        retriesOption, sitePagesOption });
     parser.addPositionalArgument(QStringLiteral("url"),
                                  QStringLiteral("The http or https URL to start from (default: "
                                                 "the embedded site)."),
@@ -418,6 +448,7 @@ inline std::optional<Options> readOptions(const QCoreApplication &app)
     if (!readInt(parser, concurrencyOption, 1, 256, &options.concurrency)
         || !readInt(parser, maxPagesOption, 1, 1000000, &options.maxPages)
         || !readInt(parser, timeoutOption, 0, 24 * 3600 * 1000, &options.timeoutMs)
+        || !readInt(parser, retriesOption, 0, 10, &options.retries)
         || !readInt(parser, sitePagesOption, 1, 100000, &options.sitePages)) {
         return std::nullopt;
     }
@@ -451,14 +482,18 @@ struct Summary
     bool canceled = false;
     int canceledRequests = 0;
 
-    void add(const Page &page, const QUrl &start)
+    // Counts the page; false for a duplicate (see Page), which is not printed either.
+    bool add(const Page &page, const QUrl &start)
     {
+        requestMs += page.elapsedMs;
+        if (page.duplicate)
+            return false;
         ++pages;
         failures += page.failed() ? 1 : 0;
         bytes += page.bytes;
-        requestMs += page.elapsedMs;
-        if (page.url == start)
+        if (page.requested == start)
             startPage = page;
+        return true;
     }
 
     void print(const Options &options, const LocalSite::SiteThread *site) const

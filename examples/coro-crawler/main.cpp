@@ -7,7 +7,7 @@
 //
 //     bag.spawn([this, url] { return fetchPage(url); });   // QCoro::Task<Page>
 //
-// The task awaits its request (co_await AioUtils::finished(fetch(...))) and spawns a task for
+// The task awaits its request (co_await AioUtils::finished(request(...))) and spawns a task for
 // each new same-site link before it ends. One coroutine reads the pages as they arrive,
 //
 //     QCORO_FOREACH (const QVariant &v, AioUtils::results(bag))
@@ -112,31 +112,32 @@ void Crawler::spawnTask(const QUrl &url)
     bag().spawn([this, url] { return fetchPage(url); });
 }
 
-// One page's task. Its first part (up to the co_await) runs inside the task, so fetch() links the
-// request to it: canceling the task (Ctrl-C, the deadline) aborts the request. A failed request
+// One page's task. Its first part (up to the co_await) runs inside the task, so request() links
+// itself to it: canceling the task (Ctrl-C, the deadline) aborts the request. A failed request
 // is a Page too, so the bag never sees a failure.
 QCoro::Task<Page> Crawler::fetchPage(QUrl url)
 {
     Manager *manager = takeManager();
     QElapsedTimer clock;
     clock.start();
-    // AioUtils::finished(): the future back, whatever its end (a canceled request has no body).
-    const QFuture<QByteArray> body =
-            co_await AioUtils::finished(AioUtils::fetch(manager->nam, requestOf(url)));
+    // AioUtils::finished(): the future back, whatever its end (a canceled request has no
+    // response).
+    const QFuture<AioUtils::Response> answer = co_await AioUtils::finished(
+            AioUtils::request(manager->nam, requestOf(url), requestOptions()));
     m_loops->check();
     requestEnded(manager);
 
     Page page;
     try {
         // Throws the request's failure (a failed future counts as canceled too).
-        QFuture<QByteArray>(body).waitForFinished();
-        if (body.isCanceled()) {
+        QFuture<AioUtils::Response>(answer).waitForFinished();
+        if (answer.isCanceled()) {
             // Canceled: by the deadline (reported as a page; the bag has counted the task as
             // failed with TimeoutError), or by the crawl's cancel(). Nobody takes this page.
             pageCanceled(url, clock.elapsed());
             co_return page;
         }
-        page = readPage(url, body.result());
+        page = readPage(url, answer.result());
     } catch (const AioUtils::NetworkError &error) {
         page = failedPage(url, error);
     }
@@ -155,7 +156,7 @@ QCoro::Task<> crawl(Options options, QUrl start, std::optional<LocalSite::SiteTh
     Summary summary;
     QElapsedTimer wallClock;
     wallClock.start();
-    const QUrl startPage = normalized(start);
+    const QUrl startPage = canonical(start);
     crawler.onTimedOut([&](const Page &page) {
         summary.add(page, startPage);
         progress.clear();
@@ -168,7 +169,8 @@ QCoro::Task<> crawl(Options options, QUrl start, std::optional<LocalSite::SiteTh
         QCORO_FOREACH (const QVariant &result, AioUtils::results(crawler.bag())) {
             loops.check();
             const Page page = result.value<Page>();
-            summary.add(page, startPage);
+            if (!summary.add(page, startPage))
+                continue; // a page already printed, reached again through a redirect
             progress.clear();
             printPage(page);
             progress.show(crawler.bag(), summary.pages);

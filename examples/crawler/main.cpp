@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // A web crawler in one loop. Every page is a task in an AioUtils::Bag of N slots (an OrderedBag
-// with --ordered): the task fetches the page with AioUtils::fetch() and, before it ends, spawns a
-// task for each new same-site link into the same bag (nested spawning: the crawl goes breadth-first
+// with --ordered): the task fetches the page with AioUtils::request() (the real status, the URL
+// after redirects as the base of its links; --retries N tries again after a 429, a 503, a timeout
+// or a lost connection) and, before it ends, spawns a task for each new same-site link of an
+// HTML page into the same bag (nested spawning: the crawl goes breadth-first
 // and ends by itself when no page has a new link). The main thread reads the pages as they arrive,
 //
 //     for (const QVariant &v : bag.yielding())
@@ -87,26 +89,27 @@ QFuture<Page> Crawler::fetchPage(const QUrl &url)
     Manager *manager = takeManager();
     QElapsedTimer clock;
     clock.start();
-    QFuture<QByteArray> body = AioUtils::fetch(manager->nam, requestOf(url));
+    QFuture<AioUtils::Response> answer =
+            AioUtils::request(manager->nam, requestOf(url), requestOptions());
     // then() is safe here: the reply finishes the future on this thread, never while then() runs.
     // The continuation takes the request's future, not its result, so that it sees failures too:
     // on Qt 6.4, then(...).onFailed(...) crashes when the request is canceled (onFailed() reads
     // a result that a canceled future does not have), and a cancel is how the bag ends a crawl.
     // A canceled request does not run this continuation; it cancels the page. The task's future
-    // is the page; fetch() linked the request to the task, so canceling the task (Ctrl-C, the
-    // deadline) aborts the request.
-    QFuture<Page> page =
-            body.then(QtFuture::Launch::Sync, [this, url, clock](QFuture<QByteArray> finished) {
-                Page result;
-                try {
-                    // Throws the request's failure.
-                    result = readPage(url, finished.result());
-                } catch (const AioUtils::NetworkError &error) {
-                    result = failedPage(url, error);
-                }
-                result.elapsedMs = clock.elapsed();
-                return result;
-            });
+    // is the page; request() linked itself to the task, so canceling the task (Ctrl-C, the
+    // deadline) aborts the request, or ends its wait for a retry.
+    QFuture<Page> page = answer.then(QtFuture::Launch::Sync,
+                                     [this, url, clock](QFuture<AioUtils::Response> finished) {
+                                         Page result;
+                                         try {
+                                             // Throws the request's failure.
+                                             result = readPage(url, finished.result());
+                                         } catch (const AioUtils::NetworkError &error) {
+                                             result = failedPage(url, error);
+                                         }
+                                         result.elapsedMs = clock.elapsed();
+                                         return result;
+                                     });
     followPage(page, url, clock, manager);
     return page;
 }
@@ -137,7 +140,7 @@ bool crawl(const Options &options, const QUrl &start, Summary *summary)
     Progress progress;
     QElapsedTimer wallClock;
     wallClock.start();
-    const QUrl startPage = normalized(start);
+    const QUrl startPage = canonical(start);
     crawler.onTimedOut([&](const Page &page) {
         summary->add(page, startPage);
         progress.clear();
@@ -149,7 +152,8 @@ bool crawl(const Options &options, const QUrl &start, Summary *summary)
     try {
         for (const QVariant &result : crawler.bag().yielding()) {
             const Page page = result.value<Page>();
-            summary->add(page, startPage);
+            if (!summary->add(page, startPage))
+                continue; // a page already printed, reached again through a redirect
             progress.clear();
             printPage(page);
             progress.show(crawler.bag(), summary->pages);

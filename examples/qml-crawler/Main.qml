@@ -24,6 +24,9 @@ ApplicationWindow {
     property int maxPages: 500
     property bool ordered: false
     property bool autoStart: false
+    property int retries: 0 // more attempts after a 429, a 503, a timeout or a lost connection
+    // Each page as it is shown (main.cpp prints it with --print).
+    signal pageShown(var page)
 
     // Read by main.cpp in test mode.
     readonly property int rows: pageList.count
@@ -55,7 +58,8 @@ ApplicationWindow {
 
         property var bag: null // the Bag of the current crawl, made by start()
         property int generation: 0
-        property var seen: new Set() // canonical URLs
+        property var seen: new Set() // canonical URLs: spawned, or reached by a redirect
+        property var recorded: new Set() // the final URLs of the pages that arrived
         property string startPage: "" // canonical; only links on its site are followed
         property bool running: false
         property bool done: false
@@ -83,6 +87,7 @@ ApplicationWindow {
                 old.destroy();
             ++generation;
             seen = new Set();
+            recorded = new Set();
             startPage = url;
             pages = 0;
             failures = 0;
@@ -104,40 +109,56 @@ ApplicationWindow {
         }
 
         // A task for each page not seen yet, up to the limit. `href` is canonical: one spelling
-        // per page.
+        // per page. The page is recorded under its final URL (after redirects), which is also the
+        // base of its links; two links that redirect to one page give it once (the second task
+        // has no result). Only HTML has links and a title.
         function spawnPage(href) {
             if (seen.has(href) || seen.size >= maxPagesBox.value || canceled)
                 return;
             seen.add(href);
             const generationNow = generation;
-            const started = Date.now();
-            bag.spawn(() => Http.get(href).then(body => {
-                // A late reaction of a crawl that was replaced spawns nothing.
-                if (generationNow === generation) {
-                    CrawlRules.linksOf(body, href)
-                        .filter(link => CrawlRules.sameSite(link, startPage))
-                        .forEach(link => spawnPage(link));
-                }
-                return {
-                    url: href,
-                    status: 200,
-                    title: CrawlRules.titleOf(body),
-                    bytes: body.length,
+            const options = { retry: { maxAttempts: 1 + window.retries } };
+            bag.spawn(() => {
+                const started = Date.now(); // the request's own time, not the queue's
+                return Http.request(href, options).then(response => {
+                    const url = CrawlRules.canonical(response.url);
+                    const html = CrawlRules.isHtml(response.contentType);
+                    const page = {
+                        url: url,
+                        status: response.status,
+                        title: html ? CrawlRules.titleOf(response.text) : "",
+                        bytes: response.bytes,
+                        ms: Date.now() - started,
+                        error: ""
+                    };
+                    // Reached again through a redirect: no new page, no result.
+                    if (recorded.has(url))
+                        return undefined;
+                    // A late reaction of a crawl that was replaced spawns nothing.
+                    if (generationNow !== generation)
+                        return page;
+                    recorded.add(url);
+                    seen.add(url);
+                    if (html) {
+                        CrawlRules.linksOf(response.text, url)
+                            .filter(link => CrawlRules.sameSite(link, startPage))
+                            .forEach(link => spawnPage(link));
+                    }
+                    return page;
+                }, error => ({
+                    // A failed page is a row too, and the crawl goes on.
+                    url: error.response ? CrawlRules.canonical(error.response.url) : href,
+                    status: error.status || 0,
+                    title: "",
+                    bytes: error.response ? error.response.bytes : 0,
                     ms: Date.now() - started,
-                    error: ""
-                };
-            }, error => ({
-                // A failed page is a row too, and the crawl goes on.
-                url: href,
-                status: error.status || 0,
-                title: "",
-                bytes: 0,
-                ms: Date.now() - started,
-                error: String(error.message)
-            })));
+                    error: String(error.message)
+                }));
+            });
         }
 
         function pageArrived(page) {
+            window.pageShown(page);
             ++pages;
             if (page.error !== "")
                 ++failures;

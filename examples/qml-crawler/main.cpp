@@ -36,6 +36,8 @@ struct Options
     int sitePages = 300;
     bool ordered = false;
     bool autoStart = false;
+    int retries = 0;
+    bool print = false;
     QString screenshot;
     int quitAfterRows = 0;
     int deadlineSeconds = 60;
@@ -82,6 +84,14 @@ std::optional<Options> readOptions(const QCoreApplication &app)
             QStringLiteral("Pages of the embedded site (default 300)."), QStringLiteral("n"));
     const QCommandLineOption orderedOption(
             QStringLiteral("ordered"), QStringLiteral("Show pages in spawn order (OrderedBag)."));
+    const QCommandLineOption retriesOption(
+            QStringLiteral("retries"),
+            QStringLiteral("Tries a request again up to n times after a 429, a 503, a timeout or "
+                           "a lost connection, honouring Retry-After (default 0)."),
+            QStringLiteral("n"));
+    const QCommandLineOption printOption(
+            QStringLiteral("print"),
+            QStringLiteral("Also print each page on stdout, as examples/crawler does."));
     const QCommandLineOption autoStartOption(QStringLiteral("auto-start"),
                                              QStringLiteral("Start crawling at once."));
     const QCommandLineOption screenshotOption(
@@ -102,8 +112,8 @@ std::optional<Options> readOptions(const QCoreApplication &app)
             QStringLiteral("One more QML import path (where AioUtils/qmldir is)."),
             QStringLiteral("dir"));
     parser.addOptions({ urlOption, concurrencyOption, maxPagesOption, sitePagesOption,
-                        orderedOption, autoStartOption, screenshotOption, quitAfterRowsOption,
-                        deadlineOption, importPathOption });
+                        retriesOption, printOption, orderedOption, autoStartOption,
+                        screenshotOption, quitAfterRowsOption, deadlineOption, importPathOption });
     if (!parser.parse(QCoreApplication::arguments())) {
         QString error = parser.errorText(); // one line: its sentence, then the hint
         if (error.endsWith(QLatin1Char('.')))
@@ -117,6 +127,7 @@ std::optional<Options> readOptions(const QCoreApplication &app)
     if (!readInt(parser, concurrencyOption, 1, 256, &options.concurrency)
         || !readInt(parser, maxPagesOption, 1, 1000000, &options.maxPages)
         || !readInt(parser, sitePagesOption, 1, 100000, &options.sitePages)
+        || !readInt(parser, retriesOption, 0, 10, &options.retries)
         || !readInt(parser, quitAfterRowsOption, 1, 1000000, &options.quitAfterRows)
         || !readInt(parser, deadlineOption, 1, 24 * 3600, &options.deadlineSeconds)) {
         return std::nullopt;
@@ -138,6 +149,7 @@ std::optional<Options> readOptions(const QCoreApplication &app)
     }
     options.ordered = parser.isSet(orderedOption);
     options.autoStart = parser.isSet(autoStartOption);
+    options.print = parser.isSet(printOption);
     options.screenshot = parser.value(screenshotOption);
     options.importPaths = parser.values(importPathOption);
     return options;
@@ -157,6 +169,29 @@ void countQmlWarnings(QtMsgType type, const QMessageLogContext &context, const Q
         ++s_qmlWarnings;
     s_previousHandler(type, context, message);
 }
+
+// --print: each page on stdout in examples/crawler's format (status, bytes, URL, title or error),
+// so that one script checks both crawlers' pages.
+class RowPrinter : public QObject
+{
+    Q_OBJECT
+
+public Q_SLOTS:
+    void print(const QVariant &row)
+    {
+        const QVariantMap page = row.toMap();
+        const int status = page.value(QStringLiteral("status")).toInt();
+        const QString error = page.value(QStringLiteral("error")).toString();
+        std::printf("%-3s %7lld  %s  %s\n",
+                    qUtf8Printable(status > 0 ? QString::number(status) : QStringLiteral("ERR")),
+                    static_cast<long long>(page.value(QStringLiteral("bytes")).toLongLong()),
+                    qUtf8Printable(
+                            QUrl(page.value(QStringLiteral("url")).toString()).toDisplayString()),
+                    qUtf8Printable(error.isEmpty() ? page.value(QStringLiteral("title")).toString()
+                                                   : error));
+        std::fflush(stdout);
+    }
+};
 
 // Test mode: waits until the crawl is done (or enough rows arrived), saves the screenshot and
 // quits; fails after the deadline.
@@ -291,6 +326,7 @@ int main(int argc, char *argv[])
                 { QStringLiteral("maxPages"), options->maxPages },
                 { QStringLiteral("ordered"), options->ordered },
                 { QStringLiteral("autoStart"), options->autoStart },
+                { QStringLiteral("retries"), options->retries },
         });
         engine.load(QUrl(QStringLiteral("qrc:/qml-crawler/Main.qml")));
         auto *window = engine.rootObjects().isEmpty()
@@ -302,6 +338,9 @@ int main(int argc, char *argv[])
                          "import path? --import-path adds one)\n");
             return 1;
         }
+        RowPrinter printer;
+        if (options->print)
+            QObject::connect(window, SIGNAL(pageShown(QVariant)), &printer, SLOT(print(QVariant)));
         std::optional<TestDriver> driver;
         if (options->testMode())
             driver.emplace(*options, window);

@@ -48,6 +48,12 @@ public:
         return result.toString(QUrl::FullyEncoded);
     }
 
+    // Whether a body of this MIME type has links (Crawl::isHtml()).
+    Q_INVOKABLE bool isHtml(const QString &contentType) const
+    {
+        return Crawl::isHtml(contentType.toLatin1());
+    }
+
     // Whether two URLs are on one site (Crawl::sameSite()).
     Q_INVOKABLE bool sameSite(const QString &a, const QString &b) const
     {

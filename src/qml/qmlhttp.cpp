@@ -232,7 +232,8 @@ QJSValue QmlHttp::get(const QUrl &url)
     Sends a request for \a url and returns its promise, which resolves with the whole response
     of a 2xx answer: an object with \c status, \c url (after redirects: the base for the page's
     relative links), \c contentType (the MIME type, \c text/html), \c headers (an object
-    keyed by lower-cased names) and \c text (the body decoded with its charset). Any other
+    keyed by lower-cased names), \c text (the body decoded with its charset) and \c bytes (the
+    body's size in bytes). Any other
     answer rejects with an \c Error as Http.get()'s, whose \c response is that object.
 
     \a options, all optional: \c method (\c GET; \c POST when there is a \c body),

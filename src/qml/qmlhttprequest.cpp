@@ -77,7 +77,8 @@ QVariantMap QmlHttpRequest::toScript(const Response &response)
              { QStringLiteral("url"), response.url.toString() },
              { QStringLiteral("contentType"), response.contentTypeText() },
              { QStringLiteral("headers"), response.headerMap() },
-             { QStringLiteral("text"), response.text() } };
+             { QStringLiteral("text"), response.text() },
+             { QStringLiteral("bytes"), response.body.size() } };
 }
 
 QmlHttpReactions::QmlHttpReactions() = default;

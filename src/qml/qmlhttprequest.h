@@ -32,7 +32,7 @@ public:
     // an object (Http.request()).
     enum class Gives { Text, Response };
     QmlHttpRequest(const QFuture<Response> &future, const QUrl &url, Gives gives);
-    // The response as QML sees it: {status, url, contentType, headers, text}.
+    // The response as QML sees it: {status, url, contentType, headers, text, bytes}.
     static QVariantMap toScript(const Response &response);
     ~QmlHttpRequest() override;
 
