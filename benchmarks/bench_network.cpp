@@ -102,6 +102,8 @@ int main(int argc, char **argv)
     options.minDelayMs = 0;
     options.maxDelayMs = 0;
     options.slowEvery = std::numeric_limits<int>::max();
+    // The generated pages only, whatever the site adds for the crawlers.
+    options.quirks = false;
     LocalSite::SiteThread site(options);
     if (!site.start()) {
         std::fprintf(stderr, "bench_network: the local site cannot listen on 127.0.0.1\n");

@@ -4,6 +4,7 @@
 #include "localsite.h"
 
 #include <QtCore/QByteArrayList>
+#include <QtCore/QMutexLocker>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QThread>
 
@@ -16,8 +17,9 @@ namespace LocalSite {
     \class LocalSite::Site
     \brief A made-up web site of SiteOptions::pages HTML pages, served by an HttpServer.
 
-    Everything is a function of the options and the request (respond()), so every run serves the
-    same site:
+    Every answer is a function of the options and the request (respond()), so every run serves
+    the same site; only /quirks/busy and /quirks/flaky also depend on whether they were asked for
+    before (QuirkState):
 
     \list
     \li "/" links to /page/1 ... /page/10.
@@ -28,6 +30,45 @@ namespace LocalSite {
         every page to http://example.invalid/, which a crawler must not follow.
     \li Each page answers after a delay in [minDelayMs, maxDelayMs]; every slowEvery-th page after
         slowDelayMs. Everything else answers after minDelayMs; unknown paths with 404.
+    \li With SiteOptions::quirks (the default), "/" links to /quirks/ too: a small area of what
+        real sites do, each of which a crawler must get right (below). Without it every path in
+        /quirks/ is 404.
+    \endlist
+
+    The quirks area (HTML in UTF-8 unless said otherwise; every answer after minDelayMs):
+
+    \list
+    \li "/quirks" answers 301 to "/quirks/"; any path in /quirks/ not listed here is 404.
+    \li "/quirks/", titled "Quirks &#8212; &amp; more" (decoded: "Quirks — & more"), links to
+        everything below: relative, root-relative, with a character reference in the query
+        (q?a=1&#038;lang=en), and one page in several spellings. It also has a link in an HTML
+        comment (/quirks/commented) and an <a> whose data-href is /quirks/data-href but whose href
+        is /quirks/real: only /quirks/real is a link.
+    \li "/quirks/manual" answers 301 with "Location: /quirks/manual/" (a directory without its
+        slash). "/quirks/manual/" links "intro.html" and "setup.html", which resolve to
+        /quirks/manual/intro.html and /quirks/manual/setup.html ("Intro", "Setup") against the URL
+        after the redirect; /quirks/intro.html and /quirks/setup.html (against the URL before it)
+        are 404.
+    \li "/quirks/away" answers 302 to http://localhost:<port>/quirks/landing: the same server
+        under another host name, which is another site for a crawler (scheme, host and port), so
+        the landing page's relative link "landing-link" must not be followed. The port is the
+        one in the request's Host header.
+    \li "/quirks/non-authoritative" answers 203 with a page ("Non-authoritative");
+        "/quirks/empty" answers 204 with no body and no Content-Type.
+    \li "/quirks/busy" answers 429 with "Retry-After: 1" the first time, then 200 ("Busy no
+        more"); "/quirks/flaky" answers 503 (no Retry-After) the first time, then 200 ("Flaky no
+        more"). The first time is per Site: its QuirkState counts the requests of each path.
+    \li "/quirks/data.json" is application/json, {"html": "<a href=\"/quirks/from-json\">x</a>"}:
+        markup in a string is not a link.
+    \li "/quirks/from-json", "/quirks/commented", "/quirks/data-href" and "/quirks/real" are
+        pages titled with their names, so that following a link that is not one shows as a page
+        fetched (not as a 404 that could go unnoticed).
+    \li "/quirks/q" is "Query ok" for the query a=1&lang=en exactly, else 404.
+    \li "/quirks/%C3%BC" ("ü page"), "/quirks/~tilde" ("Tilde") and "/quirks/a%20b" ("Space")
+        answer in any spelling of their path: escapes of unreserved characters decoded, other
+        escapes in any case (%c3%bc, %7Etilde). /quirks/ links each of them in several spellings
+        (%C3%BC, a raw UTF-8 ü, %c3%bc; ~tilde, %7Etilde; "a b", a%20b): a crawler that
+        normalizes URLs fetches each once. QuirkState counts the requests of the normalized path.
     \endlist
 */
 
@@ -131,6 +172,8 @@ HttpResponse indexPage(const SiteOptions &options)
         const QByteArray number = QByteArray::number(page);
         body += "<li><a href=\"/page/" + number + "\">Page " + number + "</a></li>\n";
     }
+    if (options.quirks)
+        body += "<li><a href=\"/quirks/\">Quirks</a></li>\n";
     body += "</ul>\n";
     HttpResponse response;
     response.body = document("LocalSite", body);
@@ -172,12 +215,208 @@ HttpResponse contentPage(const SiteOptions &options, int page, const QByteArray 
     return response;
 }
 
+bool isUnreserved(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+            || c == '.' || c == '_' || c == '~';
+}
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// One spelling per path (RFC 3986 6.2.2): escapes of unreserved characters decoded, other
+// escapes in upper case. A '%' that starts no escape is left as it is.
+QByteArray normalizedPath(const QByteArray &path)
+{
+    QByteArray out;
+    out.reserve(path.size());
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        const char c = path.at(i);
+        if (c == '%' && i + 2 < path.size() && hexValue(path.at(i + 1)) >= 0
+            && hexValue(path.at(i + 2)) >= 0) {
+            const char decoded = char(hexValue(path.at(i + 1)) * 16 + hexValue(path.at(i + 2)));
+            if (isUnreserved(decoded))
+                out += decoded;
+            else
+                out += '%' + path.mid(i + 1, 2).toUpper();
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// The port of the request's Host header ("127.0.0.1:8080", "[::1]:8080"); empty if it has none.
+QByteArray portOf(const QByteArray &host)
+{
+    const qsizetype colon = host.lastIndexOf(':');
+    if (colon < 0 || colon < host.lastIndexOf(']'))
+        return QByteArray();
+    const QByteArray port = host.mid(colon + 1);
+    bool ok = false;
+    port.toUShort(&ok);
+    return ok ? port : QByteArray();
+}
+
+HttpResponse quirkPage(const QByteArray &title, const QByteArray &body, int delayMs)
+{
+    HttpResponse response;
+    response.delayMs = delayMs;
+    response.body = document(title, "<h1>" + title + "</h1>\n" + body);
+    return response;
+}
+
+HttpResponse redirect(int status, const QByteArray &location, int delayMs)
+{
+    HttpResponse response;
+    response.status = status;
+    response.delayMs = delayMs;
+    response.headers.append(qMakePair(QByteArray("Location"), location));
+    response.body = document(
+            "Moved", "<p>Moved to <a href=\"" + location + "\">" + location + "</a>.</p>\n");
+    return response;
+}
+
+HttpResponse quirksIndex(int delayMs)
+{
+    // Each link is written as it is on purpose; see the class comment.
+    const QByteArray body = "<p>What real sites do.</p>\n<ul>\n"
+                            "<li><a href=\"manual\">The manual, a directory</a></li>\n"
+                            "<li><a data-href=\"/quirks/data-href\" href=\"/quirks/real\">"
+                            "data-href is no link</a></li>\n"
+                            "<!-- <a href=\"/quirks/commented\">x</a> -->\n"
+                            "<li><a href=\"q?a=1&#038;lang=en\">A query</a></li>\n"
+                            "<li><a href=\"/quirks/away\">Away</a></li>\n"
+                            "<li><a href=\"non-authoritative\">203</a></li>\n"
+                            "<li><a href=\"empty\">204</a></li>\n"
+                            "<li><a href=\"busy\">Busy</a></li>\n"
+                            "<li><a href=\"flaky\">Flaky</a></li>\n"
+                            "<li><a href=\"data.json\">JSON</a></li>\n"
+                            "<li><a href=\"%C3%BC\">u-umlaut, escaped</a></li>\n"
+                            "<li><a href=\"\xC3\xBC\">u-umlaut, raw</a></li>\n"
+                            "<li><a href=\"%c3%bc\">u-umlaut, lower-case escapes</a></li>\n"
+                            "<li><a href=\"~tilde\">Tilde</a></li>\n"
+                            "<li><a href=\"%7Etilde\">Tilde, escaped</a></li>\n"
+                            "<li><a href=\"a b\">Space</a></li>\n"
+                            "<li><a href=\"a%20b\">Space, escaped</a></li>\n"
+                            "</ul>\n";
+    HttpResponse response;
+    response.delayMs = delayMs;
+    response.body = document("Quirks &#8212; &amp; more", "<h1>Quirks</h1>\n" + body);
+    return response;
+}
+
+// An answer in /quirks/ (`path` as sent, without the query).
+HttpResponse quirk(const SiteOptions &options, QuirkState &state, const HttpRequest &request,
+                   const QByteArray &rawPath, const QByteArray *query)
+{
+    const QByteArray path = normalizedPath(rawPath);
+    const int requests = state.count(path);
+    const int delay = options.minDelayMs;
+    if (path == "/quirks")
+        return redirect(301, "/quirks/", delay);
+    if (path == "/quirks/")
+        return quirksIndex(delay);
+    if (path == "/quirks/manual")
+        return redirect(301, "/quirks/manual/", delay);
+    if (path == "/quirks/manual/") {
+        return quirkPage("Manual",
+                         "<ul>\n<li><a href=\"intro.html\">Intro</a></li>\n"
+                         "<li><a href=\"setup.html\">Setup</a></li>\n</ul>\n",
+                         delay);
+    }
+    if (path == "/quirks/manual/intro.html")
+        return quirkPage("Intro", "<p>Read this first.</p>\n", delay);
+    if (path == "/quirks/manual/setup.html")
+        return quirkPage("Setup", "<p>Then this.</p>\n", delay);
+    if (path == "/quirks/away") {
+        const QByteArray port = portOf(hostOf(request));
+        return redirect(302,
+                        "http://localhost" + (port.isEmpty() ? QByteArray() : ':' + port)
+                                + "/quirks/landing",
+                        delay);
+    }
+    if (path == "/quirks/landing") {
+        return quirkPage("Landing",
+                         "<p>Another host name: <a href=\"landing-link\">not this site</a>.</p>\n",
+                         delay);
+    }
+    if (path == "/quirks/non-authoritative") {
+        HttpResponse response = quirkPage("Non-authoritative", "<p>From a proxy.</p>\n", delay);
+        response.status = 203;
+        return response;
+    }
+    if (path == "/quirks/empty") {
+        HttpResponse response;
+        response.status = 204;
+        response.contentType.clear();
+        response.delayMs = delay;
+        return response;
+    }
+    if (path == "/quirks/busy") {
+        if (requests == 1) {
+            HttpResponse response = errorResponse(429, "Too Many Requests", delay);
+            response.headers.append(qMakePair(QByteArray("Retry-After"), QByteArray("1")));
+            return response;
+        }
+        return quirkPage("Busy no more", "<p>Asked again after a while.</p>\n", delay);
+    }
+    if (path == "/quirks/flaky") {
+        if (requests == 1)
+            return errorResponse(503, "Service Unavailable", delay);
+        return quirkPage("Flaky no more", "<p>Asked again.</p>\n", delay);
+    }
+    if (path == "/quirks/data.json") {
+        HttpResponse response;
+        response.contentType = "application/json";
+        response.delayMs = delay;
+        response.body = R"({"html": "<a href=\"/quirks/from-json\">x</a>"})";
+        return response;
+    }
+    if (path == "/quirks/from-json" || path == "/quirks/commented" || path == "/quirks/data-href"
+        || path == "/quirks/real") {
+        return quirkPage(path.mid(8), "<p>Linked, or not.</p>\n", delay);
+    }
+    if (path == "/quirks/q" && query && *query == "a=1&lang=en")
+        return quirkPage("Query ok", "<p>a=1, lang=en.</p>\n", delay);
+    if (path == "/quirks/%C3%BC")
+        return quirkPage("\xC3\xBC page", "<p>One page, several spellings.</p>\n", delay);
+    if (path == "/quirks/~tilde")
+        return quirkPage("Tilde", "<p>One page, two spellings.</p>\n", delay);
+    if (path == "/quirks/a%20b")
+        return quirkPage("Space", "<p>One page, two spellings.</p>\n", delay);
+    return errorResponse(404, "Not Found", delay);
+}
+
 } // namespace
 
+int QuirkState::count(const QByteArray &path)
+{
+    const QMutexLocker locker(&m_mutex);
+    return ++m_requests[path];
+}
+
+int QuirkState::requests(const QByteArray &path) const
+{
+    const QMutexLocker locker(&m_mutex);
+    return m_requests.value(path);
+}
+
 Site::Site(SiteOptions options, QObject *parent)
-    : QObject(parent), m_options(options),
+    : QObject(parent), m_options(options), m_quirks(std::make_shared<QuirkState>()),
       m_server(new HttpServer(
-              [options](const HttpRequest &request) { return Site::respond(options, request); },
+              [options, quirks = m_quirks](const HttpRequest &request) {
+                  return Site::respond(options, *quirks, request);
+              },
               this))
 {
 }
@@ -204,12 +443,22 @@ int Site::pageCount() const
     return m_options.pages;
 }
 
-HttpResponse Site::respond(const SiteOptions &options, const HttpRequest &request)
+int Site::quirkRequests(const QByteArray &path) const
+{
+    return m_quirks->requests(path);
+}
+
+HttpResponse Site::respond(const SiteOptions &options, QuirkState &state,
+                           const HttpRequest &request)
 {
     const qsizetype query = request.path.indexOf('?');
     const QByteArray path = query < 0 ? request.path : request.path.left(query);
     if (path == "/" || path == "/index.html")
         return indexPage(options);
+    if (options.quirks && (path == "/quirks" || path.startsWith("/quirks/"))) {
+        const QByteArray queryText = query < 0 ? QByteArray() : request.path.mid(query + 1);
+        return quirk(options, state, request, path, query < 0 ? nullptr : &queryText);
+    }
     if (path == "/error")
         return errorResponse(500, "Internal Server Error", options.minDelayMs);
     if (path.startsWith("/page/")) {
@@ -274,6 +523,11 @@ int SiteThread::pageCount() const
 HttpServer *SiteThread::server() const
 {
     return m_site ? m_site->server() : nullptr;
+}
+
+int SiteThread::quirkRequests(const QByteArray &path) const
+{
+    return m_site ? m_site->quirkRequests(path) : 0;
 }
 
 } // namespace LocalSite

@@ -6,6 +6,9 @@
 
 #include "httpserver.h"
 
+#include <QtCore/QByteArray>
+#include <QtCore/QHash>
+#include <QtCore/QMutex>
 #include <QtCore/QObject>
 #include <QtCore/QUrl>
 
@@ -25,6 +28,30 @@ struct SiteOptions
     int maxDelayMs = 60;
     int slowEvery = 17; // every slowEvery-th page answers after slowDelayMs; 0: none
     int slowDelayMs = 400;
+    // The quirks area (/quirks/, linked from "/"): redirects, another host name, 203, 204, 429
+    // and 503 once, JSON, a commented-out link, data-href, a character reference in a query, and
+    // one path in several spellings (see Site). Off: "/" does not link to it and /quirks/* is 404,
+    // so a client that measures or counts pages sees only the generated ones.
+    bool quirks = true;
+};
+
+// What the quirks remember between requests: how many requests each /quirks/ path (normalized:
+// unreserved characters decoded, other escapes in upper case, no query) has had. Any thread may
+// read it while the site's thread serves.
+class QuirkState
+{
+public:
+    QuirkState() = default;
+
+    // Counts one more request for `path`; returns the count with this one (1 the first time).
+    int count(const QByteArray &path);
+    int requests(const QByteArray &path) const;
+
+private:
+    mutable QMutex m_mutex;
+    QHash<QByteArray, int> m_requests;
+
+    Q_DISABLE_COPY(QuirkState)
 };
 
 class Site : public QObject
@@ -39,11 +66,18 @@ public:
     QUrl url() const;
     HttpServer *server() const;
     int pageCount() const;
+    // Requests for a /quirks/ path so far, in its normalized spelling (QuirkState).
+    int quirkRequests(const QByteArray &path) const;
 
-    static HttpResponse respond(const SiteOptions &options, const HttpRequest &request);
+    // The answer to `request`: a function of the options and the request, except in /quirks/,
+    // where some answers depend on how often their path was asked for before (`state`).
+    static HttpResponse respond(const SiteOptions &options, QuirkState &state,
+                                const HttpRequest &request);
 
 private:
     const SiteOptions m_options;
+    // Shared with the server's handler, which holds a reference of its own.
+    const std::shared_ptr<QuirkState> m_quirks;
     HttpServer *const m_server;
 
     Q_DISABLE_COPY(Site)
@@ -59,6 +93,8 @@ public:
     QUrl url() const;
     int pageCount() const;
     HttpServer *server() const;
+    // Site::quirkRequests(); 0 before start().
+    int quirkRequests(const QByteArray &path) const;
 
 private:
     const SiteOptions m_options;
