@@ -196,6 +196,9 @@ private Q_SLOTS:
     void groupCancelDuringBackoff();
     void backoffGivesTheSlotBack();
     void restingTaskGoesBeforeQueuedOnes();
+    void twoRequestsInOneTaskKeepTheSlot();
+    void taskGoesOnWhenItsRequestIsCanceledDuringBackoff();
+    void postIsNotRepeatedAfterATimeout();
     void progress();
     void fetchReportsProgressToo();
     void postWithBody();
@@ -438,7 +441,7 @@ void tst_Request::timeoutAppliesToEachAttempt()
     const Outcome failed =
             outcomeOf(request(m_nam.get(), QNetworkRequest(m_site->url("/slow")), options));
     QVERIFY(failed.error);
-    QVERIFY2(QByteArray(failed.error->what()).contains("no answer within 300 ms"),
+    QVERIFY2(QByteArray(failed.error->what()).contains("not done within 300 ms"),
              failed.error->what());
     QCOMPARE(failed.error->response().status, 0);
 }
@@ -542,6 +545,86 @@ void tst_Request::restingTaskGoesBeforeQueuedOnes()
     for (const ScriptedServer::Logged &logged : m_site->log())
         order << logged.path;
     QCOMPARE(order, QByteArrayList({ "/a", "/b", "/a", "/c" }));
+}
+
+void tst_Request::twoRequestsInOneTaskKeepTheSlot()
+{
+    // The task waits for two requests; one waits out a backoff while the other still runs: the
+    // task is busy, and keeps its slot.
+    m_site->script("/busy", { answer(503, "", { { "Retry-After", "1" } }), answer(200, "a") });
+    HttpResponse slow = answer(200, "b");
+    slow.delayMs = 1500;
+    m_site->script("/slow", { slow });
+    m_site->script("/quick", { answer(200, "c") });
+    Pool pool(1);
+    pool.spawn([&] {
+        QList<QFuture<Response>> both = {
+            request(m_nam.get(), QNetworkRequest(m_site->url("/busy")), retrying(2)),
+            request(m_nam.get(), QNetworkRequest(m_site->url("/slow")))
+        };
+        return QtFuture::whenAll(both.begin(), both.end()).then([](const auto &) {});
+    });
+    pool.spawn(request, m_nam.get(), QNetworkRequest(m_site->url("/quick")), RequestOptions());
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    const QList<qint64> quickAt = m_site->times("/quick");
+    const QList<qint64> busyAt = m_site->times("/busy");
+    QCOMPARE(quickAt.size(), 1);
+    QCOMPARE(busyAt.size(), 2);
+    // After the first task ended: after /slow's 1.5 s and /busy's second answer.
+    QVERIFY2(quickAt[0] >= busyAt[1],
+             qPrintable(QStringLiteral("quick at %1, busy at %2, %3")
+                                .arg(quickAt[0])
+                                .arg(busyAt[0])
+                                .arg(busyAt[1])));
+}
+
+void tst_Request::taskGoesOnWhenItsRequestIsCanceledDuringBackoff()
+{
+    // The task's own future is another one: canceling the request during its backoff ends the
+    // rest, and the task, still running, holds its slot again.
+    m_site->script("/busy", { answer(503, "", { { "Retry-After", "5" } }), answer(200) });
+    Pool pool(1);
+    QPromise<void> gate;
+    gate.start();
+    QFuture<Response> linked;
+    pool.spawn([&] {
+        linked = request(m_nam.get(), QNetworkRequest(m_site->url("/busy")), retrying(2));
+        return gate.future();
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(m_site->count("/busy"), 1, Patience);
+    QTRY_COMPARE_WITH_TIMEOUT(pool.runningCount(), 0, Patience); // resting
+    QCOMPARE(pool.queuedCount(), 1);
+    linked.cancel();
+    QTRY_COMPARE_WITH_TIMEOUT(pool.runningCount(), 1, Patience);
+    QCOMPARE(pool.queuedCount(), 0);
+    QVERIFY(!pool.isIdle());
+    gate.finish();
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    QCOMPARE(m_site->count("/busy"), 1);
+    QCOMPARE(pool.finishedCount(), 1);
+}
+
+void tst_Request::postIsNotRepeatedAfterATimeout()
+{
+    // The server may have acted on a POST that timed out: it is not sent again. A 503 says it
+    // did not, and is retried.
+    HttpResponse slow = answer(200, "late");
+    slow.delayMs = 3000;
+    m_site->script("/order", { slow });
+    RequestOptions options = retrying(3);
+    options.body = "item=1";
+    options.timeoutMs = 200;
+    const Outcome timedOut =
+            outcomeOf(request(m_nam.get(), QNetworkRequest(m_site->url("/order")), options));
+    QVERIFY(timedOut.error);
+    QCOMPARE(m_site->count("/order"), 1);
+
+    m_site->script("/later", { answer(503), answer(201, "made") });
+    const Outcome retried =
+            outcomeOf(request(m_nam.get(), QNetworkRequest(m_site->url("/later")), options));
+    QVERIFY(retried.response);
+    QCOMPARE(retried.response->status, 201);
+    QCOMPARE(m_site->count("/later"), 2);
 }
 
 void tst_Request::progress()

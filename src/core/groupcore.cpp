@@ -126,7 +126,8 @@ TaskLink GroupCore::reserveLocked(bool needsGroupThread, const CallerFuture *can
                                   std::unique_ptr<TaskTiming> &spare)
 {
     // Behind queued tasks it queues too: spawn order is start order.
-    if (!queue.empty() || !mayStartLocked(nullptr) || (needsGroupThread && !onGroupThread()))
+    if (!queue.empty() || !resumers.empty() || !mayStartLocked(nullptr)
+        || (needsGroupThread && !onGroupThread()))
         return {};
     const qint64 sequence = beginTaskLocked();
     return linkLocked(cancelHandle, sequence, !needsGroupThread, &spare);
@@ -197,7 +198,7 @@ int GroupCore::freeSlotCountLocked() const
         return 0;
     if (maxConcurrency == 0)
         return std::numeric_limits<int>::max();
-    return std::max(0, maxConcurrency - running);
+    return std::max(0, maxConcurrency - running - int(resumers.size()));
 }
 
 bool GroupCore::setPausedLocked(bool pause)
@@ -336,7 +337,9 @@ void GroupCore::waitForSettlesLocked(std::unique_lock<std::mutex> &lock)
 {
     if (t_aftermathsRunning > 0)
         return;
-    changed.wait(lock, [this] { return settling == 0; });
+    // Bounded: that aftermath runs user code (continuations of canceled futures), which might
+    // wait for this thread; then the round ends a moment later, as it did before.
+    changed.wait_for(lock, std::chrono::milliseconds(250), [this] { return settling == 0; });
 }
 
 bool GroupCore::onGroupThread() const
@@ -646,7 +649,7 @@ void GroupCore::cancelLinked(const TaskRef &ref)
         future.cancel();
 }
 
-bool GroupCore::rest(const TaskRef &ref)
+bool GroupCore::rest(const TaskRef &ref, const QFuture<void> &waiting)
 {
     bool startOthers;
     {
@@ -656,6 +659,15 @@ bool GroupCore::rest(const TaskRef &ref)
         Slot &slot = slots[std::size_t(ref.m_slot)];
         if (slot.resting)
             return true;
+        // Other work the task linked still runs (two requests at once): the task is busy.
+        const QFutureInterfaceBase &mine = QFutureInterfaceBase::get(waiting);
+        const auto busy = [&mine](const std::optional<QFuture<void>> &future) {
+            return future && !future->isFinished() && !(QFutureInterfaceBase::get(*future) == mine);
+        };
+        if (busy(slot.work)
+            || std::any_of(slot.more.begin(), slot.more.end(),
+                           [&](const QFuture<void> &future) { return busy(future); }))
+            return false;
         slot.resting = true;
         --running;
         ++queued;
@@ -667,6 +679,20 @@ bool GroupCore::rest(const TaskRef &ref)
     if (startOthers)
         pump();
     return true;
+}
+
+void GroupCore::endRest(const TaskRef &ref)
+{
+    std::lock_guard lock(mutex);
+    if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
+        return;
+    Slot &slot = slots[std::size_t(ref.m_slot)];
+    if (!slot.resting)
+        return;
+    // Over the limit if it must be, as an adopted future is; its Resumer, if it has one, is
+    // dropped when it comes up (it no longer rests).
+    unrestLocked(slot);
+    changedLocked();
 }
 
 QFuture<void> GroupCore::resume(const TaskRef &ref)
@@ -686,8 +712,9 @@ QFuture<void> GroupCore::resume(const TaskRef &ref)
             unrestLocked(slot);
             changedLocked();
         }
+        return readyFuture();
     }
-    return readyFuture();
+    return canceledFuture<void>(); // canceled or ended meanwhile
 }
 
 void GroupCore::unrestLocked(Slot &slot)

@@ -65,9 +65,10 @@ public:
         void run();
     };
 
-    // Waits until the cancels another thread is still carrying out have run (a CancelOnFailure
-    // cancel by a task that failed on a worker thread): they hold the round open. Returns at once
-    // on a thread inside an aftermath itself, whose continuations may be what they wait for.
+    // Waits (250 ms at most) until the cancels another thread is still carrying out have run (a
+    // CancelOnFailure cancel by a task that failed on a worker thread): they hold the round open.
+    // Returns at once on a thread inside an aftermath itself, whose continuations may be what
+    // they wait for.
     void waitForSettlesLocked(std::unique_lock<std::mutex> &lock);
 
     bool onGroupThread() const;
@@ -117,8 +118,9 @@ public:
     // See TaskRef::rest() and resume(). A resting task counts as queued, holds its slot of the
     // registry (its futures, its deadline) but none of maxConcurrency, and still counts against
     // a Bag's buffer limit (it will give a result).
-    bool rest(const TaskRef &ref);
+    bool rest(const TaskRef &ref, const QFuture<void> &waiting);
     QFuture<void> resume(const TaskRef &ref);
+    void endRest(const TaskRef &ref);
     TaskRef refOf(TaskLink &link);
     // Which cancel() the group is at: a task whose epoch is older was canceled.
     quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
@@ -164,7 +166,10 @@ public:
     bool slotFreeLocked() const { return maxConcurrency == 0 || running < maxConcurrency; }
     // Whether a task spawned now would start at once (Group::slotAvailable()): nothing queued
     // ahead of it, a free slot, not paused, room in a Bag's buffer.
-    bool wouldStartLocked() const { return queue.empty() && mayStartLocked(nullptr); }
+    bool wouldStartLocked() const
+    {
+        return queue.empty() && resumers.empty() && mayStartLocked(nullptr);
+    }
     Group::FailurePolicy policyLocked() const { return policy; }
     bool isPausedLocked() const { return paused; }
     // Returns whether it changed.

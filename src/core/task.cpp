@@ -110,10 +110,16 @@ bool TaskRef::cancelWith(const QFuture<void> &future) const
     return false;
 }
 
-bool TaskRef::rest() const
+bool TaskRef::rest(const QFuture<void> &waiting) const
 {
     const auto core = m_core.lock();
-    return core && core->rest(*this);
+    return core && core->rest(*this, waiting);
+}
+
+void TaskRef::endRest() const
+{
+    if (const auto core = m_core.lock())
+        core->endRest(*this);
 }
 
 QFuture<void> TaskRef::resume() const

@@ -10,7 +10,8 @@
 
 #include <QtCore/qdatetime.h>
 #include <QtCore/qfuturewatcher.h>
-#include <QtCore/qlocale.h>
+#include <QtCore/qelapsedtimer.h>
+#include <QtCore/qregularexpression.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qrandom.h>
 #include <QtCore/qtimer.h>
@@ -52,41 +53,72 @@ bool isRetriedStatus(int status)
 }
 
 // An HTTP date (RFC 9110 5.6.7): the preferred IMF-fixdate and the two obsolete forms a recipient
-// must accept. Invalid when it is none of them.
+// must accept, always in GMT. Invalid when it is none of them.
 QDateTime httpDate(const QByteArray &text)
 {
+    // Sun, 06 Nov 1994 08:49:37 GMT | Sunday, 06-Nov-94 08:49:37 GMT | Sun Nov  6 08:49:37 1994
+    static const QRegularExpression rfc(QStringLiteral(
+            R"(^[A-Za-z]+, (\d{1,2})[ -]([A-Za-z]{3})[ -](\d{2}|\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$)"));
+    static const QRegularExpression asctime(QStringLiteral(
+            R"(^[A-Za-z]{3} ([A-Za-z]{3}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$)"));
+    static const QStringList months = {
+        QStringLiteral("jan"), QStringLiteral("feb"), QStringLiteral("mar"), QStringLiteral("apr"),
+        QStringLiteral("may"), QStringLiteral("jun"), QStringLiteral("jul"), QStringLiteral("aug"),
+        QStringLiteral("sep"), QStringLiteral("oct"), QStringLiteral("nov"), QStringLiteral("dec")
+    };
     const QString value = QString::fromLatin1(text).simplified();
-    const QLocale c = QLocale::c();
-    for (const QLatin1String format :
-         { QLatin1String("ddd, dd MMM yyyy HH:mm:ss 'GMT'"), // Sun, 06 Nov 1994 08:49:37 GMT
-           QLatin1String("dddd, dd-MMM-yy HH:mm:ss 'GMT'"),  // Sunday, 06-Nov-94 08:49:37 GMT
-           QLatin1String("ddd MMM d HH:mm:ss yyyy") }) {     // Sun Nov  6 08:49:37 1994
-        QDateTime when = c.toDateTime(value, format);
-        if (when.isValid()) {
-            QDate date = when.date();
-            if (date.year() < 1970) // a two-digit year of the obsolete form: this century
-                date = date.addYears(100);
-            return QDateTime(date, when.time(), QTimeZone::utc());
-        }
+    int day, month, year, hour, minute, second;
+    if (const QRegularExpressionMatch match = rfc.match(value); match.hasMatch()) {
+        day = match.captured(1).toInt();
+        month = int(months.indexOf(match.captured(2).toLower())) + 1;
+        year = match.captured(3).toInt();
+        if (match.capturedLength(3) == 2) // RFC 850: the century is the nearest one
+            year += year < 70 ? 2000 : 1900;
+        hour = match.captured(4).toInt();
+        minute = match.captured(5).toInt();
+        second = match.captured(6).toInt();
+    } else if (const QRegularExpressionMatch old = asctime.match(value); old.hasMatch()) {
+        month = int(months.indexOf(old.captured(1).toLower())) + 1;
+        day = old.captured(2).toInt();
+        hour = old.captured(3).toInt();
+        minute = old.captured(4).toInt();
+        second = old.captured(5).toInt();
+        year = old.captured(6).toInt();
+    } else {
+        return {};
     }
-    return {};
+    const QDate date(year, month, day);
+    const QTime time(hour, minute, second);
+    if (!date.isValid() || !time.isValid())
+        return {};
+    return QDateTime(date, time, QTimeZone::utc());
 }
 
-// How long Retry-After asks to wait, in ms; nullopt when it is absent or unreadable.
+// How long Retry-After asks to wait, in ms; nullopt when it is absent or unreadable. A number of
+// seconds too large to read is "very long" (the caller caps it).
 std::optional<qint64> retryAfterMs(const QByteArray &header)
 {
     const QByteArray value = header.trimmed();
     if (value.isEmpty())
         return std::nullopt;
-    bool isNumber = false;
-    const qint64 seconds = value.toLongLong(&isNumber);
-    if (isNumber)
-        return seconds < 0 ? std::nullopt
-                           : std::optional<qint64>(std::min<qint64>(seconds, 1 << 30) * 1000);
+    if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        bool fits = false;
+        const qint64 seconds = value.toLongLong(&fits);
+        constexpr qint64 most = std::numeric_limits<qint64>::max() / 1000;
+        return fits && seconds < most ? seconds * 1000 : most * 1000;
+    }
     const QDateTime when = httpDate(value);
     if (!when.isValid())
         return std::nullopt;
     return std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(when));
+}
+
+// Whether sending the request again is safe when the first one may have reached the server
+// (RFC 9110 9.2.2): not for POST, PATCH and other methods with effects of their own.
+bool isIdempotent(const QByteArray &method)
+{
+    static const QByteArrayList idempotent = { "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE" };
+    return idempotent.contains(method);
 }
 
 Response responseOf(QNetworkReply *reply)
@@ -139,6 +171,13 @@ public:
         startAttempt();
     }
 
+    ~RequestRun() override
+    {
+        // Gone with its manager while it rested: the task goes on without this request.
+        if (m_resting)
+            m_task.endRest();
+    }
+
 private:
     void startAttempt()
     {
@@ -153,9 +192,22 @@ private:
             reply = m_nam->sendCustomRequest(m_request, m_options.method, m_options.body);
         m_reply = reply;
         connect(reply, &QNetworkReply::finished, this, &RequestRun::attemptFinished);
+        // Deleted by someone else before it finished (a slot on the manager's finished(), say):
+        // as if the request had been canceled.
+        connect(reply, &QObject::destroyed, this, [this](QObject *gone) {
+            if (gone != m_reply)
+                return;
+            m_reply = nullptr;
+            m_attemptTimer.stop();
+            m_promise.future().cancel();
+            end();
+        });
+        m_quiet.start();
         connect(reply, &QNetworkReply::downloadProgress, this, [this](qint64 bytes, qint64 total) {
+            m_quiet.start();
             detail::reportProgress(m_promise, bytes, total);
         });
+        connect(reply, &QNetworkReply::uploadProgress, this, [this] { m_quiet.start(); });
         if (m_options.timeoutMs > 0)
             m_attemptTimer.start(m_options.timeoutMs);
     }
@@ -166,6 +218,14 @@ private:
             return;
         m_timedOut = true;
         m_reply->abort(); // emits finished()
+    }
+
+    // Qt reports an expired transfer timeout as OperationCanceledError, like abort(). It was the
+    // timeout if the transfer had been quiet that long (less the coarse timer's 5 % slack).
+    bool transferTimedOut(const QNetworkReply *reply) const
+    {
+        const qint64 timeout = reply->request().transferTimeout(); // the manager's is copied in
+        return timeout > 0 && m_quiet.isValid() && m_quiet.elapsed() >= timeout * 9 / 10;
     }
 
     void attemptFinished()
@@ -180,7 +240,7 @@ private:
         }
         const QNetworkReply::NetworkError error = reply->error();
         Response response = responseOf(reply);
-        const bool answered = response.status > 0;
+        bool answered = response.status > 0;
         if (error == QNetworkReply::NoError && response.isSuccess()) {
             response.body = reply->readAll();
             m_promise.addResult(std::move(response));
@@ -188,32 +248,39 @@ private:
             return;
         }
 
+        // Whether the server may have seen the request; a method that is not idempotent is sent
+        // again only when it cannot have (a refused connection, or the server's 429 or 503).
+        bool mayHaveReachedServer = true;
         bool retried = false;
         QString message;
-        if (m_timedOut) {
+        if (m_timedOut
+            || (error == QNetworkReply::OperationCanceledError && transferTimedOut(reply))) {
             retried = true;
-            message = QStringLiteral("no answer within %1 ms (timeoutMs)").arg(m_options.timeoutMs);
-        } else if (error == QNetworkReply::OperationCanceledError
-                   && m_request.transferTimeout() <= 0 && m_nam->transferTimeout() <= 0) {
+            message = m_timedOut
+                    ? QStringLiteral("not done within %1 ms (timeoutMs)").arg(m_options.timeoutMs)
+                    : QStringLiteral("no data for %1 ms (transfer timeout)")
+                              .arg(reply->request().transferTimeout());
+            answered = false; // a timeout is the failure, whatever status came before it
+        } else if (error == QNetworkReply::OperationCanceledError) {
             // Someone else called abort() on the reply: as if the request had been canceled.
             m_promise.future().cancel();
             end();
             return;
-        } else if (answered && error != QNetworkReply::OperationCanceledError) {
+        } else if (answered) {
             retried = isRetriedStatus(response.status)
                     || (error != QNetworkReply::NoError && response.isSuccess()
                         && isConnectionError(error)); // a body cut short
+            mayHaveReachedServer = !isRetriedStatus(response.status);
             message = error == QNetworkReply::NoError
                     ? QStringLiteral("the answer is not a success")
                     : reply->errorString();
         } else {
-            retried = isConnectionError(error) || error == QNetworkReply::OperationCanceledError;
+            retried = isConnectionError(error);
+            mayHaveReachedServer = error != QNetworkReply::ConnectionRefusedError;
             message = reply->errorString();
-            if (error == QNetworkReply::OperationCanceledError) // Qt's word for a transfer timeout
-                message = QStringLiteral("no data for %1 ms (transfer timeout); %2")
-                                  .arg(reply->request().transferTimeout())
-                                  .arg(message);
         }
+        if (mayHaveReachedServer && !isIdempotent(m_options.method))
+            retried = false;
         if (answered)
             response.body = reply->readAll();
 
@@ -229,11 +296,10 @@ private:
                                .arg(m_options.retry.maxAttempts);
         const QNetworkReply::NetworkError code =
                 error == QNetworkReply::NoError ? QNetworkReply::UnknownContentError : error;
-        const QUrl url = answered ? response.url : m_request.url();
         if (answered)
-            m_promise.setException(NetworkError(code, url, message, std::move(response)));
+            m_promise.setException(NetworkError(code, response.url, message, std::move(response)));
         else
-            m_promise.setException(NetworkError(code, 0, url, message));
+            m_promise.setException(NetworkError(code, 0, m_request.url(), message));
         end();
     }
 
@@ -254,18 +320,36 @@ private:
             // failed together do not come back together.
             delay = full - qint64(QRandomGenerator::global()->bounded(double(full) / 2));
         }
-        m_task.rest();
         m_backoffTimer.start(std::chrono::milliseconds(delay));
+        // Last: giving the slot back starts a queued task here, which runs user code.
+        const QPointer<RequestRun> alive(this);
+        const bool rested = m_task.rest(QFuture<void>(m_promise.future()));
+        if (!alive)
+            return;
+        m_resting = rested;
+        if (m_ended && std::exchange(m_resting, false)) // canceled meanwhile
+            m_task.endRest();
     }
 
     void backoffOver()
     {
-        QFuture<void> slot = m_task.resume();
-        if (slot.isFinished()) {
+        if (m_ended)
+            return;
+        if (!std::exchange(m_resting, false)) {
             startAttempt();
             return;
         }
-        // All slots are busy: the task waits for one, before any queued task.
+        QFuture<void> slot = m_task.resume();
+        if (slot.isFinished()) {
+            // Canceled: the task was canceled or ended; this request is canceled with it, and its
+            // canceled() is on the way.
+            if (!slot.isCanceled())
+                startAttempt();
+            return;
+        }
+        // All slots are busy: the task waits for one, before any queued task; it rests until
+        // then.
+        m_resting = true;
         connect(&m_slotWatcher, &QFutureWatcherBase::finished, this, &RequestRun::slotGranted,
                 Qt::UniqueConnection);
         m_slotWatcher.setFuture(slot);
@@ -273,10 +357,9 @@ private:
 
     void slotGranted()
     {
-        // Canceled: the task was canceled or ended, and this request is canceled with it; its
-        // canceled() is on the way. An attempt started meanwhile is aborted by it.
-        if (m_promise.isCanceled())
+        if (m_ended || m_slotWatcher.isCanceled())
             return;
+        m_resting = false;
         startAttempt();
     }
 
@@ -298,6 +381,9 @@ private:
     {
         if (std::exchange(m_ended, true))
             return;
+        // Ended while it rested (canceled by its caller): the task goes on, holding a slot.
+        if (std::exchange(m_resting, false))
+            m_task.endRest();
         m_promise.finish();
         deleteLater();
     }
@@ -306,14 +392,16 @@ private:
     const QNetworkRequest m_request;
     RequestOptions m_options;
     QPromise<Response> m_promise;
-    const detail::TaskRef m_task;    // the task that waits for this request: it rests in a backoff
-    QPointer<QNetworkReply> m_reply; // the attempt running
+    const detail::TaskRef m_task;     // the task that waits for this request: it rests in a backoff
+    QNetworkReply *m_reply = nullptr; // the attempt running
     QFutureWatcher<Response> m_cancelWatcher;
     QFutureWatcher<void> m_slotWatcher;
     QTimer m_attemptTimer;
     QTimer m_backoffTimer;
+    QElapsedTimer m_quiet; // since bytes last moved
     int m_attempt = 0;
     bool m_timedOut = false;
+    bool m_resting = false; // the task gave its slot back for this request's backoff
     bool m_ended = false;
 };
 

@@ -12,6 +12,7 @@
 #include <QtQml/qjsvalueiterator.h>
 #include <QtQml/qqmlengine.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace AioUtils {
@@ -91,6 +92,16 @@ std::optional<QString> refusedScheme(const QUrl &url, const char *function)
             .arg(QLatin1String(function), url.toDisplayString());
 }
 
+// An HTTP token (RFC 9110 5.6.2): what a method and a header name are made of.
+bool isToken(const QString &text)
+{
+    static const QString punctuation = QStringLiteral("!#$%&'*+-.^_`|~");
+    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9')
+                || punctuation.contains(c);
+    });
+}
+
 // A whole number from an option, or why it is not one.
 std::optional<QString> readInt(const QJSValue &object, const QString &name, int &out)
 {
@@ -124,21 +135,37 @@ std::optional<QString> readOptions(const QJSValue &given, RequestOptions &option
             return QStringLiteral("unknown option \"%1\" (known: %2)")
                     .arg(it.name(), known.join(QLatin1String(", ")));
     }
-    if (const QJSValue method = given.property(QStringLiteral("method")); !method.isUndefined())
+    if (const QJSValue method = given.property(QStringLiteral("method")); !method.isUndefined()) {
+        if (!method.isString() || !isToken(method.toString()))
+            return QStringLiteral("option \"method\" must be an HTTP method such as \"POST\", "
+                                  "not %1")
+                    .arg(method.toString());
         options.method = method.toString().toUpper().toLatin1();
+    }
     if (const QJSValue body = given.property(QStringLiteral("body")); !body.isUndefined()) {
         const QVariant bytes = body.toVariant();
-        options.body = bytes.metaType() == QMetaType::fromType<QByteArray>()
-                ? bytes.toByteArray()
-                : body.toString().toUtf8();
+        if (body.isString())
+            options.body = body.toString().toUtf8();
+        else if (bytes.metaType() == QMetaType::fromType<QByteArray>())
+            options.body = bytes.toByteArray();
+        else
+            return QStringLiteral("option \"body\" must be a string or an ArrayBuffer, not %1")
+                    .arg(body.toString());
     }
     if (const QJSValue headers = given.property(QStringLiteral("headers"));
         !headers.isUndefined()) {
-        if (!headers.isObject())
+        if (!headers.isObject() || headers.isArray() || headers.isCallable())
             return QStringLiteral("option \"headers\" must be an object of names and values");
         for (QJSValueIterator it(headers); it.hasNext();) {
             it.next();
-            request.setRawHeader(it.name().toLatin1(), it.value().toString().toLatin1());
+            const QString value = it.value().toString();
+            const bool latin1 = std::all_of(value.begin(), value.end(), [](QChar c) {
+                return c.unicode() <= 0xff && c != u'\r' && c != u'\n' && c != u'\0';
+            });
+            if (!isToken(it.name()) || !latin1)
+                return QStringLiteral("header \"%1\" is not a valid header name and value")
+                        .arg(it.name());
+            request.setRawHeader(it.name().toLatin1(), value.toLatin1());
         }
     }
     if (std::optional<QString> error =

@@ -177,14 +177,19 @@ public:
     explicit operator bool() const noexcept { return !m_core.expired(); }
     // Like TaskLink::cancelWith(); returns whether the task was still running.
     bool cancelWith(const QFuture<void> &future) const;
-    // While the task waits for nothing but time (a request waiting out its retry backoff), it
-    // gives its slot back: it counts as queued, and a queued task may start in its place. Returns
-    // whether it rests now (false for a null ref, or a task that ended or was canceled).
-    bool rest() const;
+    // While the task waits for nothing but time (`waiting`, a request waiting out its retry
+    // backoff, is linked to it), it gives its slot back: it counts as queued, and a queued task
+    // may start in its place. Not while other work the task linked still runs (the task is
+    // busy). Returns whether it rests now (false for a null ref, or a task that ended or was
+    // canceled).
+    bool rest(const QFuture<void> &waiting) const;
     // The rest is over: the future finishes once a slot is the task's again, at once when one
     // is free and no resting task waits before it (also when the task no longer rests). It is
-    // canceled when the task is canceled or ends meanwhile, and when the group is gone.
+    // canceled when the task was canceled or ended, and when the group is gone.
     QFuture<void> resume() const;
+    // The rest ends now, whether or not a slot is free (the work it waited for was canceled, and
+    // the task goes on): the task counts as running, over the limit if it must.
+    void endRest() const;
 
 private:
     friend class GroupCore;
