@@ -7,8 +7,9 @@
 // finished() slot that reads the body, deletes the reply and starts the next request. Ours is
 // AioUtils::fetch spawned into a Pool(8) and joined, the same through a Bag(8) read with
 // yielding(), and AioUtils::request() (the whole response) in a Pool(8). Each run uses a new
-// manager, so connection setup counts alike. Prints the median of
-// the repetitions and the ratio ours/baseline.
+// manager, so connection setup counts alike. The four run interleaved (each repetition runs
+// each once, starting with a different one), so that a drifting machine weighs on all alike.
+// Prints the median of the repetitions and the ratio ours/baseline.
 //
 //   bench_network [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
 
@@ -122,57 +123,53 @@ int main(int argc, char **argv)
             qFatal("bench_network: %lld bytes read, %lld expected", bytes, expected);
     };
 
-    const double handMs = BenchUtil::medianMs(
-            [&] {
-                QNetworkAccessManager nam;
-                check(HandQueue(&nam, urls, Concurrency).run());
-            },
-            reps);
-    const double poolMs = BenchUtil::medianMs(
-            [&] {
-                QNetworkAccessManager nam;
-                AioUtils::Pool pool(Concurrency);
-                QList<QFuture<QByteArray>> pages;
-                pages.reserve(n);
-                for (const QUrl &url : std::as_const(urls))
-                    pages.append(pool.spawn(AioUtils::fetch, &nam, QNetworkRequest(url)));
-                pool.join();
-                qint64 bytes = 0;
-                for (const QFuture<QByteArray> &page : std::as_const(pages))
-                    bytes += page.result().size();
-                check(bytes);
-            },
-            reps);
-    const double bagMs = BenchUtil::medianMs(
-            [&] {
-                QNetworkAccessManager nam;
-                AioUtils::Bag bag(Concurrency);
-                for (const QUrl &url : std::as_const(urls))
-                    bag.spawn(AioUtils::fetch, &nam, QNetworkRequest(url));
-                qint64 bytes = 0;
-                for (const QVariant &page : bag.yielding())
-                    bytes += page.toByteArray().size();
-                check(bytes);
-            },
-            reps);
+    const auto hand = [&] {
+        QNetworkAccessManager nam;
+        check(HandQueue(&nam, urls, Concurrency).run());
+    };
+    const auto withPool = [&] {
+        QNetworkAccessManager nam;
+        AioUtils::Pool pool(Concurrency);
+        QList<QFuture<QByteArray>> pages;
+        pages.reserve(n);
+        for (const QUrl &url : std::as_const(urls))
+            pages.append(pool.spawn(AioUtils::fetch, &nam, QNetworkRequest(url)));
+        pool.join();
+        qint64 bytes = 0;
+        for (const QFuture<QByteArray> &page : std::as_const(pages))
+            bytes += page.result().size();
+        check(bytes);
+    };
+    const auto withBag = [&] {
+        QNetworkAccessManager nam;
+        AioUtils::Bag bag(Concurrency);
+        for (const QUrl &url : std::as_const(urls))
+            bag.spawn(AioUtils::fetch, &nam, QNetworkRequest(url));
+        qint64 bytes = 0;
+        for (const QVariant &page : bag.yielding())
+            bytes += page.toByteArray().size();
+        check(bytes);
+    };
 
     // request(): the whole response (status, final URL, headers), no retry asked for.
-    const double requestMs = BenchUtil::medianMs(
-            [&] {
-                QNetworkAccessManager nam;
-                AioUtils::Pool pool(Concurrency);
-                QList<QFuture<AioUtils::Response>> pages;
-                pages.reserve(n);
-                for (const QUrl &url : std::as_const(urls))
-                    pages.append(pool.spawn(AioUtils::request, &nam, QNetworkRequest(url),
-                                            AioUtils::RequestOptions()));
-                pool.join();
-                qint64 bytes = 0;
-                for (const QFuture<AioUtils::Response> &page : std::as_const(pages))
-                    bytes += page.result().body.size();
-                check(bytes);
-            },
-            reps);
+    const auto withRequest = [&] {
+        QNetworkAccessManager nam;
+        AioUtils::Pool pool(Concurrency);
+        QList<QFuture<AioUtils::Response>> pages;
+        pages.reserve(n);
+        for (const QUrl &url : std::as_const(urls))
+            pages.append(pool.spawn(AioUtils::request, &nam, QNetworkRequest(url),
+                                    AioUtils::RequestOptions()));
+        pool.join();
+        qint64 bytes = 0;
+        for (const QFuture<AioUtils::Response> &page : std::as_const(pages))
+            bytes += page.result().body.size();
+        check(bytes);
+    };
+    // Interleaved: hand, pool, bag, request, then pool, bag, request, hand, ...
+    const std::vector<double> ms =
+            BenchUtil::interleavedMediansMs({ hand, withPool, withBag, withRequest }, reps);
+    const double handMs = ms[0], poolMs = ms[1], bagMs = ms[2], requestMs = ms[3];
     std::printf("%-34s %-34s %10s %10s %8s\n", "workload", "baseline", "base ms", "ours ms",
                 "ratio");
     const QByteArray workload = QByteArray::number(n) + " GETs, 8 at once";

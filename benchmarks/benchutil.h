@@ -33,6 +33,31 @@ inline double medianMs(const std::function<void()> &run, int reps)
     return times[times.size() / 2];
 }
 
+// The median wall times of `runs`, measured interleaved: each repetition runs every one of them
+// once, the first one a different one each time, so that a machine that slows down or speeds up
+// during the benchmark weighs on all of them alike.
+inline std::vector<double> interleavedMediansMs(const std::vector<std::function<void()>> &runs,
+                                                int reps)
+{
+    std::vector<std::vector<double>> times(runs.size());
+    for (int i = 0; i < reps; ++i) {
+        for (std::size_t k = 0; k < runs.size(); ++k) {
+            const std::size_t which = (k + std::size_t(i)) % runs.size();
+            QThreadPool::globalInstance()->waitForDone();
+            QElapsedTimer clock;
+            clock.start();
+            runs[which]();
+            times[which].push_back(double(clock.nsecsElapsed()) / 1e6);
+        }
+    }
+    std::vector<double> medians;
+    for (std::vector<double> &each : times) {
+        std::sort(each.begin(), each.end());
+        medians.push_back(each[each.size() / 2]);
+    }
+    return medians;
+}
+
 // Reads `--scale F` (> 0) and `--reps N` (>= 1); an option named in `extra` takes a value and is
 // left to the caller. False on anything else.
 inline bool parseOptions(const QStringList &args, double *scale, int *reps,

@@ -20,6 +20,7 @@
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfuturewatcher.h>
 #include <QtCore/qlocale.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qtimezone.h>
 #include <QtNetwork/qnetworkaccessmanager.h>
 #include <QtNetwork/qnetworkreply.h>
@@ -199,6 +200,7 @@ private Q_SLOTS:
     void twoRequestsInOneTaskKeepTheSlot();
     void taskGoesOnWhenItsRequestIsCanceledDuringBackoff();
     void postIsNotRepeatedAfterATimeout();
+    void nextRequestStartsAtOnce();
     void progress();
     void fetchReportsProgressToo();
     void postWithBody();
@@ -625,6 +627,41 @@ void tst_Request::postIsNotRepeatedAfterATimeout()
     QVERIFY(retried.response);
     QCOMPARE(retried.response->status, 201);
     QCOMPARE(m_site->count("/later"), 2);
+}
+
+// Records each request as the manager creates it, and whether the one before it still existed
+// then (its reply is deleted by a posted event once it finished).
+class RecordingManager : public QNetworkAccessManager
+{
+public:
+    QList<bool> previousAlive;
+
+protected:
+    QNetworkReply *createRequest(Operation op, const QNetworkRequest &request,
+                                 QIODevice *data) override
+    {
+        previousAlive.append(!m_previous.isNull());
+        QNetworkReply *reply = QNetworkAccessManager::createRequest(op, request, data);
+        m_previous = reply;
+        return reply;
+    }
+
+private:
+    QPointer<QNetworkReply> m_previous;
+};
+
+void tst_Request::nextRequestStartsAtOnce()
+{
+    // Pool(1): the request that ends hands its slot to the next one right there, not after a
+    // round trip through the event loop (when the posted deletion of its reply has run).
+    m_site->script("/a", { answer(200, "a") });
+    m_site->script("/b", { answer(200, "b") });
+    RecordingManager nam;
+    Pool pool(1);
+    pool.spawn(request, &nam, QNetworkRequest(m_site->url("/a")), RequestOptions());
+    pool.spawn(request, &nam, QNetworkRequest(m_site->url("/b")), RequestOptions());
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    QCOMPARE(nam.previousAlive, QList<bool>({ false, true }));
 }
 
 void tst_Request::progress()

@@ -37,12 +37,7 @@ public:
     FollowWatcher(std::unique_ptr<Follower> follower, Group *group)
         : QFutureWatcher<void>(group), m_follower(std::move(follower))
     {
-        connect(this, &QFutureWatcherBase::finished, this, [this] {
-            std::unique_ptr<Follower> done = std::move(m_follower);
-            deleteLater();
-            if (done)
-                done->finish();
-        });
+        connect(this, &QFutureWatcherBase::finished, this, &FollowWatcher::finish);
         // The followed future is the one the task's caller holds (an adopted future, or the one
         // the work gave): canceling it, or its failure, cancels what the task linked.
         connect(this, &QFutureWatcherBase::canceled, this, [this] {
@@ -60,6 +55,24 @@ public:
             m_callerWatcher->setFuture(*caller);
         }
         setFuture(m_follower->future());
+    }
+
+    // The followed future finished: its task ends (once; the watcher's own finished() that is
+    // still on its way finds nothing to do).
+    void finish()
+    {
+        std::unique_ptr<Follower> done = std::move(m_follower);
+        deleteLater();
+        if (done)
+            done->finish();
+    }
+    // TaskRef::finishedNow(): the work that made `future` says it finished, before the watcher
+    // hears of it.
+    void finishNow(const QFuture<void> &future)
+    {
+        if (m_follower && future.isFinished()
+            && QFutureInterfaceBase::get(m_follower->future()) == QFutureInterfaceBase::get(future))
+            finish();
     }
 
 private:
@@ -717,6 +730,29 @@ QFuture<void> GroupCore::resume(const TaskRef &ref)
     return canceledFuture<void>(); // canceled or ended meanwhile
 }
 
+void GroupCore::noteWatcher(const Follower &follower, QObject *watcher)
+{
+    const TaskLink &link = follower.m_link;
+    std::lock_guard lock(mutex);
+    if (link.m_slot >= 0 && isLiveLocked(link.m_epoch, link.m_slot, link.m_serial))
+        slots[std::size_t(link.m_slot)].watcher = watcher;
+}
+
+void GroupCore::finishedNow(const TaskRef &ref, const QFuture<void> &future)
+{
+    if (!onGroupThread())
+        return;
+    QPointer<QObject> watcher;
+    {
+        std::lock_guard lock(mutex);
+        if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
+            return;
+        watcher = slots[std::size_t(ref.m_slot)].watcher;
+    }
+    if (watcher)
+        static_cast<FollowWatcher *>(watcher.data())->finishNow(future);
+}
+
 void GroupCore::unrestLocked(Slot &slot)
 {
     slot.resting = false;
@@ -990,8 +1026,10 @@ void GroupCore::follow(std::unique_ptr<Follower> follower)
             return;
         }
     }
-    if (group)
-        new FollowWatcher(std::move(follower), group);
+    if (group) {
+        const Follower &followed = *follower;
+        noteWatcher(followed, new FollowWatcher(std::move(follower), group));
+    }
     // Else the group is gone, and the follower reports into nothing as it is destroyed here.
 }
 
@@ -1004,8 +1042,10 @@ void GroupCore::watchPendingFollowers()
         pending.swap(pendingFollowers);
         owns.swap(pendingOwnWatches);
     }
-    for (std::unique_ptr<Follower> &follower : pending)
-        new FollowWatcher(std::move(follower), q);
+    for (std::unique_ptr<Follower> &follower : pending) {
+        const Follower &followed = *follower;
+        noteWatcher(followed, new FollowWatcher(std::move(follower), q));
+    }
     for (const auto &[ref, own] : owns)
         new OwnWatcher(self.lock(), ref, own, q);
 }

@@ -11,6 +11,7 @@
 #include <AioUtils/group.h>
 
 #include <QtCore/qcoreevent.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qpromise.h>
 
 #include <atomic>
@@ -121,10 +122,14 @@ public:
     bool rest(const TaskRef &ref, const QFuture<void> &waiting);
     QFuture<void> resume(const TaskRef &ref);
     void endRest(const TaskRef &ref);
+    // See TaskRef::finishedNow().
+    void finishedNow(const TaskRef &ref, const QFuture<void> &future);
     TaskRef refOf(TaskLink &link);
     // Which cancel() the group is at: a task whose epoch is older was canceled.
     quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
     void follow(std::unique_ptr<Follower> follower);
+    // On the group's thread: `watcher` follows `follower`'s task (see finishedNow()).
+    void noteWatcher(const Follower &follower, QObject *watcher);
     // On the group's thread: watch what follow() queued from other threads, and the group-made
     // futures of tasks that linked work.
     void watchPendingFollowers();
@@ -433,6 +438,8 @@ private:
         TaskTiming *timing = nullptr;
         bool ownWatched = false; // a watcher hears when `own` is canceled
         bool resting = false;    // gave its place among the running back (TaskRef::rest())
+        // The FollowWatcher that follows the task's future, on the group's thread (read there).
+        QPointer<QObject> watcher;
         // Moves the futures to `out` (the caller's own future too when `withOwn`; else it stays).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };

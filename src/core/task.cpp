@@ -116,6 +116,12 @@ bool TaskRef::rest(const QFuture<void> &waiting) const
     return core && core->rest(*this, waiting);
 }
 
+void TaskRef::finishedNow(const QFuture<void> &future) const
+{
+    if (const auto core = m_core.lock())
+        core->finishedNow(*this, future);
+}
+
 void TaskRef::endRest() const
 {
     if (const auto core = m_core.lock())

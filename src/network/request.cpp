@@ -14,12 +14,14 @@
 #include <QtCore/qregularexpression.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qrandom.h>
-#include <QtCore/qtimer.h>
+#include <QtCore/qbasictimer.h>
+#include <QtCore/qcoreevent.h>
 #include <QtCore/qtimezone.h>
 #include <QtNetwork/qnetworkreply.h>
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -134,13 +136,15 @@ Response responseOf(QNetworkReply *reply)
 
 // One request() from start to end, on its manager's thread: each attempt, the waits between
 // them, and the caller's cancel. A child of the manager: a manager destroyed before the request
-// ended takes it along, and its unfinished promise cancels the caller's future.
-class RequestRun final : public QObject
+// ended takes it along, and its unfinished promise cancels the caller's future. It watches its own
+// future for the caller's cancel(), which only marks the future: being that watcher itself saves a
+// QObject per request.
+class RequestRun final : public QFutureWatcher<Response>
 {
 public:
     RequestRun(QNetworkAccessManager *nam, const QNetworkRequest &request,
                const RequestOptions &options, QPromise<Response> promise, detail::TaskRef task)
-        : QObject(nam), m_nam(nam), m_request(request), m_options(options),
+        : QFutureWatcher<Response>(nam), m_nam(nam), m_request(request), m_options(options),
           m_promise(std::move(promise)), m_task(std::move(task))
     {
         RetryPolicy &retry = m_options.retry;
@@ -160,14 +164,9 @@ public:
         if (m_options.method.isEmpty())
             m_options.method =
                     m_options.body.isEmpty() ? QByteArrayLiteral("GET") : QByteArrayLiteral("POST");
-        m_attemptTimer.setSingleShot(true);
-        m_backoffTimer.setSingleShot(true);
-        connect(&m_attemptTimer, &QTimer::timeout, this, &RequestRun::attemptTimedOut);
-        connect(&m_backoffTimer, &QTimer::timeout, this, &RequestRun::backoffOver);
-        // cancel() only marks the future; the watcher hears of it on this thread, where the
-        // reply may be aborted.
-        connect(&m_cancelWatcher, &QFutureWatcherBase::canceled, this, &RequestRun::canceled);
-        m_cancelWatcher.setFuture(m_promise.future());
+        // The cancel is heard on this thread, where the reply may be aborted.
+        connect(this, &QFutureWatcherBase::canceled, this, &RequestRun::canceled);
+        setFuture(m_promise.future());
         startAttempt();
     }
 
@@ -176,6 +175,20 @@ public:
         // Gone with its manager while it rested: the task goes on without this request.
         if (m_resting)
             m_task.endRest();
+    }
+
+protected:
+    void timerEvent(QTimerEvent *event) override
+    {
+        if (event->timerId() == m_attemptTimer.timerId()) {
+            m_attemptTimer.stop();
+            attemptTimedOut();
+        } else if (event->timerId() == m_backoffTimer.timerId()) {
+            m_backoffTimer.stop();
+            backoffOver();
+        } else {
+            QFutureWatcher<Response>::timerEvent(event);
+        }
     }
 
 private:
@@ -209,7 +222,7 @@ private:
         });
         connect(reply, &QNetworkReply::uploadProgress, this, [this] { m_quiet.start(); });
         if (m_options.timeoutMs > 0)
-            m_attemptTimer.start(m_options.timeoutMs);
+            m_attemptTimer.start(m_options.timeoutMs, this);
     }
 
     void attemptTimedOut()
@@ -244,7 +257,12 @@ private:
         if (error == QNetworkReply::NoError && response.isSuccess()) {
             response.body = reply->readAll();
             m_promise.addResult(std::move(response));
-            end();
+            const QFuture<void> done(m_promise.future());
+            const detail::TaskRef task = m_task;
+            end(); // deletes this later: nothing of it is used below
+            // The task whose future this is ends now, and the next queued request starts now,
+            // instead of after a posted event.
+            task.finishedNow(done);
             return;
         }
 
@@ -320,7 +338,7 @@ private:
             // failed together do not come back together.
             delay = full - qint64(QRandomGenerator::global()->bounded(double(full) / 2));
         }
-        m_backoffTimer.start(std::chrono::milliseconds(delay));
+        m_backoffTimer.start(int(std::min<qint64>(delay, std::numeric_limits<int>::max())), this);
         // Last: giving the slot back starts a queued task here, which runs user code.
         const QPointer<RequestRun> alive(this);
         const bool rested = m_task.rest(QFuture<void>(m_promise.future()));
@@ -350,14 +368,17 @@ private:
         // All slots are busy: the task waits for one, before any queued task; it rests until
         // then.
         m_resting = true;
-        connect(&m_slotWatcher, &QFutureWatcherBase::finished, this, &RequestRun::slotGranted,
-                Qt::UniqueConnection);
-        m_slotWatcher.setFuture(slot);
+        if (!m_slotWatcher) {
+            m_slotWatcher = std::make_unique<QFutureWatcher<void>>();
+            connect(m_slotWatcher.get(), &QFutureWatcherBase::finished, this,
+                    &RequestRun::slotGranted);
+        }
+        m_slotWatcher->setFuture(slot);
     }
 
     void slotGranted()
     {
-        if (m_ended || m_slotWatcher.isCanceled())
+        if (m_ended || m_slotWatcher->isCanceled())
             return;
         m_resting = false;
         startAttempt();
@@ -394,10 +415,10 @@ private:
     QPromise<Response> m_promise;
     const detail::TaskRef m_task;     // the task that waits for this request: it rests in a backoff
     QNetworkReply *m_reply = nullptr; // the attempt running
-    QFutureWatcher<Response> m_cancelWatcher;
-    QFutureWatcher<void> m_slotWatcher;
-    QTimer m_attemptTimer;
-    QTimer m_backoffTimer;
+    std::unique_ptr<QFutureWatcher<void>> m_slotWatcher; // made when a task waits for a slot
+    // Not QTimers: no QObject each for every request (timerEvent() tells them apart).
+    QBasicTimer m_attemptTimer;
+    QBasicTimer m_backoffTimer;
     QElapsedTimer m_quiet; // since bytes last moved
     int m_attempt = 0;
     bool m_timedOut = false;

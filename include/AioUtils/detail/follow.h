@@ -87,6 +87,7 @@ public:
     static void follow(std::unique_ptr<Follower> follower);
 
 protected:
+    friend class GroupCore;
     TaskLink m_link; // in the base: destroyed after what the derived class holds
 };
 

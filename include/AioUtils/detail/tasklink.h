@@ -190,6 +190,11 @@ public:
     // The rest ends now, whether or not a slot is free (the work it waited for was canceled, and
     // the task goes on): the task counts as running, over the limit if it must.
     void endRest() const;
+    // `future`, which this task's work made and returned, has just finished, on the group's
+    // thread: when it is the future the group follows for the task, the task ends now rather
+    // than after the QFutureWatcher's posted event (a request() that ends hands its slot to the
+    // next request at once). Elsewhere, or for another future, nothing happens.
+    void finishedNow(const QFuture<void> &future) const;
 
 private:
     friend class GroupCore;
