@@ -518,6 +518,11 @@ QList<std::exception_ptr> Group::failures() const
 /*!
     Cancels the round: queued tasks never start, running futures get cancel(), and the round ends
     at once with every task accounted for. Not a failure; the group stays usable.
+
+    When a task that failed on another thread has just canceled the round itself (CancelOnFailure)
+    and that thread is still destroying the round's jobs, cancel() waits for it, 250 ms at most
+    (what it runs is user code: continuations of the canceled futures); past that, the round ends
+    as soon as that thread is done.
 */
 void Group::cancel()
 {
