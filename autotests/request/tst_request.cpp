@@ -201,6 +201,8 @@ private Q_SLOTS:
     void taskGoesOnWhenItsRequestIsCanceledDuringBackoff();
     void postIsNotRepeatedAfterATimeout();
     void nextRequestStartsAtOnce();
+    void requestOutlivesItsTaskDuringBackoff();
+    void queuedTaskReturningAThenRests();
     void progress();
     void fetchReportsProgressToo();
     void postWithBody();
@@ -662,6 +664,58 @@ void tst_Request::nextRequestStartsAtOnce()
     pool.spawn(request, &nam, QNetworkRequest(m_site->url("/b")), RequestOptions());
     QVERIFY(pool.join(QDeadlineTimer(Patience)));
     QCOMPARE(nam.previousAlive, QList<bool>({ false, true }));
+}
+
+void tst_Request::requestOutlivesItsTaskDuringBackoff()
+{
+    // The task ends (successfully) while the request it started waits out its backoff: the
+    // request goes on without it, and finishes.
+    m_site->script("/busy", { answer(503, "", { { "Retry-After", "1" } }), answer(200, "late") });
+    Pool pool(1);
+    QPromise<void> gate;
+    gate.start();
+    QFuture<Response> linked;
+    pool.spawn([&] {
+        linked = request(m_nam.get(), QNetworkRequest(m_site->url("/busy")), retrying(2));
+        return gate.future();
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(m_site->count("/busy"), 1, Patience);
+    QTRY_COMPARE_WITH_TIMEOUT(pool.queuedCount(), 1, Patience); // resting
+    gate.finish();
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    const Outcome outcome = outcomeOf(linked);
+    QVERIFY(outcome.response);
+    QCOMPARE(outcome.response->body, QByteArray("late"));
+    QCOMPARE(m_site->count("/busy"), 2);
+}
+
+void tst_Request::queuedTaskReturningAThenRests()
+{
+    // Pool(1), the second task queued: it returns a then() of its request, which waits out a
+    // second's backoff; the third task runs meanwhile.
+    HttpResponse first = answer(200, "first");
+    first.delayMs = 100;
+    m_site->script("/first", { first });
+    m_site->script("/busy", { answer(503, "", { { "Retry-After", "1" } }), answer(200, "b") });
+    m_site->script("/third", { answer(200, "c") });
+    Pool pool(1);
+    pool.spawn(request, m_nam.get(), QNetworkRequest(m_site->url("/first")), RequestOptions());
+    QFuture<QByteArray> second = pool.spawn([&] {
+        return request(m_nam.get(), QNetworkRequest(m_site->url("/busy")), retrying(2))
+                .then([](const Response &response) { return response.body; });
+    });
+    pool.spawn(request, m_nam.get(), QNetworkRequest(m_site->url("/third")), RequestOptions());
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    QCOMPARE(second.result(), QByteArray("b"));
+    const QList<qint64> busyAt = m_site->times("/busy");
+    const QList<qint64> thirdAt = m_site->times("/third");
+    QCOMPARE(busyAt.size(), 2);
+    QCOMPARE(thirdAt.size(), 1);
+    QVERIFY2(thirdAt[0] < busyAt[1] - 500,
+             qPrintable(QStringLiteral("third at %1, busy at %2, %3")
+                                .arg(thirdAt[0])
+                                .arg(busyAt[0])
+                                .arg(busyAt[1])));
 }
 
 void tst_Request::progress()

@@ -581,6 +581,8 @@ void GroupCore::registerLocked(int index, const QFuture<void> &handle, Role role
         break;
     case Role::Linked:
     case Role::Inner:
+        if (role == Role::Inner)
+            slot.inner = handle;
         if (!slot.work)
             slot.work = handle;
         else
@@ -673,9 +675,15 @@ bool GroupCore::rest(const TaskRef &ref, const QFuture<void> &waiting)
         if (slot.resting)
             return true;
         // Other work the task linked still runs (two requests at once): the task is busy.
+        // Not other work: the future this request made, and the future the task returned (which
+        // waits for it, as a then() of it does).
         const QFutureInterfaceBase &mine = QFutureInterfaceBase::get(waiting);
-        const auto busy = [&mine](const std::optional<QFuture<void>> &future) {
-            return future && !future->isFinished() && !(QFutureInterfaceBase::get(*future) == mine);
+        const auto same = [](const QFuture<void> &a, const QFutureInterfaceBase &b) {
+            return QFutureInterfaceBase::get(a) == b;
+        };
+        const auto busy = [&](const std::optional<QFuture<void>> &future) {
+            return future && !future->isFinished() && !same(*future, mine)
+                    && !(slot.inner && same(*future, QFutureInterfaceBase::get(*slot.inner)));
         };
         if (busy(slot.work)
             || std::any_of(slot.more.begin(), slot.more.end(),
@@ -696,16 +704,28 @@ bool GroupCore::rest(const TaskRef &ref, const QFuture<void> &waiting)
 
 void GroupCore::endRest(const TaskRef &ref)
 {
+    std::vector<QPromise<void>> dropped; // let go after the lock
     std::lock_guard lock(mutex);
     if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
         return;
     Slot &slot = slots[std::size_t(ref.m_slot)];
     if (!slot.resting)
         return;
-    // Over the limit if it must be, as an adopted future is; its Resumer, if it has one, is
-    // dropped when it comes up (it no longer rests).
+    // Over the limit if it must be, as an adopted future is.
     unrestLocked(slot);
+    dropResumerLocked(ref.m_slot, dropped);
     changedLocked();
+}
+
+void GroupCore::dropResumerLocked(int slot, std::vector<QPromise<void>> &out)
+{
+    for (auto it = resumers.begin(); it != resumers.end(); ++it) {
+        if (it->slot == slot) {
+            out.push_back(std::move(it->promise));
+            resumers.erase(it);
+            return;
+        }
+    }
 }
 
 QFuture<void> GroupCore::resume(const TaskRef &ref)
@@ -742,15 +762,17 @@ void GroupCore::finishedNow(const TaskRef &ref, const QFuture<void> &future)
 {
     if (!onGroupThread())
         return;
-    QPointer<QObject> watcher;
+    QObject *watcher;
     {
         std::lock_guard lock(mutex);
         if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
             return;
         watcher = slots[std::size_t(ref.m_slot)].watcher;
     }
+    // Alive: the slot is live, so its task has not reported, and its watcher (deleted only once
+    // it made the task report) is still there; this thread is the only one that deletes it.
     if (watcher)
-        static_cast<FollowWatcher *>(watcher.data())->finishNow(future);
+        static_cast<FollowWatcher *>(watcher)->finishNow(future);
 }
 
 void GroupCore::unrestLocked(Slot &slot)
@@ -882,8 +904,10 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
             slot.own->cancel();
         }
     }
-    if (slot.resting)
+    if (slot.resting) {
         unrestLocked(slot);
+        dropResumerLocked(index, after.toAbandon);
+    }
     Slot ended = std::exchange(slot, {});
     freeSlots.push_back(index);
     ended.takeFutures(after.toCancel, false);

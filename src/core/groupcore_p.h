@@ -11,7 +11,6 @@
 #include <AioUtils/group.h>
 
 #include <QtCore/qcoreevent.h>
-#include <QtCore/qpointer.h>
 #include <QtCore/qpromise.h>
 
 #include <atomic>
@@ -439,7 +438,11 @@ private:
         bool ownWatched = false; // a watcher hears when `own` is canceled
         bool resting = false;    // gave its place among the running back (TaskRef::rest())
         // The FollowWatcher that follows the task's future, on the group's thread (read there).
-        QPointer<QObject> watcher;
+        // Raw: it is deleted only after its task reported (which frees this slot) or after the
+        // group's epoch moved on (which makes the slot stale).
+        QObject *watcher = nullptr;
+        // A queued future job's work, the future the task waits for (also in work/more).
+        std::optional<QFuture<void>> inner;
         // Moves the futures to `out` (the caller's own future too when `withOwn`; else it stays).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };
@@ -459,6 +462,8 @@ private:
     void unrestLocked(Slot &slot);
     // Gives free slots to resumers waiting for one; returns whether none is left waiting.
     bool grantResumersLocked(Aftermath &after);
+    // The Resumer of the task in `slot` (it no longer rests) goes, its promise into `out`.
+    void dropResumerLocked(int slot, std::vector<QPromise<void>> &out);
     quint64 nextSerial = 0;
     // Watchers to set up on the group's thread: a group-made future of a task that linked work
     // (canceling that future cancels the work).

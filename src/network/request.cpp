@@ -341,10 +341,11 @@ private:
         m_backoffTimer.start(int(std::min<qint64>(delay, std::numeric_limits<int>::max())), this);
         // Last: giving the slot back starts a queued task here, which runs user code.
         const QPointer<RequestRun> alive(this);
+        m_resting = true; // for a destructor that user code runs inside rest()
         const bool rested = m_task.rest(QFuture<void>(m_promise.future()));
         if (!alive)
             return;
-        m_resting = rested;
+        m_resting = rested && m_resting;
         if (m_ended && std::exchange(m_resting, false)) // canceled meanwhile
             m_task.endRest();
     }
@@ -359,10 +360,12 @@ private:
         }
         QFuture<void> slot = m_task.resume();
         if (slot.isFinished()) {
-            // Canceled: the task was canceled or ended; this request is canceled with it, and its
-            // canceled() is on the way.
-            if (!slot.isCanceled())
+            // Canceled: the task was canceled (and this request with it, its canceled() on the
+            // way) or has ended and left it running: then it goes on without a group.
+            if (!slot.isCanceled() || !m_promise.isCanceled()) {
+                m_resting = false;
                 startAttempt();
+            }
             return;
         }
         // All slots are busy: the task waits for one, before any queued task; it rests until
@@ -378,7 +381,8 @@ private:
 
     void slotGranted()
     {
-        if (m_ended || m_slotWatcher->isCanceled())
+        // A canceled grant: the task was canceled (this request too) or ended without it.
+        if (m_ended || m_promise.isCanceled())
             return;
         m_resting = false;
         startAttempt();
