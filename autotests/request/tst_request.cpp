@@ -166,6 +166,22 @@ Outcome outcomeOf(QFuture<Response> future)
     return outcome;
 }
 
+// A task whose own future is a gate the test opens; it starts a request (retried once) that is
+// linked to it, but is not its future.
+struct GatedTask
+{
+    GatedTask(Group &group, QNetworkAccessManager *nam, const QUrl &url)
+    {
+        gate.start();
+        group.spawn([this, nam, url] {
+            request = AioUtils::request(nam, QNetworkRequest(url), retrying(2));
+            return gate.future();
+        });
+    }
+    QPromise<void> gate;
+    QFuture<Response> request;
+};
+
 } // namespace
 
 class tst_Request : public QObject
@@ -588,16 +604,12 @@ void tst_Request::taskGoesOnWhenItsRequestIsCanceledDuringBackoff()
     // rest, and the task, still running, holds its slot again.
     m_site->script("/busy", { answer(503, "", { { "Retry-After", "5" } }), answer(200) });
     Pool pool(1);
-    QPromise<void> gate;
-    gate.start();
-    QFuture<Response> linked;
-    pool.spawn([&] {
-        linked = request(m_nam.get(), QNetworkRequest(m_site->url("/busy")), retrying(2));
-        return gate.future();
-    });
+    GatedTask task(pool, m_nam.get(), m_site->url("/busy"));
     QTRY_COMPARE_WITH_TIMEOUT(m_site->count("/busy"), 1, Patience);
     QTRY_COMPARE_WITH_TIMEOUT(pool.runningCount(), 0, Patience); // resting
     QCOMPARE(pool.queuedCount(), 1);
+    QFuture<Response> &linked = task.request;
+    QPromise<void> &gate = task.gate;
     linked.cancel();
     QTRY_COMPARE_WITH_TIMEOUT(pool.runningCount(), 1, Patience);
     QCOMPARE(pool.queuedCount(), 0);
@@ -672,18 +684,12 @@ void tst_Request::requestOutlivesItsTaskDuringBackoff()
     // request goes on without it, and finishes.
     m_site->script("/busy", { answer(503, "", { { "Retry-After", "1" } }), answer(200, "late") });
     Pool pool(1);
-    QPromise<void> gate;
-    gate.start();
-    QFuture<Response> linked;
-    pool.spawn([&] {
-        linked = request(m_nam.get(), QNetworkRequest(m_site->url("/busy")), retrying(2));
-        return gate.future();
-    });
+    GatedTask task(pool, m_nam.get(), m_site->url("/busy"));
     QTRY_COMPARE_WITH_TIMEOUT(m_site->count("/busy"), 1, Patience);
     QTRY_COMPARE_WITH_TIMEOUT(pool.queuedCount(), 1, Patience); // resting
-    gate.finish();
+    task.gate.finish();
     QVERIFY(pool.join(QDeadlineTimer(Patience)));
-    const Outcome outcome = outcomeOf(linked);
+    const Outcome outcome = outcomeOf(task.request);
     QVERIFY(outcome.response);
     QCOMPARE(outcome.response->body, QByteArray("late"));
     QCOMPARE(m_site->count("/busy"), 2);

@@ -708,20 +708,22 @@ void GroupCore::endRest(const TaskRef &ref)
     std::lock_guard lock(mutex);
     if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
         return;
-    Slot &slot = slots[std::size_t(ref.m_slot)];
-    if (!slot.resting)
+    if (!slots[std::size_t(ref.m_slot)].resting)
         return;
     // Over the limit if it must be, as an adopted future is.
-    unrestLocked(slot);
-    dropResumerLocked(ref.m_slot, dropped);
+    stopRestingLocked(ref.m_slot, dropped);
     changedLocked();
 }
 
-void GroupCore::dropResumerLocked(int slot, std::vector<QPromise<void>> &out)
+void GroupCore::stopRestingLocked(int index, std::vector<QPromise<void>> &abandoned)
 {
+    Slot &slot = slots[std::size_t(index)];
+    if (!slot.resting)
+        return;
+    unrestLocked(slot);
     for (auto it = resumers.begin(); it != resumers.end(); ++it) {
-        if (it->slot == slot) {
-            out.push_back(std::move(it->promise));
+        if (it->slot == index) {
+            abandoned.push_back(std::move(it->promise));
             resumers.erase(it);
             return;
         }
@@ -789,12 +791,10 @@ bool GroupCore::grantResumersLocked(Aftermath &after)
         Resumer resumer = std::move(resumers.front());
         resumers.pop_front();
         const std::size_t index = std::size_t(resumer.slot);
-        if (index >= slots.size() || slots[index].serial != resumer.serial
-            || !slots[index].resting) {
-            // It ended meanwhile (canceled through its own future, or timed out).
-            after.toAbandon.push_back(std::move(resumer.promise));
-            continue;
-        }
+        // A task that stopped resting took its Resumer out (stopRestingLocked()); cancel()
+        // cleared them all.
+        Q_ASSERT(index < slots.size() && slots[index].serial == resumer.serial
+                 && slots[index].resting);
         unrestLocked(slots[index]);
         after.toResume.push_back(std::move(resumer.promise));
         changedLocked();
@@ -904,10 +904,7 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
             slot.own->cancel();
         }
     }
-    if (slot.resting) {
-        unrestLocked(slot);
-        dropResumerLocked(index, after.toAbandon);
-    }
+    stopRestingLocked(index, after.toAbandon);
     Slot ended = std::exchange(slot, {});
     freeSlots.push_back(index);
     ended.takeFutures(after.toCancel, false);
@@ -1016,8 +1013,8 @@ void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr
                 }
                 return;
             }
-            if (slot.resting) // canceled through its own future while it rested
-                unrestLocked(slot);
+            // Ended while it rested (canceled through its own future, say).
+            stopRestingLocked(link.m_slot, after.toAbandon);
             freed = std::exchange(slot, {});
             freeSlots.push_back(link.m_slot);
             dropStaleDeadlinesLocked();

@@ -460,10 +460,12 @@ private:
     std::deque<Resumer> resumers;
     // A resting task of `slot` runs again (or ends): it counts as running.
     void unrestLocked(Slot &slot);
+    // The task of `index` no longer rests, whatever it waited for (it goes on, or ends): it counts
+    // as running, and its Resumer, if any, goes into `abandoned` (to be let go after the lock).
+    void stopRestingLocked(int index, std::vector<QPromise<void>> &abandoned);
     // Gives free slots to resumers waiting for one; returns whether none is left waiting.
     bool grantResumersLocked(Aftermath &after);
-    // The Resumer of the task in `slot` (it no longer rests) goes, its promise into `out`.
-    void dropResumerLocked(int slot, std::vector<QPromise<void>> &out);
+
     quint64 nextSerial = 0;
     // Watchers to set up on the group's thread: a group-made future of a task that linked work
     // (canceling that future cancels the work).

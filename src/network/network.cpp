@@ -88,7 +88,8 @@ private:
         const QNetworkReply::NetworkError error = m_reply->error();
         if (error == QNetworkReply::NoError) {
             m_promise.addResult(m_reply->readAll());
-        } else if (error == QNetworkReply::OperationCanceledError && !timedOut()) {
+        } else if (error == QNetworkReply::OperationCanceledError
+                   && !detail::transferTimedOut(m_reply, m_quiet)) {
             // Someone else called abort() on the reply they handed over: as if the reply had been
             // deleted, the future is canceled. Not a failure.
             m_promise.future().cancel();
@@ -96,21 +97,10 @@ private:
             const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             QString message = m_reply->errorString();
             if (error == QNetworkReply::OperationCanceledError) // Qt's word for a timeout
-                message = QStringLiteral("no data for %1 ms (transfer timeout); %2")
-                                  .arg(m_reply->request().transferTimeout())
-                                  .arg(message);
+                message = detail::transferTimeoutMessage(m_reply) + QLatin1String("; ") + message;
             m_promise.setException(NetworkError(error, status, m_reply->request().url(), message));
         }
         m_promise.finish();
-    }
-
-    // Qt 6.4 reports an expired transfer timeout as OperationCanceledError, like abort(). It was
-    // the timeout if the transfer had been quiet that long (less the coarse timer's 5 % slack).
-    bool timedOut() const
-    {
-        // The manager's timeout is already copied into the reply's request.
-        const qint64 timeout = m_reply->request().transferTimeout();
-        return timeout > 0 && m_quiet.isValid() && m_quiet.elapsed() >= timeout * 9 / 10;
     }
 
     QNetworkReply *const m_reply;

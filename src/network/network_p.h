@@ -8,11 +8,13 @@
 
 #include <AioUtils/networkerror.h>
 
+#include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qlogging.h>
 #include <QtCore/qpromise.h>
 #include <QtCore/qthread.h>
 #include <QtNetwork/qnetworkaccessmanager.h>
+#include <QtNetwork/qnetworkreply.h>
 #include <QtNetwork/qnetworkrequest.h>
 
 #include <algorithm>
@@ -50,6 +52,21 @@ std::optional<QFuture<T>> refuseManager(const QNetworkAccessManager *nam,
                                         "QNetworkAccessManager's; use it on its own thread")
                                  .arg(QLatin1String(function)));
     return std::nullopt;
+}
+
+// Qt reports an expired transfer timeout as OperationCanceledError, like abort(). It was the
+// timeout if the transfer had been quiet (`quiet`: since bytes last moved) that long, less the
+// coarse timer's 5 % slack. The manager's timeout is already copied into the reply's request.
+inline bool transferTimedOut(const QNetworkReply *reply, const QElapsedTimer &quiet)
+{
+    const qint64 timeout = reply->request().transferTimeout();
+    return timeout > 0 && quiet.isValid() && quiet.elapsed() >= timeout * 9 / 10;
+}
+
+inline QString transferTimeoutMessage(const QNetworkReply *reply)
+{
+    return QStringLiteral("no data for %1 ms (transfer timeout)")
+            .arg(reply->request().transferTimeout());
 }
 
 // Progress of a download on a future: bytes received of `total` (when known, > 0). Qt keeps

@@ -233,14 +233,6 @@ private:
         m_reply->abort(); // emits finished()
     }
 
-    // Qt reports an expired transfer timeout as OperationCanceledError, like abort(). It was the
-    // timeout if the transfer had been quiet that long (less the coarse timer's 5 % slack).
-    bool transferTimedOut(const QNetworkReply *reply) const
-    {
-        const qint64 timeout = reply->request().transferTimeout(); // the manager's is copied in
-        return timeout > 0 && m_quiet.isValid() && m_quiet.elapsed() >= timeout * 9 / 10;
-    }
-
     void attemptFinished()
     {
         QNetworkReply *const reply = m_reply;
@@ -272,12 +264,12 @@ private:
         bool retried = false;
         QString message;
         if (m_timedOut
-            || (error == QNetworkReply::OperationCanceledError && transferTimedOut(reply))) {
+            || (error == QNetworkReply::OperationCanceledError
+                && detail::transferTimedOut(reply, m_quiet))) {
             retried = true;
             message = m_timedOut
                     ? QStringLiteral("not done within %1 ms (timeoutMs)").arg(m_options.timeoutMs)
-                    : QStringLiteral("no data for %1 ms (transfer timeout)")
-                              .arg(reply->request().transferTimeout());
+                    : detail::transferTimeoutMessage(reply);
             answered = false; // a timeout is the failure, whatever status came before it
         } else if (error == QNetworkReply::OperationCanceledError) {
             // Someone else called abort() on the reply: as if the request had been canceled.
