@@ -8,6 +8,7 @@
 
 #include <AioUtils/bag.h>
 #include <AioUtils/group.h>
+#include <AioUtils/key.h>
 #include <AioUtils/orderedbag.h>
 #include <AioUtils/pool.h>
 #include <AioUtils/timeouterror.h>

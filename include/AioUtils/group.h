@@ -6,6 +6,7 @@
 
 #include <AioUtils/aioutils_core_export.h>
 #include <AioUtils/detail/task.h>
+#include <AioUtils/key.h>
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qfuture.h>
@@ -40,6 +41,10 @@ class AIOUTILS_CORE_EXPORT Group : public QObject
     Q_PROPERTY(bool idle READ isIdle NOTIFY idleChanged)
     Q_PROPERTY(bool paused READ isPaused WRITE setPaused NOTIFY pausedChanged)
     Q_PROPERTY(int taskTimeout READ taskTimeout WRITE setTaskTimeout NOTIFY taskTimeoutChanged)
+    Q_PROPERTY(int limitPerKey READ limitPerKey WRITE setLimitPerKey NOTIFY limitPerKeyChanged)
+    Q_PROPERTY(qreal rateLimit READ rateLimit WRITE setRateLimit NOTIFY rateLimitChanged)
+    Q_PROPERTY(qreal rateLimitPerKey READ rateLimitPerKey WRITE setRateLimitPerKey NOTIFY
+                       rateLimitPerKeyChanged)
 
 public:
     enum FailurePolicy { ContinueOnFailure, CancelOnFailure };
@@ -60,7 +65,7 @@ public:
     template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
     auto spawn(QThreadPool *pool, F &&f, Args &&...args)
     {
-        return submit<true>(pool, std::forward<F>(f), std::forward<Args>(args)...);
+        return submit<true>(nullptr, pool, std::forward<F>(f), std::forward<Args>(args)...);
     }
 
     // spawn() without a future for the caller: fire and forget. Failures are counted, signaled
@@ -75,7 +80,67 @@ public:
     template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
     void post(QThreadPool *pool, F &&f, Args &&...args)
     {
-        submit<false>(pool, std::forward<F>(f), std::forward<Args>(args)...);
+        submit<false>(nullptr, pool, std::forward<F>(f), std::forward<Args>(args)...);
+    }
+
+    // Keyed tasks: the per-key rules (limitPerKey, rateLimitPerKey) apply to tasks of one key.
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
+    auto spawn(const Key &key, F &&f, Args &&...args)
+    {
+        return spawn(key, static_cast<QThreadPool *>(nullptr), std::forward<F>(f),
+                     std::forward<Args>(args)...);
+    }
+
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
+    auto spawn(const Key &key, QThreadPool *pool, F &&f, Args &&...args)
+    {
+        return submitKeyed<true>(detail::KeyMode::Plain, key, pool, std::forward<F>(f),
+                                 std::forward<Args>(args)...);
+    }
+
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
+    void post(const Key &key, F &&f, Args &&...args)
+    {
+        post(key, static_cast<QThreadPool *>(nullptr), std::forward<F>(f),
+             std::forward<Args>(args)...);
+    }
+
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
+    void post(const Key &key, QThreadPool *pool, F &&f, Args &&...args)
+    {
+        submitKeyed<false>(detail::KeyMode::Plain, key, pool, std::forward<F>(f),
+                           std::forward<Args>(args)...);
+    }
+
+    // Single flight: the future of the key's task queued or running in this group, if it has one
+    // (of the same result type); else spawn(key, f, args...).
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
+    auto spawnOnce(const Key &key, F &&f, Args &&...args)
+    {
+        return spawnOnce(key, static_cast<QThreadPool *>(nullptr), std::forward<F>(f),
+                         std::forward<Args>(args)...);
+    }
+
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
+    auto spawnOnce(const Key &key, QThreadPool *pool, F &&f, Args &&...args)
+    {
+        return submitKeyed<true>(detail::KeyMode::Once, key, pool, std::forward<F>(f),
+                                 std::forward<Args>(args)...);
+    }
+
+    // Latest wins: cancels every queued or running task of the key, then spawn(key, f, args...).
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
+    auto spawnLatest(const Key &key, F &&f, Args &&...args)
+    {
+        return spawnLatest(key, static_cast<QThreadPool *>(nullptr), std::forward<F>(f),
+                           std::forward<Args>(args)...);
+    }
+
+    template<typename F, typename... Args, typename = std::enable_if_t<detail::isTask<F, Args...>>>
+    auto spawnLatest(const Key &key, QThreadPool *pool, F &&f, Args &&...args)
+    {
+        return submitKeyed<true>(detail::KeyMode::Latest, key, pool, std::forward<F>(f),
+                                 std::forward<Args>(args)...);
     }
 
     bool join(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
@@ -92,6 +157,12 @@ public:
     void setPaused(bool paused);
     int taskTimeout() const;
     void setTaskTimeout(int ms);
+    int limitPerKey() const;
+    void setLimitPerKey(int limit);
+    qreal rateLimit() const;
+    void setRateLimit(qreal startsPerSecond);
+    qreal rateLimitPerKey() const;
+    void setRateLimitPerKey(qreal startsPerSecond);
 
     int spawnedCount() const;
     int queuedCount() const;
@@ -112,6 +183,9 @@ Q_SIGNALS:
     void failurePolicyChanged();
     void pausedChanged();
     void taskTimeoutChanged();
+    void limitPerKeyChanged();
+    void rateLimitChanged();
+    void rateLimitPerKeyChanged();
 
 protected:
     explicit Group(std::unique_ptr<GroupPrivate> dd, QObject *parent);
@@ -124,19 +198,25 @@ private:
     Q_DISABLE_COPY(Group)
 
     // The one path of spawn(callable) and post(): stores the call in a job, starts it now if the
-    // group may, else queues it. Returns the caller's future when HandsFuture.
+    // group may, else queues it. Returns the caller's future when HandsFuture. `keyed`: a keyed
+    // task's key and mode, null for an unkeyed task.
     template<bool HandsFuture, typename F, typename... Args>
-    auto submit(QThreadPool *pool, F &&f, Args &&...args);
+    auto submit(detail::KeyedSpawn *keyed, QThreadPool *pool, F &&f, Args &&...args);
+    template<bool HandsFuture, typename F, typename... Args>
+    auto submitKeyed(detail::KeyMode mode, const Key &key, QThreadPool *pool, F &&f,
+                     Args &&...args);
     // submit() of f(args...), which does not take a QPromise.
     template<bool HandsFuture, typename F, typename... Args>
-    auto submitCall(QThreadPool *pool, F &&f, Args &&...args);
+    auto submitCall(detail::KeyedSpawn *keyed, QThreadPool *pool, F &&f, Args &&...args);
     // Starts `job` now if the group may, else queues it; returns what the caller gets.
-    template<typename Job> auto startOrQueue(Job *job);
+    template<typename Job> auto startOrQueue(Job *job, detail::KeyedSpawn *keyed);
 
     // The non-template core behind spawn() and post().
     detail::TaskLink adopt();
     detail::TaskLink reserve(bool needsGroupThread, const detail::CallerFuture *cancelHandle);
     void enqueue(detail::Job *job);
+    // A keyed job: started, queued, or (spawnOnce() found the key's task: keyed.existing) deleted.
+    void enqueueKeyed(detail::Job *job, detail::KeyedSpawn &keyed);
     void adoptFinished(detail::Outcome outcome, std::exception_ptr failure,
                        detail::TaskResults results);
     bool collectsResults() const noexcept;
@@ -167,7 +247,20 @@ template<typename T> QFuture<T> Group::spawn(QFuture<T> future)
 }
 
 template<bool HandsFuture, typename F, typename... Args>
-auto Group::submit(QThreadPool *pool, F &&f, Args &&...args)
+auto Group::submitKeyed(detail::KeyMode mode, const Key &key, QThreadPool *pool, F &&f,
+                        Args &&...args)
+{
+    // No key: an unkeyed task, to which no per-key rule applies.
+    if (key.isEmpty())
+        return submit<HandsFuture>(nullptr, pool, std::forward<F>(f), std::forward<Args>(args)...);
+    detail::KeyedSpawn keyed;
+    keyed.key = key.toString();
+    keyed.mode = mode;
+    return submit<HandsFuture>(&keyed, pool, std::forward<F>(f), std::forward<Args>(args)...);
+}
+
+template<bool HandsFuture, typename F, typename... Args>
+auto Group::submit(detail::KeyedSpawn *keyed, QThreadPool *pool, F &&f, Args &&...args)
 {
     if constexpr (detail::takesPromise<F, Args...>()) {
         using T = typename detail::PromiseOf<F>::Type;
@@ -177,14 +270,16 @@ auto Group::submit(QThreadPool *pool, F &&f, Args &&...args)
                       "a callable taking QPromise<T> & returns void: it adds its results to the "
                       "promise");
         return startOrQueue(new detail::PromiseJob<T, Call, HandsFuture>(
-                pool, Call(std::forward<F>(f), std::forward<Args>(args)...)));
+                                    pool, Call(std::forward<F>(f), std::forward<Args>(args)...)),
+                            keyed);
     } else {
-        return submitCall<HandsFuture>(pool, std::forward<F>(f), std::forward<Args>(args)...);
+        return submitCall<HandsFuture>(keyed, pool, std::forward<F>(f),
+                                       std::forward<Args>(args)...);
     }
 }
 
 template<bool HandsFuture, typename F, typename... Args>
-auto Group::submitCall(QThreadPool *pool, F &&f, Args &&...args)
+auto Group::submitCall(detail::KeyedSpawn *keyed, QThreadPool *pool, F &&f, Args &&...args)
 {
     using Call = detail::Call<std::decay_t<F>, std::decay_t<Args>...>;
     using R = typename Call::Result;
@@ -192,25 +287,42 @@ auto Group::submitCall(QThreadPool *pool, F &&f, Args &&...args)
     if constexpr (detail::FutureValue<R>::isFuture) {
         using T = typename detail::FutureValue<R>::Type;
         using Caller = detail::Caller<T, HandsFuture>;
-        // A free slot on the group's thread: the work's own future is the task's future.
-        if (detail::TaskLink link = reserve(true, nullptr))
-            return Caller::hand(detail::startFutureWork<T>(call, std::move(link)));
-        auto *job = new detail::FutureJob<T, Call, HandsFuture>(std::move(call));
-        auto handed = job->handed();
-        enqueue(job);
-        return handed;
+        if (!keyed) {
+            // A free slot on the group's thread: the work's own future is the task's future.
+            if (detail::TaskLink link = reserve(true, nullptr))
+                return Caller::hand(detail::startFutureWork<T>(call, std::move(link)));
+            auto *job = new detail::FutureJob<T, Call, HandsFuture>(std::move(call));
+            auto handed = job->handed();
+            enqueue(job);
+            return handed;
+        }
+        return startOrQueue(new detail::FutureJob<T, Call, HandsFuture>(std::move(call)), keyed);
     } else {
         static_assert(!detail::isCoroutineType<R>,
                       "spawn()/post() of a callable returning a coroutine: for QCoro::Task<T>, "
                       "#include <AioUtils/Coro> and link AioUtils::Coro");
         return startOrQueue(new detail::ThreadPoolJob<std::decay_t<R>, Call, HandsFuture>(
-                pool, std::move(call)));
+                                    pool, std::move(call)),
+                            keyed);
     }
 }
 
-template<typename Job> auto Group::startOrQueue(Job *job)
+template<typename Job> auto Group::startOrQueue(Job *job, detail::KeyedSpawn *keyed)
 {
     auto handed = job->handed();
+    if (keyed) {
+        if constexpr (detail::IsFuture<decltype(handed)>::value) {
+            using T = typename detail::IsFuture<decltype(handed)>::Type;
+            keyed->type = &typeid(T);
+            keyed->handed = QFuture<void>(handed);
+            enqueueKeyed(job, *keyed);
+            if (keyed->existing)
+                return detail::futureAs<T>(*keyed->existing);
+        } else {
+            enqueueKeyed(job, *keyed);
+        }
+        return handed;
+    }
     const std::optional<detail::CallerFuture> handle = job->cancelHandle();
     if (detail::TaskLink link = reserve(false, handle ? &*handle : nullptr))
         job->start(std::move(link));

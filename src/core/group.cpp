@@ -114,8 +114,10 @@ void GroupPrivate::settleWaiting(const std::optional<detail::GroupCore::RoundEnd
         return;
     {
         std::lock_guard lock(core->mutex);
-        if (!core->wouldStartLocked())
+        if (!core->wouldStartLocked()) {
+            core->armRateLocked(); // the rateLimit holds it back: the timer comes when it allows
             return;
+        }
     }
     // All at once, as a condition variable wakes every waiter: the first to spawn may take the
     // slot, and the others ask again. Moved out first: continuations may delete the group, or
@@ -335,6 +337,50 @@ Group::~Group()
     spawned one holds its QFuture's shared state from the start (about 600 bytes in all).
     Thread-safe.
 */
+
+/*!
+    \fn template <typename F, typename... Args, typename> auto AioUtils::Group::spawn(const AioUtils::Key &key, F &&f, Args &&...args)
+    A keyed task: like spawn(f, args...), under the group's per-key rules for \a key. At most
+    limitPerKey tasks of one key run at once, and at most rateLimitPerKey of them start per
+    second; a task its key holds back waits in its key's line, in spawn order, while tasks of
+    other keys (and unkeyed ones) queued behind it start as slots free up: no head-of-line
+    blocking. In an OrderedBag, results still come in spawn order across keys. An empty \a key
+    is no key: the task is an unkeyed one. Thread-safe.
+
+    Scheduling costs O(1) per task whatever the number of keys and queued tasks (no scan of the
+    queue); a group that never had a keyed task pays nothing for them.
+    \code
+    pool.setLimitPerKey(2); // polite to each host
+    for (const QUrl &url : urls)
+        pool.spawn(AioUtils::Key::host(url), AioUtils::fetch, &nam, QNetworkRequest(url));
+    \endcode
+*/
+
+/*!
+    \fn template <typename F, typename... Args, typename> void AioUtils::Group::post(const AioUtils::Key &key, F &&f, Args &&...args)
+    A keyed posted task: like post(f, args...), under the group's per-key rules for \a key (see
+    spawn(const AioUtils::Key &key, F &&f, Args &&...args)).
+*/
+
+/*!
+    \fn template <typename F, typename... Args, typename> auto AioUtils::Group::spawnOnce(const AioUtils::Key &key, F &&f, Args &&...args)
+    Single flight: if a task of \a key that was spawned (not posted) is queued or running in
+    this group, returns its future, and \a f is not called; else spawns \a f called with
+    \a args, as spawn(key, f, args...) does. Many views asking for one thumbnail make one request. The task
+    found must have the same result type: one of another type is a programming error, which
+    warns naming the key and spawns a new task. A task whose future was canceled no longer
+    counts. An empty \a key is no key: every call spawns. Thread-safe.
+*/
+
+/*!
+    \fn template <typename F, typename... Args, typename> auto AioUtils::Group::spawnLatest(const AioUtils::Key &key, F &&f, Args &&...args)
+    Latest wins: cancels every queued or running task of \a key, then spawns \a f called with
+    \a args, as spawn(key, f, args...) does. Queued ones never start (their futures are canceled now, and
+    count as finished); running ones are canceled through their futures, with the work they
+    linked (a fetch() or request() is aborted), and end as canceled when their work stops
+    (thread-pool work already running cannot be interrupted, as with cancel()). For type-ahead
+    search: only the last query's request runs on. Thread-safe.
+*/
 // clang-format on
 
 detail::TaskLink Group::adopt()
@@ -384,6 +430,36 @@ void Group::enqueue(detail::Job *job)
     // group's thread. Work that needs that thread is left to the drain the pump wakes.
     if (startable)
         d->core->pump();
+}
+
+void Group::enqueueKeyed(detail::Job *job, detail::KeyedSpawn &keyed)
+{
+    Q_D(Group);
+    const std::shared_ptr<detail::GroupCore> core = d->core;
+    std::unique_ptr<detail::TaskTiming> spare;
+    if (!job->needsGroupThread())
+        spare = core->spareTiming();
+    detail::GroupCore::Aftermath after;
+    detail::TaskLink link;
+    bool startable;
+    {
+        std::lock_guard lock(core->mutex);
+        startable = core->submitKeyedLocked(job, keyed, link, after, spare);
+    }
+    if (keyed.typeMismatch)
+        qWarning("AioUtils::Group::spawnOnce: the task of key \"%s\" has another result type; "
+                 "spawning a new task",
+                 qUtf8Printable(keyed.key));
+    // spawnLatest(): the key's tasks are canceled before the new one starts.
+    after.run();
+    if (keyed.existing) {
+        delete job; // spawnOnce() found the key's task
+        return;
+    }
+    if (link)
+        job->start(std::move(link));
+    else if (startable)
+        core->pump();
 }
 
 /*!
@@ -475,6 +551,7 @@ QFuture<void> Group::slotAvailable()
         std::lock_guard lock(d->core->mutex);
         if (d->core->wouldStartLocked())
             return detail::readyFuture();
+        d->core->armRateLocked(); // the rateLimit: the group's timer comes when it allows
     }
     QPromise<void> promise;
     promise.start();
@@ -675,6 +752,102 @@ void Group::setTaskTimeout(int ms)
             return;
     }
     Q_EMIT taskTimeoutChanged();
+}
+
+int Group::limitPerKey() const
+{
+    Q_D(const Group);
+    std::lock_guard lock(d->core->mutex);
+    return d->core->limitPerKeyLocked();
+}
+
+/*!
+    Sets how many tasks of one key may run at once to \a limit; 0 (the default) means no limit.
+    A negative value warns and means 0. Raising it starts held-back tasks at once; lowering it
+    stops none: the key's running tasks end as they will. A resting task (a request() waiting
+    out its retry backoff) still counts for its key. Thread-safe.
+*/
+void Group::setLimitPerKey(int limit)
+{
+    Q_D(Group);
+    if (limit < 0) {
+        qWarning("AioUtils::Group::setLimitPerKey: limitPerKey %d is negative; using 0 (none)",
+                 limit);
+        limit = 0;
+    }
+    {
+        std::lock_guard lock(d->core->mutex);
+        if (!d->core->setLimitPerKeyLocked(limit))
+            return;
+    }
+    Q_EMIT limitPerKeyChanged();
+    d->startQueued();
+}
+
+qreal Group::rateLimit() const
+{
+    Q_D(const Group);
+    std::lock_guard lock(d->core->mutex);
+    return d->core->rateLimitLocked();
+}
+
+namespace {
+// A rate setting: a negative value (or not a number) warns and means 0 (none); infinity is none.
+qreal checkedRate(const char *setter, const char *property, qreal startsPerSecond)
+{
+    if (startsPerSecond >= 0)
+        return qIsInf(startsPerSecond) ? 0 : startsPerSecond;
+    qWarning("AioUtils::Group::%s: %s %g is %s; using 0 (none)", setter, property, startsPerSecond,
+             qIsNaN(startsPerSecond) ? "not a number" : "negative");
+    return 0;
+}
+} // namespace
+
+/*!
+    Sets how many tasks may start per second to \a startsPerSecond; 0 (the default) means no
+    limit. Starts are spaced evenly, at least 1 / \a startsPerSecond seconds apart (no burst), so
+    no window of one second holds more than that many. A task waiting for the rate is queued and
+    holds no slot. Adopted futures, running already, and resting tasks going on are not held
+    back. One timer on the group's thread serves the waits (the one of taskTimeout). A negative
+    value (or not a number) warns and means 0. Thread-safe.
+*/
+void Group::setRateLimit(qreal startsPerSecond)
+{
+    Q_D(Group);
+    startsPerSecond = checkedRate("setRateLimit", "rateLimit", startsPerSecond);
+    {
+        std::lock_guard lock(d->core->mutex);
+        if (!d->core->setRateLimitLocked(startsPerSecond))
+            return;
+    }
+    Q_EMIT rateLimitChanged();
+    d->startQueued();
+}
+
+qreal Group::rateLimitPerKey() const
+{
+    Q_D(const Group);
+    std::lock_guard lock(d->core->mutex);
+    return d->core->rateLimitPerKeyLocked();
+}
+
+/*!
+    Sets how many tasks of one key may start per second to \a startsPerSecond; 0 (the default)
+    means no limit. Each key's starts are spaced evenly, at least 1 / \a startsPerSecond seconds
+    apart; a task waiting for its key's rate is queued, holds no slot and holds back no task of
+    another key. A negative value (or not a number) warns and means 0. Thread-safe.
+*/
+void Group::setRateLimitPerKey(qreal startsPerSecond)
+{
+    Q_D(Group);
+    startsPerSecond = checkedRate("setRateLimitPerKey", "rateLimitPerKey", startsPerSecond);
+    {
+        std::lock_guard lock(d->core->mutex);
+        if (!d->core->setRateLimitPerKeyLocked(startsPerSecond))
+            return;
+    }
+    Q_EMIT rateLimitPerKeyChanged();
+    d->startQueued();
 }
 
 int Group::spawnedCount() const

@@ -139,9 +139,10 @@ TaskLink GroupCore::reserveLocked(bool needsGroupThread, const CallerFuture *can
                                   std::unique_ptr<TaskTiming> &spare)
 {
     // Behind queued tasks it queues too: spawn order is start order.
-    if (!queue.empty() || !resumers.empty() || !mayStartLocked(nullptr)
+    if (!queue.empty() || hasReadyLocked() || !resumers.empty() || !mayStartLocked(nullptr)
         || (needsGroupThread && !onGroupThread()))
         return {};
+    noteStartLocked(rateClockLocked());
     const qint64 sequence = beginTaskLocked();
     return linkLocked(cancelHandle, sequence, !needsGroupThread, &spare);
 }
@@ -150,8 +151,198 @@ bool GroupCore::enqueueLocked(Job *job)
 {
     job->setSequence(beginTaskLocked());
     queue.push_back(job);
+    if (job->key() >= 0)
+        (*keyTable)[job->key()].queued.push_back(job);
     ++queued;
-    return mayStartLocked(queue.front());
+    const Job *next = nextJobLocked();
+    if (mayStartLocked(next))
+        return true;
+    armRateLocked();
+    return false;
+}
+
+KeyTable &GroupCore::keysLocked()
+{
+    if (!keyTable) {
+        keyTable = std::make_unique<KeyTable>();
+        keyTable->limit = limitPerKey;
+        if (ratePerKey > 0)
+            keyTable->interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(1.0 / ratePerKey));
+    }
+    return *keyTable;
+}
+
+bool GroupCore::submitKeyedLocked(Job *job, KeyedSpawn &keyed, TaskLink &link, Aftermath &after,
+                                  std::unique_ptr<TaskTiming> &spare)
+{
+    KeyTable &keys = keysLocked();
+    const int index = keys.indexOf(keyed.key);
+    KeyTable::Key &key = keys[index];
+    if (keyed.mode == KeyMode::Once && key.handed && !key.handed->isFinished()
+        && !key.handed->isCanceled()) {
+        if (keyed.type && key.handedType == std::type_index(*keyed.type)) {
+            keyed.existing = *key.handed;
+            return false;
+        }
+        // A programming error: the caller warns, and the task is a new one.
+        keyed.mode = KeyMode::Plain;
+        keyed.typeMismatch = true;
+    }
+    if (keyed.mode == KeyMode::Latest)
+        dropKeyLocked(index, after);
+    if (keyed.type) {
+        key.handed = keyed.handed;
+        key.handedType = std::type_index(*keyed.type);
+    }
+    job->setKey(index);
+    // At once: nothing queued before it, a free slot, its key admits it, and the group's thread
+    // if it needs that.
+    const auto now = rateClockLocked();
+    if (queue.empty() && !hasReadyLocked() && resumers.empty() && mayStartLocked(nullptr)
+        && keys.admits(index, false, now) && (!job->needsGroupThread() || onGroupThread())) {
+        noteStartLocked(now);
+        const qint64 sequence = beginTaskLocked();
+        const std::optional<CallerFuture> handle = job->cancelHandle();
+        link = linkLocked(handle ? &*handle : nullptr, sequence, !job->needsGroupThread(), &spare);
+        startedKeyedLocked(link, index, false, now);
+        return false;
+    }
+    return enqueueLocked(job);
+}
+
+void GroupCore::startedKeyedLocked(TaskLink &link, int key, bool fromReady,
+                                   std::chrono::steady_clock::time_point now)
+{
+    Slot &slot = slotLocked(link);
+    slot.key = key;
+    KeyTable::Key &state = (*keyTable)[key];
+    // spawnLatest() looks up the key's running tasks here: entries of tasks that ended go once
+    // they are as many as the live ones.
+    if (state.running.size() >= 2 * std::size_t(state.active) + 16) {
+        state.running.erase(std::remove_if(state.running.begin(), state.running.end(),
+                                           [this](const KeyTable::Running &r) {
+                                               return slots[std::size_t(r.slot)].serial != r.serial;
+                                           }),
+                            state.running.end());
+    }
+    armLocked(keyTable->started(key, fromReady, link.m_slot, link.m_serial, now));
+}
+
+void GroupCore::releaseKeyLocked(int key)
+{
+    armLocked(keyTable->released(key, rateClockLocked()));
+}
+
+void GroupCore::dropQueuedJobLocked(Job *job)
+{
+    job->drop();
+    --queued;
+    ++finished;
+    resolveLocked(job->sequence(), {});
+}
+
+void GroupCore::dropKeyLocked(int index, Aftermath &after)
+{
+    KeyTable::Key &key = (*keyTable)[index];
+    // In the group's queue: dropped where they are (skipped when they come up), their callers'
+    // futures canceled now.
+    for (Job *job : key.queued) {
+        dropQueuedJobLocked(job);
+        if (const std::optional<CallerFuture> handle = job->cancelHandle())
+            after.toCancel.push_back(handle->future);
+    }
+    key.queued.clear();
+    for (Job *job : key.parked) {
+        dropQueuedJobLocked(job);
+        after.toDelete.push_back(job); // cancels its caller's future
+    }
+    key.parked.clear();
+    if (key.inReady) {
+        for (Job *job : keyTable->ready) {
+            if (job->key() == index && !job->isDropped()) {
+                dropQueuedJobLocked(job);
+                if (const std::optional<CallerFuture> handle = job->cancelHandle())
+                    after.toCancel.push_back(handle->future);
+                break;
+            }
+        }
+        key.inReady = false;
+    }
+    // Running: canceled through their futures; each ends as canceled when its work stops.
+    for (const KeyTable::Running &running : key.running) {
+        Slot &slot = slots[std::size_t(running.slot)];
+        if (slot.serial != running.serial)
+            continue;
+        if (slot.own)
+            after.toCancel.push_back(*slot.own);
+        if (slot.work)
+            after.toCancel.push_back(*slot.work);
+        after.toCancel.insert(after.toCancel.end(), slot.more.begin(), slot.more.end());
+    }
+    key.running.clear();
+    changedLocked();
+}
+
+bool GroupCore::setLimitPerKeyLocked(int limit)
+{
+    if (std::exchange(limitPerKey, limit) == limit)
+        return false;
+    if (keyTable) {
+        keyTable->limit = limit;
+        keyTable->wakeAll(rateClockLocked());
+    }
+    return true;
+}
+
+bool GroupCore::setRateLimitLocked(qreal startsPerSecond)
+{
+    if (std::exchange(rate, startsPerSecond) == startsPerSecond)
+        return false;
+    startInterval = startsPerSecond > 0
+            ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(1.0 / startsPerSecond))
+            : std::chrono::steady_clock::duration(0);
+    changedLocked();
+    return true;
+}
+
+bool GroupCore::setRateLimitPerKeyLocked(qreal startsPerSecond)
+{
+    if (std::exchange(ratePerKey, startsPerSecond) == startsPerSecond)
+        return false;
+    if (keyTable) {
+        keyTable->interval = startsPerSecond > 0
+                ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(1.0 / startsPerSecond))
+                : std::chrono::steady_clock::duration(0);
+        keyTable->wakeAll(rateClockLocked());
+    }
+    changedLocked();
+    return true;
+}
+
+void GroupCore::armRateLocked()
+{
+    if (startInterval.count() == 0 || !lastStart || rateOpenLocked())
+        return;
+    rateArmed = true;
+    armLocked(*lastStart + startInterval);
+}
+
+std::chrono::steady_clock::time_point GroupCore::nextTimerLocked() const
+{
+    auto due = std::chrono::steady_clock::time_point::max();
+    if (!deadlines.empty())
+        due = deadlines.front().at;
+    // Something waits for the rateLimit (a queued task, slotAvailable()).
+    if (rateArmed && startInterval.count() > 0 && lastStart)
+        due = std::min(due, *lastStart + startInterval);
+    if (keyTable) {
+        if (const auto wake = keyTable->nextWake())
+            due = std::min(due, *wake);
+    }
+    return due;
 }
 
 TaskLink GroupCore::adoptLocked()
@@ -243,8 +434,16 @@ GroupCore::Notices GroupCore::takeNoticesLocked(bool emissionsDone)
         if (offerLocked())
             changed.notify_all();
     }
-    if (!deadlines.empty() && deadlines.front().at < timerDue)
-        notices.timerDue = timerDue = deadlines.front().at;
+    if (notices.roundEnded) {
+        // What spawnLatest() dropped and is still queued goes now (nothing else is queued), and
+        // keys with nothing to remember with it.
+        notices.dropped.assign(queue.begin(), queue.end());
+        queue.clear();
+        if (keyTable)
+            keyTable->prune(std::chrono::steady_clock::now(), notices.dropped);
+    }
+    if (const auto due = nextTimerLocked(); due < timerDue)
+        notices.timerDue = timerDue = due;
     notices.failures.swap(failures);
     notices.countsChanged = std::exchange(countsDirty, false);
     const bool idle = !roundActive;
@@ -460,7 +659,8 @@ bool GroupCore::takeDeliverableLocked(QVariantList &out)
     // A place that ended empty and is delivered now can make a queued task the next to deliver,
     // which may start over the buffer limit: nothing else would look at the queue. Asked of the
     // one rule, so that only a delivery that lets a task start costs a pump.
-    return moved && !queue.empty() && mayStartLocked(queue.front());
+    const Job *next = nextJobLocked();
+    return moved && next && mayStartLocked(next);
 }
 
 void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after)
@@ -499,6 +699,8 @@ void GroupCore::cancelLocked(Aftermath &after)
     deadlines.clear();
     after.toDelete.insert(after.toDelete.end(), queue.begin(), queue.end());
     queue.clear();
+    if (keyTable)
+        keyTable->clearTasks(after.toDelete);
     for (Resumer &resumer : resumers)
         after.toAbandon.push_back(std::move(resumer.promise));
     resumers.clear();
@@ -694,7 +896,7 @@ bool GroupCore::rest(const TaskRef &ref, const QFuture<void> &waiting)
         ++queued;
         ++resting;
         changedLocked();
-        startOthers = !queue.empty() || !resumers.empty();
+        startOthers = !queue.empty() || hasReadyLocked() || !resumers.empty();
     }
     // The slot it gave back goes to the next task at once.
     if (startOthers)
@@ -842,6 +1044,11 @@ void GroupCore::expireLocked(Aftermath &after)
 {
     timerDue = std::chrono::steady_clock::time_point::max();
     const auto now = std::chrono::steady_clock::now();
+    // Rates: what waited goes to be looked at by the pump that follows (which arms again what
+    // must still wait).
+    rateArmed = false;
+    if (keyTable)
+        keyTable->wakeDue(now);
     while (!deadlines.empty() && deadlines.front().at <= now) {
         const Deadline due = deadlines.front();
         deadlines.pop_front();
@@ -908,6 +1115,8 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
     Slot ended = std::exchange(slot, {});
     freeSlots.push_back(index);
     ended.takeFutures(after.toCancel, false);
+    if (ended.key >= 0)
+        releaseKeyLocked(ended.key);
     resolveLocked(ended.sequence, {});
     endTaskLocked(Outcome::Failed, error, after);
 }
@@ -915,34 +1124,75 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
 Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
                                     std::unique_ptr<TaskTiming> &spare)
 {
+    const auto now = rateClockLocked();
+    if (keyTable)
+        keyTable->wakeDue(now);
     // Resting tasks that want to go on come before any queued job.
     if (!grantResumersLocked(after))
         return nullptr;
-    while (!queue.empty() && mayStartLocked(queue.front())) {
-        Job *job = queue.front();
+    for (;;) {
+        // A key's ready job was spawned before everything still in the queue: it goes first.
+        const bool fromReady = hasReadyLocked();
+        std::deque<Job *> &from = fromReady ? keyTable->ready : queue;
+        if (from.empty())
+            return nullptr;
+        Job *job = from.front();
+        if (job->isDropped()) {
+            // Dropped by spawnLatest(), and accounted for then.
+            from.pop_front();
+            after.toDelete.push_back(job);
+            continue;
+        }
+        if (!mayStartLocked(job)) {
+            armRateLocked();
+            return nullptr;
+        }
+        const int key = job->key();
+        // A keyed job leaves the queue (or `ready`) of its key's jobs.
+        const auto leave = [&] {
+            from.pop_front();
+            if (key < 0)
+                return;
+            KeyTable::Key &state = (*keyTable)[key];
+            if (fromReady) {
+                state.inReady = false;
+            } else {
+                Q_ASSERT(!state.queued.empty() && state.queued.front() == job);
+                state.queued.pop_front();
+            }
+        };
         if (job->isCanceled()) {
             // Canceled by its caller while it waited: it never starts.
-            queue.pop_front();
-            --queued;
-            ++finished;
-            resolveLocked(job->sequence(), {});
+            leave();
+            dropQueuedJobLocked(job);
             after.toDelete.push_back(job);
+            if (key >= 0 && fromReady)
+                armLocked(keyTable->wake(key, now)); // its key's next job may go
             changedLocked();
+            continue;
+        }
+        if (key >= 0 && !keyTable->admits(key, fromReady, now)) {
+            // Held back by its key, it waits in the key's line, and does not hold up the jobs
+            // of other keys behind it.
+            leave();
+            armLocked(keyTable->park(job, fromReady, now));
             continue;
         }
         if (job->needsGroupThread() && !onGroupThread()) {
             wakeLocked();
             return nullptr;
         }
-        queue.pop_front();
+        leave();
         --queued;
+        noteStartLocked(now);
         const std::optional<CallerFuture> handle = job->cancelHandle();
         link = linkLocked(handle ? &*handle : nullptr, job->sequence(), !job->needsGroupThread(),
                           &spare);
+        if (key >= 0)
+            startedKeyedLocked(link, key, fromReady, now);
         changedLocked();
         return job;
     }
-    return nullptr;
 }
 
 void GroupCore::pump()
@@ -1018,10 +1268,13 @@ void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr
             freed = std::exchange(slot, {});
             freeSlots.push_back(link.m_slot);
             dropStaleDeadlinesLocked();
+            // Before the end, which may cancel the round (and every key's tasks with it).
+            if (freed.key >= 0)
+                releaseKeyLocked(freed.key);
         }
         resolveLocked(link.m_sequence, std::move(values));
         endTaskLocked(outcome, std::move(failure), after);
-        queuedWork = !queue.empty() || !resumers.empty();
+        queuedWork = !queue.empty() || hasReadyLocked() || !resumers.empty();
     }
     // A task that failed or was canceled takes the work it linked along; one that succeeded
     // leaves it running.

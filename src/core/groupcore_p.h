@@ -6,6 +6,7 @@
 #ifndef AIOUTILS_GROUPCORE_P_H
 #define AIOUTILS_GROUPCORE_P_H
 
+#include "keytable_p.h"
 #include "ring_p.h"
 
 #include <AioUtils/group.h>
@@ -92,6 +93,12 @@ public:
     // Queues `job` in spawn order; returns whether the queue's front may start now (then the
     // caller pumps).
     bool enqueueLocked(Job *job);
+    // A keyed job (see KeyTable): started now (`link` set, for the caller to start the job with),
+    // queued (returns whether the queue's front may start now: then the caller pumps), or, for
+    // spawnOnce(), not taken (`keyed.existing` set; the caller deletes it). spawnLatest() first
+    // cancels the key's tasks (their futures into `after`).
+    bool submitKeyedLocked(Job *job, KeyedSpawn &keyed, TaskLink &link, Aftermath &after,
+                           std::unique_ptr<TaskTiming> &spare);
     // An adopted running future: it takes a slot at once, whatever the limit.
     TaskLink adoptLocked();
     // An adopted future that had finished already: spawned and ended in one step.
@@ -172,8 +179,19 @@ public:
     // ahead of it, a free slot, not paused, room in a Bag's buffer.
     bool wouldStartLocked() const
     {
-        return queue.empty() && resumers.empty() && mayStartLocked(nullptr);
+        return queue.empty() && !hasReadyLocked() && resumers.empty() && mayStartLocked(nullptr);
     }
+    // slotAvailable() found none because of the rateLimit: the group's timer comes when it may.
+    void armRateLocked();
+
+    // ---- Keys and rates (see KeyTable) -----------------------------------------------------
+    int limitPerKeyLocked() const { return limitPerKey; }
+    qreal rateLimitLocked() const { return rate; }
+    qreal rateLimitPerKeyLocked() const { return ratePerKey; }
+    // Each returns whether it changed; the caller pumps.
+    bool setLimitPerKeyLocked(int limit);
+    bool setRateLimitLocked(qreal startsPerSecond);
+    bool setRateLimitPerKeyLocked(qreal startsPerSecond);
     Group::FailurePolicy policyLocked() const { return policy; }
     bool isPausedLocked() const { return paused; }
     // Returns whether it changed.
@@ -193,8 +211,10 @@ public:
         std::optional<QPromise<void>> promise; // joined()'s, to be finished with the round
         std::exception_ptr failure;            // the round's first failure
         bool canceled = false;
-        // When the deadline timer is to fire next, if it must be (re)started.
+        // When the group's timer (deadlines, rates) is to fire next, if it must be (re)started.
         std::optional<std::chrono::steady_clock::time_point> timerDue;
+        // The round ended: jobs spawnLatest() dropped that were still queued, to delete.
+        std::vector<Job *> dropped;
     };
     // A drain begins: a next task end posts a fresh wake-up.
     void wokenLocked() { wakePosted = false; }
@@ -284,7 +304,7 @@ public:
             claimedRound = roundNumber;
         return std::exchange(firstFailure, nullptr);
     }
-    bool hasQueuedLocked() const { return !queue.empty(); }
+    bool hasQueuedLocked() const { return !queue.empty() || hasReadyLocked(); }
     // A Bag's results, delivered or not, until taken (0 for a plain Group).
     int bufferedLocked() const
     {
@@ -335,13 +355,59 @@ private:
 
     // Backpressure: a task that starts may add a result, so running tasks count toward the
     // limit too; the buffer then never grows past it (adopted futures aside, which run at once).
-    // The one rule for starting a task now: a free slot, and room in a Bag's buffer. `job` is
-    // the queue's front, or null for a task that never queued (spawn() into an empty queue).
+    // The one rule for starting a task now: a free slot, the rateLimit, and room in a Bag's
+    // buffer. `job` is the next to start, or null for a task that never queued (spawn() into an
+    // empty queue). (A keyed task asks its key too: KeyTable::admits().)
     bool mayStartLocked(const Job *job) const
     {
-        return !paused && slotFreeLocked()
+        return !paused && slotFreeLocked() && rateOpenLocked()
                 && (job ? startAllowedLocked(job) : startAllowedLocked());
     }
+    bool rateOpenLocked() const
+    {
+        return startInterval.count() == 0 || !lastStart
+                || std::chrono::steady_clock::now() >= *lastStart + startInterval;
+    }
+    // The clock, when a rate needs it (a default time point otherwise, never read).
+    std::chrono::steady_clock::time_point rateClockLocked() const
+    {
+        if (startInterval.count() > 0 || (keyTable && keyTable->interval.count() > 0))
+            return std::chrono::steady_clock::now();
+        return {};
+    }
+    // A task starts now (`now` from rateClockLocked()): the rateLimit counts from here.
+    void noteStartLocked(std::chrono::steady_clock::time_point now)
+    {
+        if (startInterval.count() > 0)
+            lastStart = now;
+    }
+    // A key is held back until `due`: the group's timer looks again then.
+    void armLocked(const std::optional<std::chrono::steady_clock::time_point> &due)
+    {
+        if (due && *due < timerDue)
+            wakeLocked();
+    }
+    // When the group's timer must fire next (deadlines, rates); max() when it need not.
+    std::chrono::steady_clock::time_point nextTimerLocked() const;
+    bool hasReadyLocked() const { return keyTable && !keyTable->ready.empty(); }
+    // The next job to start: a key's ready job, else the queue's front; null when none.
+    Job *nextJobLocked() const
+    {
+        if (hasReadyLocked())
+            return keyTable->ready.front();
+        return queue.empty() ? nullptr : queue.front();
+    }
+    KeyTable &keysLocked();
+    // A keyed task started as `link`'s task (its slot records the key).
+    void startedKeyedLocked(TaskLink &link, int key, bool fromReady,
+                            std::chrono::steady_clock::time_point now);
+    // A keyed task ended: its key may let its next job go.
+    void releaseKeyLocked(int key);
+    // spawnLatest(): every queued task of the key is dropped (accounted as finished now), and
+    // every running one canceled.
+    void dropKeyLocked(int key, Aftermath &after);
+    // A queued job leaves for good without starting: counted as finished.
+    void dropQueuedJobLocked(Job *job);
     bool startAllowedLocked() const
     {
         return !results || results->bufferLimit == 0
@@ -443,6 +509,7 @@ private:
         QObject *watcher = nullptr;
         // A queued future job's work, the future the task waits for (also in work/more).
         std::optional<QFuture<void>> inner;
+        int key = -1; // a keyed task's key (its KeyTable index)
         // Moves the futures to `out` (the caller's own future too when `withOwn`; else it stays).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };
@@ -467,6 +534,16 @@ private:
     bool grantResumersLocked(Aftermath &after);
 
     quint64 nextSerial = 0;
+
+    // Keyed tasks; made on the first one (or the first per-key setting).
+    std::unique_ptr<KeyTable> keyTable;
+    int limitPerKey = 0;
+    qreal rate = 0;
+    qreal ratePerKey = 0;
+    // rateLimit: the spacing of starts, and when the last one was (none: the next may start).
+    std::chrono::steady_clock::duration startInterval { 0 };
+    std::optional<std::chrono::steady_clock::time_point> lastStart;
+    bool rateArmed = false; // something waits for the rateLimit: the timer comes for it
     // Watchers to set up on the group's thread: a group-made future of a task that linked work
     // (canceling that future cancels the work).
     std::vector<std::pair<TaskRef, QFuture<void>>> pendingOwnWatches;

@@ -271,12 +271,16 @@ JsTaskHost::JsTaskHost(Group *group)
 
 JsTaskHost::~JsTaskHost() = default;
 
-void JsTaskHost::spawn(const QJSValue &fn)
+void JsTaskHost::spawn(const QJSValue &fn, const Key &key, detail::KeyMode mode)
 {
     if (!fn.isCallable()) {
+        const char *name = mode == detail::KeyMode::Once ? "spawnOnce"
+                : mode == detail::KeyMode::Latest        ? "spawnLatest"
+                                                         : "spawn";
         if (QJSEngine *engine = qjsEngine(m_group))
             engine->throwError(QJSValue::TypeError,
-                               QStringLiteral("spawn(): the argument is not a function"));
+                               QStringLiteral("%1(): the argument is not a function")
+                                       .arg(QLatin1String(name)));
         return;
     }
     // A group may outlive its engine (a root object held in C++). Then its queued functions can
@@ -287,11 +291,22 @@ void JsTaskHost::spawn(const QJSValue &fn)
                              [group = m_group] { group->cancel(); });
     }
     // Future-returning work: called on the group's thread (the engine's) once a slot is free.
-    m_group->Group::spawn([weakCore = std::weak_ptr<JsTaskHostCore>(m_core), fn] {
+    auto work = [weakCore = std::weak_ptr<JsTaskHostCore>(m_core), fn] {
         if (const std::shared_ptr<JsTaskHostCore> core = weakCore.lock())
             return core->start(fn, core);
         return canceledFuture();
-    });
+    };
+    switch (mode) {
+    case detail::KeyMode::Plain:
+        m_group->Group::spawn(key, std::move(work));
+        break;
+    case detail::KeyMode::Once:
+        m_group->Group::spawnOnce(key, std::move(work));
+        break;
+    case detail::KeyMode::Latest:
+        m_group->Group::spawnLatest(key, std::move(work));
+        break;
+    }
 }
 
 } // namespace AioUtils

@@ -6,6 +6,9 @@
 #ifndef AIOUTILS_JSTASKHOST_P_H
 #define AIOUTILS_JSTASKHOST_P_H
 
+#include <AioUtils/detail/jobs.h>
+#include <AioUtils/key.h>
+
 #include <QtCore/qobject.h>
 #include <QtQml/qjsvalue.h>
 
@@ -27,7 +30,9 @@ public:
     JsTaskHost(const JsTaskHost &) = delete;
     JsTaskHost &operator=(const JsTaskHost &) = delete;
 
-    void spawn(const QJSValue &fn);
+    // `key`: a keyed task (none when empty), spawned as `mode` says (spawnOnce(), ...).
+    void spawn(const QJSValue &fn, const Key &key = Key(),
+               detail::KeyMode mode = detail::KeyMode::Plain);
 
 private:
     Group *const m_group;

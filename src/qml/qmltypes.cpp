@@ -22,8 +22,10 @@ namespace AioUtils {
     \c spawnedCount, \c queuedCount, \c runningCount, \c finishedCount, \c failedCount, \c idle,
     \c paused (queued functions wait while it is true), \c taskTimeout (milliseconds, 0: none; a
     task whose promise has not settled that long after its function was called fails with
-    "task timed out after N ms (taskTimeout)", and its Http.get() requests are aborted), and the
-    signals \c taskFailed(message) and \c finished(). \c cancel() cancels the round.
+    "task timed out after N ms (taskTimeout)", and its Http.get() requests are aborted), the
+    per-key rules of keyed tasks \c limitPerKey, \c rateLimitPerKey and the group's
+    \c rateLimit (starts per second, 0: none), and the signals \c taskFailed(message) and
+    \c finished(). \c cancel() cancels the round.
 
     \code
     Group {
@@ -69,6 +71,52 @@ GroupExtension::~GroupExtension() = default;
 void GroupExtension::spawn(const QJSValue &fn)
 {
     m_tasks.spawn(fn);
+}
+
+/*!
+    \qmlmethod void Group::spawn(string key, function fn)
+
+    A keyed task: as spawn(fn), under the group's per-key rules for \a key (\c limitPerKey,
+    \c rateLimitPerKey), so that at most that many tasks of one key (a host, say) run at once or
+    start per second, while tasks of other keys behind them go on. An empty \a key is no key.
+
+    \code
+    Pool {
+        id: pool
+        size: 8
+        limitPerKey: 2
+    }
+    // ...
+    pool.spawn(url.host, () => Http.get(url))
+    \endcode
+*/
+void GroupExtension::spawn(const QString &key, const QJSValue &fn)
+{
+    m_tasks.spawn(fn, Key(key));
+}
+
+/*!
+    \qmlmethod void Group::spawnOnce(string key, function fn)
+
+    Single flight: while a task of \a key is queued or running in this group, does nothing, and
+    \a fn is not called (that task's result stands for this call too, in a Bag once); else
+    spawn(key, fn).
+*/
+void GroupExtension::spawnOnce(const QString &key, const QJSValue &fn)
+{
+    m_tasks.spawn(fn, Key(key), detail::KeyMode::Once);
+}
+
+/*!
+    \qmlmethod void Group::spawnLatest(string key, function fn)
+
+    Latest wins: cancels every queued or running task of \a key (a pending Http.get() of theirs
+    is aborted), then spawns \a fn as spawn(key, fn) does. For type-ahead search: only the last
+    query's task runs on.
+*/
+void GroupExtension::spawnLatest(const QString &key, const QJSValue &fn)
+{
+    m_tasks.spawn(fn, Key(key), detail::KeyMode::Latest);
 }
 
 /*!

@@ -34,6 +34,9 @@ public:
     ~GroupExtension() override;
 
     Q_INVOKABLE void spawn(const QJSValue &fn);
+    Q_INVOKABLE void spawn(const QString &key, const QJSValue &fn);
+    Q_INVOKABLE void spawnOnce(const QString &key, const QJSValue &fn);
+    Q_INVOKABLE void spawnLatest(const QString &key, const QJSValue &fn);
     // Group::failures() as their messages (what taskFailed carried), in order.
     Q_INVOKABLE QStringList failures() const;
 

@@ -24,6 +24,7 @@
 #include <optional>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 QT_BEGIN_NAMESPACE
@@ -46,6 +47,12 @@ public:
     // The task's place in spawn order (an OrderedBag's sequence), given when it was queued.
     qint64 sequence() const noexcept { return m_sequence; }
     void setSequence(qint64 sequence) noexcept { m_sequence = sequence; }
+    // A keyed task's key, as its group's index of it; -1 for an unkeyed task.
+    int key() const noexcept { return m_key; }
+    void setKey(int key) noexcept { m_key = key; }
+    // Dropped by spawnLatest() while queued: accounted for already, never started.
+    bool isDropped() const noexcept { return m_dropped; }
+    void drop() noexcept { m_dropped = true; }
     // The future the caller holds; canceled while queued means never started.
     virtual bool isCanceled() const = 0;
     // The caller's future: the group's cancel() reaches the started task through it (and, for
@@ -57,8 +64,39 @@ public:
 
 private:
     qint64 m_sequence = -1;
+    int m_key = -1;
     bool m_needsGroupThread;
+    bool m_dropped = false;
 };
+
+// A keyed spawn (Group::spawn(const Key &, ...), spawnOnce(), spawnLatest(), post(const Key &,
+// ...)): what it asks of its group, and what the group found.
+enum class KeyMode : quint8 { Plain, Once, Latest };
+struct KeyedSpawn
+{
+    QString key;
+    KeyMode mode = KeyMode::Plain;
+    const std::type_info *type = nullptr; // the result type of the caller's future; null: post()
+    QFuture<void> handed;                 // the caller's future (spawn)
+    // Set by the group: spawnOnce() found this task of the key, of the same result type; or
+    // found one of another type (a programming error: a warning, and a new task).
+    std::optional<QFuture<void>> existing;
+    bool typeMismatch = false;
+};
+
+template<typename H> struct IsFuture : std::false_type
+{
+};
+template<typename T> struct IsFuture<QFuture<T>> : std::true_type
+{
+    using Type = T;
+};
+
+// The caller's future as what the group made it (`T` is the type it was made with).
+template<typename T> QFuture<T> futureAs(const QFuture<void> &future)
+{
+    return QFutureInterface<T>(QFutureInterfaceBase::get(future)).future();
+}
 
 template<typename F, typename... Args> class Call
 {
