@@ -72,7 +72,9 @@ struct Options
     int retries =
             0; // more attempts of a request after a 429, a 503, a timeout or a lost connection
     int sitePages = 300;
-    QUrl url; // empty: crawl the embedded site
+    int perHost = 0; // requests at once to one host (limitPerKey), 0: no limit but concurrency
+    double rate = 0; // requests per second to one host (rateLimitPerKey), 0: no limit
+    QUrl url;        // empty: crawl the embedded site
 };
 
 // QNetworkAccessManager opens at most six connections to one host and queues the other requests;
@@ -93,6 +95,10 @@ public:
     {
         // A task's clock starts when its request does: time queued for a slot does not count.
         m_bag->setTaskTimeout(options.timeoutMs);
+        // Each page's task is keyed by its host (Key::host()): polite to each server, while the
+        // pages of other hosts, queued behind, do not wait (no head-of-line blocking).
+        m_bag->setLimitPerKey(options.perHost);
+        m_bag->setRateLimitPerKey(options.rate);
         const int managers =
                 (options.concurrency + ConnectionsPerManager - 1) / ConnectionsPerManager;
         for (int i = 0; i < managers; ++i)
@@ -366,6 +372,25 @@ inline bool readInt(const QCommandLineParser &parser, const QCommandLineOption &
     return true;
 }
 
+// Reads a rate option (per second) in [0, max]; false (with a message) if it is not one.
+inline bool readRate(const QCommandLineParser &parser, const QCommandLineOption &option, double max,
+                     double *value)
+{
+    if (!parser.isSet(option))
+        return true;
+    bool ok = false;
+    const QString text = parser.value(option);
+    const double number = text.toDouble(&ok);
+    if (!ok || !(number >= 0 && number <= max)) {
+        std::fprintf(stderr, "%s: --%s must be a number from 0 to %g, not \"%s\"\n",
+                     qUtf8Printable(QCoreApplication::applicationName()),
+                     qUtf8Printable(option.names().constFirst()), max, qUtf8Printable(text));
+        return false;
+    }
+    *value = number;
+    return true;
+}
+
 // The URL to crawl; std::nullopt (with a message) if it is not an http or https URL.
 inline std::optional<QUrl> readUrl(const QString &text)
 {
@@ -425,8 +450,18 @@ inline std::optional<Options> readOptions(const QCoreApplication &app)
             QStringLiteral("site-pages"),
             QStringLiteral("Pages of the embedded site, 1 to 100000 (default 300)."),
             QStringLiteral("n"));
+    const QCommandLineOption perHostOption(
+            QStringLiteral("per-host"),
+            QStringLiteral("Requests at once to one host (scheme, host and port), 1 to 256; "
+                           "default: no limit but --concurrency."),
+            QStringLiteral("n"));
+    const QCommandLineOption rateOption(
+            QStringLiteral("rate"),
+            QStringLiteral("Requests per second to one host, spaced evenly, up to 10000 (may be "
+                           "fractional: 0.5 is one each 2 s); 0 means no limit (default)."),
+            QStringLiteral("r"));
     parser.addOptions({ concurrencyOption, maxPagesOption, orderedOption, timeoutOption,
-                        retriesOption, sitePagesOption });
+                        retriesOption, sitePagesOption, perHostOption, rateOption });
     parser.addPositionalArgument(QStringLiteral("url"),
                                  QStringLiteral("The http or https URL to start from (default: "
                                                 "the embedded site)."),
@@ -449,7 +484,9 @@ inline std::optional<Options> readOptions(const QCoreApplication &app)
         || !readInt(parser, maxPagesOption, 1, 1000000, &options.maxPages)
         || !readInt(parser, timeoutOption, 0, 24 * 3600 * 1000, &options.timeoutMs)
         || !readInt(parser, retriesOption, 0, 10, &options.retries)
-        || !readInt(parser, sitePagesOption, 1, 100000, &options.sitePages)) {
+        || !readInt(parser, sitePagesOption, 1, 100000, &options.sitePages)
+        || !readInt(parser, perHostOption, 1, 256, &options.perHost)
+        || !readRate(parser, rateOption, 10000, &options.rate)) {
         return std::nullopt;
     }
     options.ordered = parser.isSet(orderedOption);
@@ -509,6 +546,16 @@ struct Summary
         if (pages > 1 && wallMs > 0) {
             std::printf("speed-up                      %8.1fx with %d requests at once\n",
                         double(requestMs) / double(wallMs), options.concurrency);
+        }
+        if (options.perHost > 0 || options.rate > 0) {
+            std::printf(
+                    "per host                      %s%s%s\n",
+                    options.perHost > 0
+                            ? qPrintable(QStringLiteral("at most %1 at once").arg(options.perHost))
+                            : "",
+                    options.perHost > 0 && options.rate > 0 ? ", " : "",
+                    options.rate > 0 ? qPrintable(QStringLiteral("%1 per second").arg(options.rate))
+                                     : "");
         }
         if (site) {
             std::printf("the site served %d requests, at most %d at once\n",

@@ -109,7 +109,7 @@ void Crawler::spawnTask(const QUrl &url)
 {
     // A coroutine task: called on the bag's thread once a slot is free; the task ends when the
     // coroutine does.
-    bag().spawn([this, url] { return fetchPage(url); });
+    bag().spawn(AioUtils::Key::host(url), [this, url] { return fetchPage(url); });
 }
 
 // One page's task. Its first part (up to the co_await) runs inside the task, so request() links

@@ -79,7 +79,7 @@ void Crawler::waitForRequests(int ms)
 void Crawler::spawnTask(const QUrl &url)
 {
     // Work that returns a QFuture runs on the bag's thread, where the managers live.
-    bag().spawn([this, url] { return fetchPage(url); });
+    bag().spawn(AioUtils::Key::host(url), [this, url] { return fetchPage(url); });
 }
 
 // One page's task: the request, then (on the same thread, before the task ends) the parsing that

@@ -25,6 +25,8 @@ ApplicationWindow {
     property bool ordered: false
     property bool autoStart: false
     property int retries: 0 // more attempts after a 429, a 503, a timeout or a lost connection
+    property int perHost: 0 // requests at once to one host (the bag's limitPerKey), 0: no limit
+    property real rate: 0 // requests per second to one host (rateLimitPerKey), 0: no limit
     // Each page as it is shown (main.cpp prints it with --print).
     signal pageShown(var page)
 
@@ -81,7 +83,9 @@ ApplicationWindow {
             // A new crawl, a new bag; the old one goes, and its requests are aborted.
             const old = bag;
             bag = (orderedBox.checked ? orderedBagComponent : bagComponent).createObject(window, {
-                maxConcurrency: Qt.binding(() => concurrencyBox.value)
+                maxConcurrency: Qt.binding(() => concurrencyBox.value),
+                limitPerKey: window.perHost,
+                rateLimitPerKey: window.rate
             });
             if (old)
                 old.destroy();
@@ -118,7 +122,8 @@ ApplicationWindow {
             seen.add(href);
             const generationNow = generation;
             const options = { retry: { maxAttempts: 1 + window.retries } };
-            bag.spawn(() => {
+            // Keyed by host: at most perHost at once and rate a second to each server.
+            bag.spawn(Http.hostKey(href), () => {
                 const started = Date.now(); // the request's own time, not the queue's
                 return Http.request(href, options).then(response => {
                     const url = CrawlRules.canonical(response.url);

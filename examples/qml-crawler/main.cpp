@@ -37,6 +37,8 @@ struct Options
     bool ordered = false;
     bool autoStart = false;
     int retries = 0;
+    int perHost = 0;
+    double rate = 0;
     bool print = false;
     QString screenshot;
     int quitAfterRows = 0;
@@ -89,6 +91,16 @@ std::optional<Options> readOptions(const QCoreApplication &app)
             QStringLiteral("Tries a request again up to n times after a 429, a 503, a timeout or "
                            "a lost connection, honouring Retry-After (default 0)."),
             QStringLiteral("n"));
+    const QCommandLineOption perHostOption(
+            QStringLiteral("per-host"),
+            QStringLiteral("Requests at once to one host, 1 to 256 (the bag's limitPerKey; "
+                           "default: no limit but --concurrency)."),
+            QStringLiteral("n"));
+    const QCommandLineOption rateOption(
+            QStringLiteral("rate"),
+            QStringLiteral("Requests per second to one host, up to 10000 (rateLimitPerKey; 0, "
+                           "the default, means no limit)."),
+            QStringLiteral("r"));
     const QCommandLineOption printOption(
             QStringLiteral("print"),
             QStringLiteral("Also print each page on stdout, as examples/crawler does."));
@@ -112,8 +124,9 @@ std::optional<Options> readOptions(const QCoreApplication &app)
             QStringLiteral("One more QML import path (where AioUtils/qmldir is)."),
             QStringLiteral("dir"));
     parser.addOptions({ urlOption, concurrencyOption, maxPagesOption, sitePagesOption,
-                        retriesOption, printOption, orderedOption, autoStartOption,
-                        screenshotOption, quitAfterRowsOption, deadlineOption, importPathOption });
+                        retriesOption, perHostOption, rateOption, printOption, orderedOption,
+                        autoStartOption, screenshotOption, quitAfterRowsOption, deadlineOption,
+                        importPathOption });
     if (!parser.parse(QCoreApplication::arguments())) {
         QString error = parser.errorText(); // one line: its sentence, then the hint
         if (error.endsWith(QLatin1Char('.')))
@@ -128,9 +141,18 @@ std::optional<Options> readOptions(const QCoreApplication &app)
         || !readInt(parser, maxPagesOption, 1, 1000000, &options.maxPages)
         || !readInt(parser, sitePagesOption, 1, 100000, &options.sitePages)
         || !readInt(parser, retriesOption, 0, 10, &options.retries)
+        || !readInt(parser, perHostOption, 1, 256, &options.perHost)
         || !readInt(parser, quitAfterRowsOption, 1, 1000000, &options.quitAfterRows)
         || !readInt(parser, deadlineOption, 1, 24 * 3600, &options.deadlineSeconds)) {
         return std::nullopt;
+    }
+    if (parser.isSet(rateOption)) {
+        bool ok = false;
+        options.rate = parser.value(rateOption).toDouble(&ok);
+        if (!ok || !(options.rate >= 0 && options.rate <= 10000)) {
+            std::fprintf(stderr, "qml-crawler: --rate must be a number in [0, 10000]\n");
+            return std::nullopt;
+        }
     }
     if (!parser.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "qml-crawler: unexpected argument '%s' (see --help)\n",
@@ -327,6 +349,8 @@ int main(int argc, char *argv[])
                 { QStringLiteral("ordered"), options->ordered },
                 { QStringLiteral("autoStart"), options->autoStart },
                 { QStringLiteral("retries"), options->retries },
+                { QStringLiteral("perHost"), options->perHost },
+                { QStringLiteral("rate"), options->rate },
         });
         engine.load(QUrl(QStringLiteral("qrc:/qml-crawler/Main.qml")));
         auto *window = engine.rootObjects().isEmpty()

@@ -5,6 +5,7 @@
 #include "qmlhttprequest.h"
 
 #include <AioUtils/detail/tasklink.h>
+#include <AioUtils/key.h>
 #include <AioUtils/network.h>
 
 #include <QtNetwork/qnetworkaccessmanager.h>
@@ -235,6 +236,22 @@ QmlHttp *QmlHttp::create(QQmlEngine *qmlEngine, QJSEngine *jsEngine)
 {
     Q_UNUSED(jsEngine);
     return new QmlHttp(qmlEngine);
+}
+
+/*!
+    \qmlmethod string Http::hostKey(url url)
+
+    Returns the key of the server \a url is on, for keyed tasks (Group.spawn(key, fn)): its
+    scheme, host and port, as AioUtils::Key::host() makes it (\c{"http://example.org:80"}); an
+    empty string, which is no key, for a URL without a host.
+    \code
+    pool.limitPerKey = 2
+    pool.spawn(Http.hostKey(url), () => Http.get(url))
+    \endcode
+*/
+QString QmlHttp::hostKey(const QUrl &url) const
+{
+    return Key::host(url).toString();
 }
 
 /*!

@@ -32,6 +32,7 @@ public:
 
     Q_INVOKABLE QJSValue get(const QUrl &url);
     Q_INVOKABLE QJSValue request(const QUrl &url, const QJSValue &options = QJSValue());
+    Q_INVOKABLE QString hostKey(const QUrl &url) const;
 
 private:
     QJSValue promiseOf(QmlHttpRequest *request);
