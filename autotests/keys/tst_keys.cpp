@@ -100,12 +100,15 @@ private Q_SLOTS:
     void raisingTheLimitStartsParkedTasks();
     void orderedBagKeepsSpawnOrderAcrossKeys();
     void bagBufferLimitWithKeys();
+    void orderedBagBufferLimitLetsTheNextToDeliverGo();
     void canceledWhileParked();
     void cancelDropsParkedTasks();
     void emptyKeyIsNoKey();
 
     void spawnOnceGivesTheRunningTask();
     void spawnOnceOfAnotherTypeWarns();
+    void spawnOnceFromManyThreads();
+    void keysComeAndGoInOneRound();
     void spawnLatestCancelsQueuedAndRunning();
     void spawnLatestInOrderedBag();
 
@@ -342,6 +345,32 @@ void tst_Keys::bagBufferLimitWithKeys()
     QCOMPARE(got, QList<int>({ 0, 1, 2, 3, 4, 5 }));
 }
 
+void tst_Keys::orderedBagBufferLimitLetsTheNextToDeliverGo()
+{
+    // Two keys let their held-back tasks go in the other order than they were spawned: the task
+    // next to deliver (the only one an OrderedBag over its buffer limit may start) waits behind
+    // the other one, and must start all the same.
+    OrderedBag bag;
+    bag.setBufferLimit(3);
+    bag.setLimitPerKey(1);
+    Gates gates;
+    const Key a(QStringLiteral("a")), b(QStringLiteral("b"));
+    bag.spawn(a, [&] { return gates.make(); }); // place 0, gate 0
+    bag.spawn(a, [] { return delayed(1, 1); }); // place 1: waits for a
+    bag.spawn(b, [&] { return gates.make(); }); // place 2, gate 1
+    bag.spawn(b, [] { return delayed(1, 3); }); // place 3: waits for b
+    bag.put(4);
+    bag.put(5);
+    QCOMPARE(bag.runningCount(), 2);
+    gates.open(1, 2); // b goes first: place 3 is let go by its key, and held by the buffer
+    QTRY_COMPARE_WITH_TIMEOUT(bag.runningCount(), 1, Patience);
+    gates.open(0, 0); // then a: place 1 is let go, behind place 3
+    QVariantList got;
+    while (const std::optional<QVariant> value = bag.next(QDeadlineTimer(5000)))
+        got << *value;
+    QCOMPARE(got, QVariantList({ 0, 1, 2, 3, 4, 5 }));
+}
+
 void tst_Keys::canceledWhileParked()
 {
     Group group;
@@ -478,6 +507,66 @@ void tst_Keys::spawnOnceOfAnotherTypeWarns()
     QCOMPARE(group.spawnedCount(), 2);
 }
 
+void tst_Keys::spawnOnceFromManyThreads()
+{
+    // Threads ask for the same few keys at once, while the tasks they find end: every future
+    // handed out holds its key's value, whether it was a new flight or one found in the air
+    // (whose first caller may have dropped its future already).
+    constexpr int Keys = 16, PerThread = 1500;
+    Bag bag;
+    std::atomic<int> wrong = 0;
+    std::atomic<int> flights = 0;
+    {
+        Threads threads;
+        for (int t = 0; t < 3; ++t) {
+            threads.start([&, t] {
+                for (int i = 0; i < PerThread; ++i) {
+                    const int k = (i * 7 + t) % Keys;
+                    QFuture<QString> future = bag.spawnOnce(Key(QString::number(k)), [k, &flights] {
+                        ++flights;
+                        return QStringLiteral("value of %1").arg(k);
+                    });
+                    if (i % 3 == 0)
+                        continue; // dropped at once
+                    if (future.result() != QStringLiteral("value of %1").arg(k))
+                        ++wrong;
+                }
+            });
+        }
+    }
+    QVERIFY(bag.join(QDeadlineTimer(Patience)));
+    QCOMPARE(wrong.load(), 0);
+    QVERIFY(flights.load() >= Keys);
+    QCOMPARE(bag.takeAll().size(), flights.load()); // one result a flight
+}
+
+void tst_Keys::keysComeAndGoInOneRound()
+{
+    // A round that never ends sees thousands of keys, each used and done with: a key whose
+    // tasks ended is let go (its index reused), and the next task of that name is as new.
+    Pool pool(4);
+    pool.setLimitPerKey(1);
+    Gate<int> blocker;
+    pool.spawn([&] { return blocker.future(); }); // keeps the round open
+    Recorder rec;
+    for (int i = 0; i < 3000; ++i) {
+        const Key key(QStringLiteral("k%1").arg(i % 1500));
+        pool.spawn(key, rec.quick(QString::number(i)));
+        QFuture<int> once = pool.spawnOnce(key, rec.task(QStringLiteral("once%1").arg(i)));
+        QFuture<int> again = pool.spawnOnce(key, rec.task(QStringLiteral("again%1").arg(i)));
+        QVERIFY(same(once, again));
+        rec.gates.open(rec.gates.count() - 1, i);
+        QTRY_VERIFY_WITH_TIMEOUT(once.isFinished(), Patience);
+        QCOMPARE(once.result(), i);
+    }
+    QCOMPARE(rec.started.size(), 6000);
+    QVERIFY(!rec.started.contains(QStringLiteral("again0")));
+    blocker.open(0);
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    QCOMPARE(pool.finishedCount(), 6001);
+    QCOMPARE(pool.failedCount(), 0);
+}
+
 void tst_Keys::spawnLatestCancelsQueuedAndRunning()
 {
     Pool pool(2);
@@ -492,6 +581,8 @@ void tst_Keys::spawnLatestCancelsQueuedAndRunning()
     QFuture<int> abc = pool.spawnLatest(search, rec.task(QStringLiteral("abc")));
     QTRY_VERIFY_WITH_TIMEOUT(a.isCanceled(), Patience);
     QVERIFY(ab.isCanceled());
+    // Dropped while queued: its future is finished now, not when the queue reaches it.
+    QVERIFY(ab.isFinished());
     QVERIFY(!unrelated.isCanceled());
     // a ends (as canceled) once its work stops, as a canceled request does: here its gate.
     settle();

@@ -315,9 +315,10 @@ template<typename Job> auto Group::startOrQueue(Job *job, detail::KeyedSpawn *ke
             using T = typename detail::IsFuture<decltype(handed)>::Type;
             keyed->type = &typeid(T);
             keyed->handed = QFuture<void>(handed);
+            keyed->typed = std::make_shared<QFuture<T>>(handed);
             enqueueKeyed(job, *keyed);
             if (keyed->existing)
-                return detail::futureAs<T>(*keyed->existing);
+                return QFuture<T>(*static_cast<const QFuture<T> *>(keyed->existing.get()));
         } else {
             enqueueKeyed(job, *keyed);
         }

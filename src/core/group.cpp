@@ -66,6 +66,8 @@ void GroupPrivate::drain()
         if (waitsForRoundEnd() && core->drainedLocked())
             ended = core->roundEndLocked();
     }
+    for (detail::Job *job : notices.dropped)
+        delete job; // its caller's future finished when it was dropped
 
     for (const std::exception_ptr &taskFailure : notices.failures) {
         // what() is user code: never under the lock.

@@ -151,8 +151,12 @@ bool GroupCore::enqueueLocked(Job *job)
 {
     job->setSequence(beginTaskLocked());
     queue.push_back(job);
-    if (job->key() >= 0)
-        (*keyTable)[job->key()].queued.push_back(job);
+    if (job->key() >= 0) {
+        KeyTable::Key &key = (*keyTable)[job->key()];
+        ++key.inQueue;
+        if (key.queued)
+            key.queued->push_back(job);
+    }
     ++queued;
     const Job *next = nextJobLocked();
     if (mayStartLocked(next))
@@ -182,7 +186,7 @@ bool GroupCore::submitKeyedLocked(Job *job, KeyedSpawn &keyed, TaskLink &link, A
     if (keyed.mode == KeyMode::Once && key.handed && !key.handed->isFinished()
         && !key.handed->isCanceled()) {
         if (keyed.type && key.handedType == std::type_index(*keyed.type)) {
-            keyed.existing = *key.handed;
+            keyed.existing = key.handedTyped;
             return false;
         }
         // A programming error: the caller warns, and the task is a new one.
@@ -193,6 +197,7 @@ bool GroupCore::submitKeyedLocked(Job *job, KeyedSpawn &keyed, TaskLink &link, A
         dropKeyLocked(index, after);
     if (keyed.type) {
         key.handed = keyed.handed;
+        key.handedTyped = keyed.typed;
         key.handedType = std::type_index(*keyed.type);
     }
     job->setKey(index);
@@ -214,24 +219,25 @@ bool GroupCore::submitKeyedLocked(Job *job, KeyedSpawn &keyed, TaskLink &link, A
 void GroupCore::startedKeyedLocked(TaskLink &link, int key, bool fromReady,
                                    std::chrono::steady_clock::time_point now)
 {
-    Slot &slot = slotLocked(link);
-    slot.key = key;
-    KeyTable::Key &state = (*keyTable)[key];
-    // spawnLatest() looks up the key's running tasks here: entries of tasks that ended go once
-    // they are as many as the live ones.
-    if (state.running.size() >= 2 * std::size_t(state.active) + 16) {
-        state.running.erase(std::remove_if(state.running.begin(), state.running.end(),
-                                           [this](const KeyTable::Running &r) {
-                                               return slots[std::size_t(r.slot)].serial != r.serial;
-                                           }),
-                            state.running.end());
-    }
-    armLocked(keyTable->started(key, fromReady, link.m_slot, link.m_serial, now));
+    // The key goes with the task's report (and its slot, if it gets one: a timeout ends it).
+    link.m_key = key;
+    if (link.m_slot >= 0)
+        slots[std::size_t(link.m_slot)].key = key;
+    armLocked(keyTable->started(key, fromReady, now));
 }
 
 void GroupCore::releaseKeyLocked(int key)
 {
-    armLocked(keyTable->released(key, rateClockLocked()));
+    const auto now = rateClockLocked();
+    KeyTable::Key &state = (*keyTable)[key];
+    // The key's newest future is let go once its task ended (a spawnOnce() now spawns anew).
+    if (state.handed && state.handed->isFinished()) {
+        state.handed.reset();
+        state.handedTyped.reset();
+        state.handedType.reset();
+    }
+    armLocked(keyTable->released(key, now));
+    keyTable->forgetIfIdle(key, now);
 }
 
 void GroupCore::dropQueuedJobLocked(Job *job)
@@ -246,33 +252,46 @@ void GroupCore::dropKeyLocked(int index, Aftermath &after)
 {
     KeyTable::Key &key = (*keyTable)[index];
     // In the group's queue: dropped where they are (skipped when they come up), their callers'
-    // futures canceled now.
-    for (Job *job : key.queued) {
+    // futures canceled now. The key's jobs there are tracked from its first spawnLatest() on;
+    // that first time they are looked for.
+    if (!key.queued) {
+        key.queued = std::make_unique<std::deque<Job *>>();
+        for (Job *job : queue) {
+            if (job->key() == index && !job->isDropped())
+                key.queued->push_back(job);
+        }
+    }
+    // Their callers' futures finish (canceled) now, though the jobs stay queued until they come
+    // up: the jobs are not freed before.
+    for (Job *job : *key.queued) {
         dropQueuedJobLocked(job);
         if (const std::optional<CallerFuture> handle = job->cancelHandle())
-            after.toCancel.push_back(handle->future);
+            after.toFinishCanceled.push_back(handle->future);
     }
-    key.queued.clear();
-    for (Job *job : key.parked) {
-        dropQueuedJobLocked(job);
-        after.toDelete.push_back(job); // cancels its caller's future
+    key.inQueue -= int(key.queued->size());
+    key.queued->clear();
+    if (key.parked) {
+        for (Job *job : *key.parked) {
+            dropQueuedJobLocked(job);
+            after.toDelete.push_back(job); // cancels its caller's future
+        }
+        key.parked->clear();
     }
-    key.parked.clear();
     if (key.inReady) {
         for (Job *job : keyTable->ready) {
             if (job->key() == index && !job->isDropped()) {
                 dropQueuedJobLocked(job);
                 if (const std::optional<CallerFuture> handle = job->cancelHandle())
-                    after.toCancel.push_back(handle->future);
+                    after.toFinishCanceled.push_back(handle->future);
                 break;
             }
         }
         key.inReady = false;
     }
-    // Running: canceled through their futures; each ends as canceled when its work stops.
-    for (const KeyTable::Running &running : key.running) {
-        Slot &slot = slots[std::size_t(running.slot)];
-        if (slot.serial != running.serial)
+    // Running: canceled through their futures; each ends as canceled when its work stops. (A
+    // posted thread-pool task has none, and runs to its end, as with cancel().)
+    for (const Slot &slot : slots) {
+        if (slot.serial == 0 || slot.key != index)
             continue;
         if (slot.own)
             after.toCancel.push_back(*slot.own);
@@ -280,7 +299,6 @@ void GroupCore::dropKeyLocked(int index, Aftermath &after)
             after.toCancel.push_back(*slot.work);
         after.toCancel.insert(after.toCancel.end(), slot.more.begin(), slot.more.end());
     }
-    key.running.clear();
     changedLocked();
 }
 
@@ -398,7 +416,7 @@ bool GroupCore::setMaxConcurrencyLocked(int limit)
 
 int GroupCore::freeSlotCountLocked() const
 {
-    if (paused)
+    if (paused || !rateOpenLocked())
         return 0;
     if (maxConcurrency == 0)
         return std::numeric_limits<int>::max();
@@ -528,6 +546,12 @@ void GroupCore::Aftermath::run()
         for (QFuture<void> &future : toCancel)
             future.cancel();
         toCancel.clear();
+        for (const QFuture<void> &future : toFinishCanceled) {
+            QFutureInterfaceBase state = QFutureInterfaceBase::get(future);
+            state.reportCanceled();
+            state.reportFinished();
+        }
+        toFinishCanceled.clear();
         for (QPromise<void> &promise : toResume)
             promise.finish();
         toResume.clear();
@@ -659,8 +683,9 @@ bool GroupCore::takeDeliverableLocked(QVariantList &out)
     // A place that ended empty and is delivered now can make a queued task the next to deliver,
     // which may start over the buffer limit: nothing else would look at the queue. Asked of the
     // one rule, so that only a delivery that lets a task start costs a pump.
+    // (With keys, the one next to deliver may wait in `ready` behind the front: a pump looks.)
     const Job *next = nextJobLocked();
-    return moved && next && mayStartLocked(next);
+    return moved && next && (mayStartLocked(next) || (hasReadyLocked() && results->ordered));
 }
 
 void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after)
@@ -762,6 +787,7 @@ GroupCore::Slot &GroupCore::slotLocked(TaskLink &link)
         Slot &slot = slots[std::size_t(link.m_slot)];
         slot.serial = link.m_serial = ++nextSerial;
         slot.sequence = link.m_sequence;
+        slot.key = link.m_key;
     }
     return slots[std::size_t(link.m_slot)];
 }
@@ -1045,8 +1071,9 @@ void GroupCore::expireLocked(Aftermath &after)
     timerDue = std::chrono::steady_clock::time_point::max();
     const auto now = std::chrono::steady_clock::now();
     // Rates: what waited goes to be looked at by the pump that follows (which arms again what
-    // must still wait).
-    rateArmed = false;
+    // must still wait); waits on other threads (Pool::waitAvailable()) look again.
+    if (std::exchange(rateArmed, false) && !waiters.empty())
+        changed.notify_all();
     if (keyTable)
         keyTable->wakeDue(now);
     while (!deadlines.empty() && deadlines.front().at <= now) {
@@ -1144,6 +1171,11 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
             continue;
         }
         if (!mayStartLocked(job)) {
+            // In an OrderedBag over its buffer limit, only the task next to deliver may start
+            // (see startAllowedLocked()); `ready` is in the order the keys let their jobs go,
+            // and that one may be further in (all of `ready` was spawned before the queue).
+            if (fromReady && results && results->ordered && takeNextToDeliverLocked())
+                continue;
             armRateLocked();
             return nullptr;
         }
@@ -1157,8 +1189,11 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
             if (fromReady) {
                 state.inReady = false;
             } else {
-                Q_ASSERT(!state.queued.empty() && state.queued.front() == job);
-                state.queued.pop_front();
+                --state.inQueue;
+                if (state.queued) {
+                    Q_ASSERT(!state.queued->empty() && state.queued->front() == job);
+                    state.queued->pop_front();
+                }
             }
         };
         if (job->isCanceled()) {
@@ -1166,8 +1201,11 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
             leave();
             dropQueuedJobLocked(job);
             after.toDelete.push_back(job);
-            if (key >= 0 && fromReady)
-                armLocked(keyTable->wake(key, now)); // its key's next job may go
+            if (key >= 0) {
+                if (fromReady)
+                    armLocked(keyTable->wake(key, now)); // its key's next job may go
+                keyTable->forgetIfIdle(key, now);
+            }
             changedLocked();
             continue;
         }
@@ -1193,6 +1231,21 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
         changedLocked();
         return job;
     }
+}
+
+bool GroupCore::takeNextToDeliverLocked()
+{
+    std::deque<Job *> &ready = keyTable->ready;
+    for (auto it = ready.begin() + 1; it != ready.end(); ++it) {
+        if (!(*it)->isDropped() && (*it)->sequence() == results->deliverSequence
+            && mayStartLocked(*it)) {
+            Job *next = *it;
+            ready.erase(it);
+            ready.push_front(next);
+            return true;
+        }
+    }
+    return false;
 }
 
 void GroupCore::pump()
@@ -1268,10 +1321,10 @@ void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr
             freed = std::exchange(slot, {});
             freeSlots.push_back(link.m_slot);
             dropStaleDeadlinesLocked();
-            // Before the end, which may cancel the round (and every key's tasks with it).
-            if (freed.key >= 0)
-                releaseKeyLocked(freed.key);
         }
+        // Before the end, which may cancel the round (and every key's tasks with it).
+        if (link.m_key >= 0)
+            releaseKeyLocked(link.m_key);
         resolveLocked(link.m_sequence, std::move(values));
         endTaskLocked(outcome, std::move(failure), after);
         queuedWork = !queue.empty() || hasReadyLocked() || !resumers.empty();

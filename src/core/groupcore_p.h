@@ -59,6 +59,9 @@ public:
         // lock; those of canceled tasks are let go (which cancels their futures).
         std::vector<QPromise<void>> toResume;
         std::vector<QPromise<void>> toAbandon;
+        // Callers' futures of jobs dropped while they stay queued (spawnLatest()): finished as
+        // canceled now; the jobs are freed when they come up.
+        std::vector<QFuture<void>> toFinishCanceled;
         // Set by cancelLocked(): the round may not end before this aftermath has run. Strong:
         // the aftermath runs user code (continuations of canceled futures), which may delete
         // the group.
@@ -378,8 +381,10 @@ private:
     // A task starts now (`now` from rateClockLocked()): the rateLimit counts from here.
     void noteStartLocked(std::chrono::steady_clock::time_point now)
     {
+        // The rule read the clock a moment after `now`: the start counts from when the rule let
+        // it go, never less than an interval after the last.
         if (startInterval.count() > 0)
-            lastStart = now;
+            lastStart = lastStart ? std::max(now, *lastStart + startInterval) : now;
     }
     // A key is held back until `due`: the group's timer looks again then.
     void armLocked(const std::optional<std::chrono::steady_clock::time_point> &due)
@@ -408,6 +413,9 @@ private:
     void dropKeyLocked(int key, Aftermath &after);
     // A queued job leaves for good without starting: counted as finished.
     void dropQueuedJobLocked(Job *job);
+    // An OrderedBag over its buffer limit: moves the task next to deliver, if it waits in
+    // `ready` behind others, to its front. Returns whether it did.
+    bool takeNextToDeliverLocked();
     bool startAllowedLocked() const
     {
         return !results || results->bufferLimit == 0

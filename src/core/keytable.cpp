@@ -15,11 +15,30 @@ int KeyTable::indexOf(const QString &name)
     const auto it = ids.constFind(name);
     if (it != ids.cend())
         return it.value();
-    const int index = int(keys.size());
-    keys.emplace_back();
-    keys.back().name = name;
+    int index;
+    if (freeIndices.empty()) {
+        index = int(keys.size());
+        keys.emplace_back();
+    } else {
+        index = freeIndices.back();
+        freeIndices.pop_back();
+    }
+    keys[std::size_t(index)].name = name;
     ids.insert(name, index);
     return index;
+}
+
+void KeyTable::forgetIfIdle(int index, Clock::time_point now)
+{
+    Key &key = keys[std::size_t(index)];
+    if (key.active > 0 || key.inReady || key.inQueue > 0 || key.hasParked() || key.wakeAt
+        || key.handed)
+        return;
+    if (const std::optional<Clock::time_point> due = rateDue(index); due && now < *due)
+        return; // its rate still counts: kept until the round ends (prune())
+    ids.remove(key.name);
+    key = Key();
+    freeIndices.push_back(index);
 }
 
 std::optional<KeyTable::Clock::time_point> KeyTable::rateDue(int index) const
@@ -33,7 +52,7 @@ std::optional<KeyTable::Clock::time_point> KeyTable::rateDue(int index) const
 bool KeyTable::admits(int index, bool fromReady, Clock::time_point now) const
 {
     const Key &key = keys[std::size_t(index)];
-    if (!fromReady && (key.inReady || !key.parked.empty()))
+    if (!fromReady && (key.inReady || key.hasParked()))
         return false; // FIFO: an older job of the key waits
     if (limit > 0 && key.active >= limit)
         return false;
@@ -46,17 +65,19 @@ std::optional<KeyTable::Clock::time_point> KeyTable::park(Job *job, bool front,
 {
     const int index = job->key();
     Key &key = keys[std::size_t(index)];
+    if (!key.parked)
+        key.parked = std::make_unique<std::deque<Job *>>();
     if (front)
-        key.parked.push_front(job);
+        key.parked->push_front(job);
     else
-        key.parked.push_back(job);
+        key.parked->push_back(job);
     return wake(index, now);
 }
 
 std::optional<KeyTable::Clock::time_point> KeyTable::wake(int index, Clock::time_point now)
 {
     Key &key = keys[std::size_t(index)];
-    if (key.inReady || key.parked.empty() || (limit > 0 && key.active >= limit))
+    if (key.inReady || !key.hasParked() || (limit > 0 && key.active >= limit))
         return std::nullopt; // a task's end wakes it
     if (const std::optional<Clock::time_point> due = rateDue(index); due && now < *due) {
         if (!key.wakeAt || *key.wakeAt > *due) {
@@ -65,14 +86,14 @@ std::optional<KeyTable::Clock::time_point> KeyTable::wake(int index, Clock::time
         }
         return due;
     }
-    ready.push_back(key.parked.front());
-    key.parked.pop_front();
+    ready.push_back(key.parked->front());
+    key.parked->pop_front();
     key.inReady = true;
     return std::nullopt;
 }
 
-std::optional<KeyTable::Clock::time_point> KeyTable::started(int index, bool fromReady, int slot,
-                                                             quint64 serial, Clock::time_point now)
+std::optional<KeyTable::Clock::time_point> KeyTable::started(int index, bool fromReady,
+                                                             Clock::time_point now)
 {
     Key &key = keys[std::size_t(index)];
     if (fromReady)
@@ -80,8 +101,9 @@ std::optional<KeyTable::Clock::time_point> KeyTable::started(int index, bool fro
     ++key.active;
     if (interval.count() > 0)
         key.lastStart = now;
-    key.running.push_back({ slot, serial });
-    return wake(index, now);
+    if (!key.hasParked())
+        return std::nullopt;
+    return wake(index, now); // the next of its line, if the key still allows one
 }
 
 std::optional<KeyTable::Clock::time_point> KeyTable::released(int index, Clock::time_point now)
@@ -123,10 +145,14 @@ void KeyTable::wakeAll(Clock::time_point now)
 void KeyTable::clearTasks(std::vector<Job *> &out)
 {
     for (Key &key : keys) {
-        out.insert(out.end(), key.parked.begin(), key.parked.end());
-        key.parked.clear();
-        key.queued.clear();
-        key.running.clear();
+        if (key.parked) {
+            out.insert(out.end(), key.parked->begin(), key.parked->end());
+            key.parked->clear();
+        }
+        if (key.queued)
+            key.queued->clear();
+        key.inQueue = 0;
+        key.handedTyped.reset();
         key.active = 0;
         key.inReady = false;
         key.wakeAt.reset();
@@ -153,6 +179,7 @@ void KeyTable::prune(Clock::time_point now, std::vector<Job *> &out)
         }
     }
     keys = std::move(kept);
+    freeIndices.clear();
     ids.clear();
     for (std::size_t i = 0; i < keys.size(); ++i)
         ids.insert(keys[i].name, int(i));

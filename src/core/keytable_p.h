@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <typeindex>
@@ -38,29 +39,35 @@ class KeyTable
 public:
     using Clock = std::chrono::steady_clock;
 
-    struct Running
-    {
-        int slot;
-        quint64 serial;
-    };
+    // A key's state. Small, and its lines are made on first use: a crawl's thousand hosts whose
+    // tasks never wait cost a few cache lines each.
     struct Key
     {
         QString name;
-        int active = 0;                             // started tasks of the key that have not ended
-        std::deque<Job *> queued;                   // its live jobs in the group's queue, in order
-        std::deque<Job *> parked;                   // its jobs held back by the key, in order
-        bool inReady = false;                       // its oldest parked job is in `ready`
+        int active = 0;                            // started tasks of the key that have not ended
+        bool inReady = false;                      // its oldest parked job is in `ready`
+        std::unique_ptr<std::deque<Job *>> parked; // its jobs held back by the key, in order
+        // Its live jobs in the group's queue, in order: tracked once spawnLatest() was called
+        // for the key (which drops them), null before.
+        std::unique_ptr<std::deque<Job *>> queued;
         std::optional<Clock::time_point> wakeAt;    // its entry in `wakes`, if it has one
         std::optional<Clock::time_point> lastStart; // for rateLimitPerKey
-        // Running tasks, for spawnLatest(); entries of tasks that ended are pruned lazily.
-        std::vector<Running> running;
-        // The future of the key's newest spawned task and its result type, for spawnOnce().
+        int inQueue = 0;                            // its live jobs in the group's queue
+        // The future of the key's newest spawned task (as QFuture<void>, and typed: see
+        // KeyedSpawn) and its result type, for spawnOnce(); let go when that task ends.
         std::optional<QFuture<void>> handed;
+        std::shared_ptr<void> handedTyped;
         std::optional<std::type_index> handedType;
+
+        bool hasParked() const { return parked && !parked->empty(); }
     };
 
-    // The index of the key named `name`, made now if needed. Stable until prune().
+    // The index of the key named `name`, made now if needed. Stable until the key is let go
+    // (forgetIfIdle(), prune()).
     int indexOf(const QString &name);
+    // Lets the key go if nothing of it is left: no task running, queued or held back, no rate
+    // time to remember, no spawnOnce() future. Its index is reused.
+    void forgetIfIdle(int index, Clock::time_point now);
     Key &operator[](int index) { return keys[std::size_t(index)]; }
     const Key &operator[](int index) const { return keys[std::size_t(index)]; }
 
@@ -72,10 +79,9 @@ public:
     // A job the key does not admit now waits in its FIFO (at the front: the oldest, back from
     // `ready`). Returns when it must look again if only time holds the key back.
     std::optional<Clock::time_point> park(Job *job, bool front, Clock::time_point now);
-    // A job of the key started as the task of (slot, serial) (`fromReady`: the key's job in
-    // `ready`). Returns when to look again (time holds its next job back).
-    std::optional<Clock::time_point> started(int index, bool fromReady, int slot, quint64 serial,
-                                             Clock::time_point now);
+    // A job of the key started (`fromReady`: the key's job in `ready`). Returns when to look
+    // again (time holds its next job back).
+    std::optional<Clock::time_point> started(int index, bool fromReady, Clock::time_point now);
     // A task of the key ended. Returns when to look again (time holds its next job back).
     std::optional<Clock::time_point> released(int index, Clock::time_point now);
     // The key's oldest parked job goes to `ready` if the key admits it now; else, when the rate
@@ -112,6 +118,7 @@ private:
         bool operator>(const Wake &other) const { return at > other.at; }
     };
     std::vector<Key> keys;
+    std::vector<int> freeIndices; // of keys let go
     QHash<QString, int> ids;
     // Keys held back by their rate, soonest first; an entry may be stale (looked at again).
     std::priority_queue<Wake, std::vector<Wake>, std::greater<Wake>> wakes;

@@ -55,7 +55,9 @@ void Pool::setSize(int size)
 }
 
 /*!
-    How many more tasks could start now: 0 while the pool is paused.
+    How many more tasks could start now: 0 while the pool is paused, or while its rateLimit
+    holds the next start back. (A task whose key is at its limitPerKey waits in its key's line
+    and takes none of these.)
 */
 int Pool::freeCount() const
 {
@@ -69,13 +71,20 @@ bool Pool::isFull() const
 }
 
 /*!
-    Waits until a task could start now (freeCount() > 0: a free slot, and not paused), spinning
-    the pool's events on its own thread. Returns false if \a deadline passes first.
+    Waits until a task could start now (freeCount() > 0: a free slot, not paused, and the
+    rateLimit allows), spinning the pool's events on its own thread. Returns false if \a deadline
+    passes first.
 */
 bool Pool::waitAvailable(QDeadlineTimer deadline)
 {
-    return d_ptr->waitUntil([](detail::GroupCore &c) { return c.freeSlotCountLocked() > 0; },
-                            deadline);
+    return d_ptr->waitUntil(
+            [](detail::GroupCore &c) {
+                if (c.freeSlotCountLocked() > 0)
+                    return true;
+                c.armRateLocked(); // held back by the rate: the group's timer comes when it allows
+                return false;
+            },
+            deadline);
 }
 
 } // namespace AioUtils

@@ -78,9 +78,12 @@ struct KeyedSpawn
     KeyMode mode = KeyMode::Plain;
     const std::type_info *type = nullptr; // the result type of the caller's future; null: post()
     QFuture<void> handed;                 // the caller's future (spawn)
-    // Set by the group: spawnOnce() found this task of the key, of the same result type; or
-    // found one of another type (a programming error: a warning, and a new task).
-    std::optional<QFuture<void>> existing;
+    // The same future as a QFuture of `type`: a typed reference keeps its results alive (a
+    // QFuture<void> does not) for a spawnOnce() that finds it after it finished.
+    std::shared_ptr<void> typed;
+    // Set by the group: spawnOnce() found this task of the key, of the same result type (its
+    // `typed`); or found one of another type (a programming error: a warning, and a new task).
+    std::shared_ptr<void> existing;
     bool typeMismatch = false;
 };
 
@@ -91,12 +94,6 @@ template<typename T> struct IsFuture<QFuture<T>> : std::true_type
 {
     using Type = T;
 };
-
-// The caller's future as what the group made it (`T` is the type it was made with).
-template<typename T> QFuture<T> futureAs(const QFuture<void> &future)
-{
-    return QFutureInterface<T>(QFutureInterfaceBase::get(future)).future();
-}
 
 template<typename F, typename... Args> class Call
 {
