@@ -453,7 +453,8 @@ void Group::enqueueKeyed(detail::Job *job, detail::KeyedSpawn &keyed)
                  "spawning a new task",
                  qUtf8Printable(keyed.key));
     // spawnLatest(): the key's tasks are canceled before the new one starts.
-    after.run();
+    if (keyed.mode == detail::KeyMode::Latest)
+        after.run();
     if (keyed.existing) {
         delete job; // spawnOnce() found the key's task
         return;

@@ -158,10 +158,10 @@ bool GroupCore::enqueueLocked(Job *job)
             key.queued->push_back(job);
     }
     ++queued;
-    const Job *next = nextJobLocked();
-    if (mayStartLocked(next))
+    if (mayStartLocked(nextJobLocked()))
         return true;
-    armRateLocked();
+    if (startInterval.count() > 0)
+        armRateLocked();
     return false;
 }
 
@@ -338,6 +338,11 @@ bool GroupCore::setRateLimitPerKeyLocked(qreal startsPerSecond)
     }
     changedLocked();
     return true;
+}
+
+bool GroupCore::rateElapsedLocked() const
+{
+    return !lastStart || std::chrono::steady_clock::now() >= *lastStart + startInterval;
 }
 
 void GroupCore::armRateLocked()
@@ -1176,7 +1181,8 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
             // and that one may be further in (all of `ready` was spawned before the queue).
             if (fromReady && results && results->ordered && takeNextToDeliverLocked())
                 continue;
-            armRateLocked();
+            if (startInterval.count() > 0)
+                armRateLocked();
             return nullptr;
         }
         const int key = job->key();

@@ -361,16 +361,14 @@ private:
     // The one rule for starting a task now: a free slot, the rateLimit, and room in a Bag's
     // buffer. `job` is the next to start, or null for a task that never queued (spawn() into an
     // empty queue). (A keyed task asks its key too: KeyTable::admits().)
-    bool mayStartLocked(const Job *job) const
+    Q_ALWAYS_INLINE bool mayStartLocked(const Job *job) const
     {
         return !paused && slotFreeLocked() && rateOpenLocked()
                 && (job ? startAllowedLocked(job) : startAllowedLocked());
     }
-    bool rateOpenLocked() const
-    {
-        return startInterval.count() == 0 || !lastStart
-                || std::chrono::steady_clock::now() >= *lastStart + startInterval;
-    }
+    bool rateOpenLocked() const { return startInterval.count() == 0 || rateElapsedLocked(); }
+    // Out of line: only a group with a rateLimit reads the clock.
+    bool rateElapsedLocked() const;
     // The clock, when a rate needs it (a default time point otherwise, never read).
     std::chrono::steady_clock::time_point rateClockLocked() const
     {

@@ -33,7 +33,7 @@ TaskLink::TaskLink(const std::shared_ptr<GroupCore> &core, quint64 epoch, qint64
 TaskLink::TaskLink(TaskLink &&other) noexcept
     : m_core(std::move(other.m_core)), m_id(other.m_id), m_epoch(other.m_epoch),
       m_serial(other.m_serial), m_sequence(other.m_sequence), m_slot(other.m_slot),
-      m_timeoutMs(other.m_timeoutMs), m_key(other.m_key), m_timing(std::move(other.m_timing)),
+      m_timeoutMs(other.m_timeoutMs), m_timing(std::move(other.m_timing)), m_key(other.m_key),
       m_armed(std::exchange(other.m_armed, false)), m_wantsResults(other.m_wantsResults)
 {
 }

@@ -161,8 +161,8 @@ private:
     qint64 m_sequence = -1; // the task's place in spawn order, for an OrderedBag
     int m_slot = -1;
     int m_timeoutMs = 0;                  // the group's taskTimeout when the task started
-    int m_key = -1;                       // a keyed task's key (its group's index of it)
     std::unique_ptr<TaskTiming> m_timing; // a thread-pool task's deadline, if it has one
+    int m_key = -1; // a keyed task's key (its group's index of it); next to the flags: no padding
     bool m_armed = false;
     bool m_wantsResults = false;
 };
