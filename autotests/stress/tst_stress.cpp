@@ -215,7 +215,33 @@ struct Context
     std::vector<std::pair<int, QFuture<int>>> valueHandles;
     std::vector<std::pair<int, QFuture<void>>> handles;
     int maxDepth = 2;
+    // Keyed tasks: the group's limitPerKey (fixed for the episode; 0: none), and how many
+    // bodies of each key run now.
+    int limitPerKey = 0;
+    static constexpr int Keys = 3;
+    std::atomic<int> keyBodies[Keys] = {};
 };
+
+// A keyed thread-pool task's body: while it runs, at most limitPerKey bodies of its key do.
+template<typename F> auto keyedBody(std::shared_ptr<Context> c, int key, F body)
+{
+    return [c = std::move(c), key, body = std::move(body)]() mutable {
+        const int now = ++c->keyBodies[key];
+        if (c->limitPerKey > 0 && now > c->limitPerKey && c->model.limitsChecked())
+            c->model.fail(QStringLiteral("%1 tasks of key %2 run at once; limitPerKey is %3")
+                                  .arg(now)
+                                  .arg(key)
+                                  .arg(c->limitPerKey));
+        struct Leave
+        {
+            std::atomic<int> &bodies;
+            ~Leave() { --bodies; }
+        } leave { c->keyBodies[key] };
+        // A moment longer than most bodies: tasks of one key overlap, if the group lets them.
+        QThread::usleep(300);
+        return body();
+    };
+}
 
 struct Stream
 {
@@ -389,9 +415,21 @@ void spawnRandom(const std::shared_ptr<Context> &c, Rng &rng, Stream &stream, in
     const Plan plan = makePlan(rng, depth, c->maxDepth);
     const int seq = stream.seq++;
     const int choice = rng.below(c->site.isEmpty() ? 100 : 112);
-    if (choice < 18) { // a value on the global thread pool
+    if (choice < 12) { // a value on the global thread pool
         const int id = c->model.add("spawn value", stream.id, seq, true, true);
         keep(c, id, group.spawn(callable<int>(c, id, plan, true)));
+    } else if (choice < 18) { // the same, keyed (limitPerKey), or posted keyed
+        const int key = rng.below(Context::Keys);
+        const AioUtils::Key name(QStringLiteral("key %1").arg(key));
+        if (rng.chance(50)) {
+            const int id = c->model.add("spawn keyed value", stream.id, seq, true, true);
+            keep(c, id,
+                 group.spawn(name, c->customPool,
+                             keyedBody(c, key, callable<int>(c, id, plan, true))));
+        } else {
+            const int id = c->model.add("post keyed value", stream.id, seq, true, true);
+            group.post(name, c->customPool, keyedBody(c, key, callable<int>(c, id, plan, true)));
+        }
     } else if (choice < 24) { // a value on the episode's own thread pool
         const int id = c->model.add("spawn value on own pool", stream.id, seq, true, true);
         keep(c, id, group.spawn(c->customPool, callable<int>(c, id, plan, true)));
@@ -613,7 +651,7 @@ void Episode::create()
     m_c = std::make_shared<Context>();
     m_c->episode = m_index;
     m_customPool = std::make_unique<QThreadPool>();
-    m_customPool->setMaxThreadCount(2);
+    m_customPool->setMaxThreadCount(4); // 4: keyed tasks of one key may overlap (limitPerKey)
     m_finisher = std::make_unique<Finisher>();
     m_concurrentPool = std::make_unique<QThreadPool>();
     m_concurrentPool->setMaxThreadCount(2);
@@ -666,6 +704,10 @@ void Episode::create()
     // Tasks that spawn tasks may do so after cancel(), which begins the next round at once; in
     // half of the episodes no task does, so that "idle right after cancel()" can be checked.
     m_c->maxDepth = m_rng.chance(50) ? 2 : 0;
+    if (m_rng.chance(50)) {
+        m_c->limitPerKey = m_rng.between(1, 3);
+        group->setLimitPerKey(m_c->limitPerKey);
+    }
     m_policyCancel = m_rng.chance(12);
     if (m_policyCancel) {
         group->setFailurePolicy(AioUtils::Group::CancelOnFailure);
