@@ -577,8 +577,16 @@ void tst_Keys::spawnLatestCancelsQueuedAndRunning()
     QFuture<int> ab = pool.spawn(search, rec.task(QStringLiteral("ab")));     // queued
     QFuture<int> unrelated = pool.spawn(Key(QStringLiteral("x")), rec.task(QStringLiteral("x")));
     QCOMPARE(rec.started, names("other a"));
+    bool abCanceledSeen = false;
+    QFuture<int> abHandled = ab.onCanceled([&abCanceledSeen] {
+        abCanceledSeen = true;
+        return -1;
+    });
     // Typed ahead: the running one and the queued one are canceled; the new one takes a's slot.
     QFuture<int> abc = pool.spawnLatest(search, rec.task(QStringLiteral("abc")));
+    // The queued one's continuations ran at once too.
+    QVERIFY(abCanceledSeen);
+    QCOMPARE(abHandled.result(), -1);
     QTRY_VERIFY_WITH_TIMEOUT(a.isCanceled(), Patience);
     QVERIFY(ab.isCanceled());
     // Dropped while queued: its future is finished now, not when the queue reaches it.

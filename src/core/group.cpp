@@ -116,10 +116,9 @@ void GroupPrivate::settleWaiting(const std::optional<detail::GroupCore::RoundEnd
         return;
     {
         std::lock_guard lock(core->mutex);
-        if (!core->wouldStartLocked()) {
-            core->armRateLocked(); // the rateLimit holds it back: the timer comes when it allows
+        core->armRateLocked(); // if the rateLimit holds it back: the timer comes when it allows
+        if (!core->wouldStartLocked())
             return;
-        }
     }
     // All at once, as a condition variable wakes every waiter: the first to spawn may take the
     // slot, and the others ask again. Moved out first: continuations may delete the group, or
@@ -452,7 +451,10 @@ void Group::enqueueKeyed(detail::Job *job, detail::KeyedSpawn &keyed)
         qWarning("AioUtils::Group::spawnOnce: the task of key \"%s\" has another result type; "
                  "spawning a new task",
                  qUtf8Printable(keyed.key));
-    // spawnLatest(): the key's tasks are canceled before the new one starts.
+    // spawnLatest(): the key's tasks are canceled before the new one starts. (Nothing else
+    // leaves an aftermath.)
+    Q_ASSERT(keyed.mode == detail::KeyMode::Latest
+             || (after.toCancel.empty() && after.toDelete.empty() && after.toFinish.empty()));
     if (keyed.mode == detail::KeyMode::Latest)
         after.run();
     if (keyed.existing) {
@@ -552,9 +554,9 @@ QFuture<void> Group::slotAvailable()
     }
     {
         std::lock_guard lock(d->core->mutex);
+        d->core->armRateLocked(); // if the rateLimit holds it back: the timer comes then
         if (d->core->wouldStartLocked())
             return detail::readyFuture();
-        d->core->armRateLocked(); // the rateLimit: the group's timer comes when it allows
     }
     QPromise<void> promise;
     promise.start();

@@ -158,7 +158,9 @@ bool GroupCore::enqueueLocked(Job *job)
             key.queued->push_back(job);
     }
     ++queued;
-    if (mayStartLocked(nextJobLocked()))
+    // (A job spawnLatest() dropped at the front: the pump takes it away.)
+    const Job *next = nextJobLocked();
+    if (mayStartLocked(next) || next->isDropped())
         return true;
     if (startInterval.count() > 0)
         armRateLocked();
@@ -226,18 +228,19 @@ void GroupCore::startedKeyedLocked(TaskLink &link, int key, bool fromReady,
     armLocked(keyTable->started(key, fromReady, now));
 }
 
-void GroupCore::releaseKeyLocked(int key)
+void GroupCore::releaseKeyLocked(int key, KeyTable::Released &released)
 {
     const auto now = rateClockLocked();
     KeyTable::Key &state = (*keyTable)[key];
     // The key's newest future is let go once its task ended (a spawnOnce() now spawns anew).
     if (state.handed && state.handed->isFinished()) {
+        if (state.handedTyped)
+            released.push_back(std::move(state.handedTyped));
         state.handed.reset();
-        state.handedTyped.reset();
         state.handedType.reset();
     }
     armLocked(keyTable->released(key, now));
-    keyTable->forgetIfIdle(key, now);
+    armLocked(keyTable->forgetIfIdle(key, now, released));
 }
 
 void GroupCore::dropQueuedJobLocked(Job *job)
@@ -265,10 +268,11 @@ void GroupCore::dropKeyLocked(int index, Aftermath &after)
     // up: the jobs are not freed before.
     for (Job *job : *key.queued) {
         dropQueuedJobLocked(job);
-        if (const std::optional<CallerFuture> handle = job->cancelHandle())
-            after.toFinishCanceled.push_back(handle->future);
+        if (std::function<void()> finish = job->takeCaller())
+            after.toFinish.push_back(std::move(finish));
     }
-    key.inQueue -= int(key.queued->size());
+    Q_ASSERT(key.inQueue == int(key.queued->size()));
+    key.inQueue = 0;
     key.queued->clear();
     if (key.parked) {
         for (Job *job : *key.parked) {
@@ -281,8 +285,8 @@ void GroupCore::dropKeyLocked(int index, Aftermath &after)
         for (Job *job : keyTable->ready) {
             if (job->key() == index && !job->isDropped()) {
                 dropQueuedJobLocked(job);
-                if (const std::optional<CallerFuture> handle = job->cancelHandle())
-                    after.toFinishCanceled.push_back(handle->future);
+                if (std::function<void()> finish = job->takeCaller())
+                    after.toFinish.push_back(std::move(finish));
                 break;
             }
         }
@@ -423,9 +427,11 @@ int GroupCore::freeSlotCountLocked() const
 {
     if (paused || !rateOpenLocked())
         return 0;
+    // A rateLimit lets one start now, the next one an interval later.
+    const int cap = startInterval.count() > 0 ? 1 : std::numeric_limits<int>::max();
     if (maxConcurrency == 0)
-        return std::numeric_limits<int>::max();
-    return std::max(0, maxConcurrency - running - int(resumers.size()));
+        return cap;
+    return std::min(cap, std::max(0, maxConcurrency - running - int(resumers.size())));
 }
 
 bool GroupCore::setPausedLocked(bool pause)
@@ -463,7 +469,7 @@ GroupCore::Notices GroupCore::takeNoticesLocked(bool emissionsDone)
         notices.dropped.assign(queue.begin(), queue.end());
         queue.clear();
         if (keyTable)
-            keyTable->prune(std::chrono::steady_clock::now(), notices.dropped);
+            keyTable->prune(std::chrono::steady_clock::now(), notices.dropped, notices.released);
     }
     if (const auto due = nextTimerLocked(); due < timerDue)
         notices.timerDue = timerDue = due;
@@ -551,12 +557,9 @@ void GroupCore::Aftermath::run()
         for (QFuture<void> &future : toCancel)
             future.cancel();
         toCancel.clear();
-        for (const QFuture<void> &future : toFinishCanceled) {
-            QFutureInterfaceBase state = QFutureInterfaceBase::get(future);
-            state.reportCanceled();
-            state.reportFinished();
-        }
-        toFinishCanceled.clear();
+        for (std::function<void()> &finish : toFinish)
+            finish(); // cancels and finishes the caller's future, running its continuations
+        toFinish.clear();
         for (QPromise<void> &promise : toResume)
             promise.finish();
         toResume.clear();
@@ -565,6 +568,7 @@ void GroupCore::Aftermath::run()
             delete job;
         toDelete.clear();
         toDrop.clear();
+        toRelease.clear();
     }
     if (const std::shared_ptr<GroupCore> core = std::exchange(settles, nullptr)) {
         std::lock_guard lock(core->mutex);
@@ -690,7 +694,9 @@ bool GroupCore::takeDeliverableLocked(QVariantList &out)
     // one rule, so that only a delivery that lets a task start costs a pump.
     // (With keys, the one next to deliver may wait in `ready` behind the front: a pump looks.)
     const Job *next = nextJobLocked();
-    return moved && next && (mayStartLocked(next) || (hasReadyLocked() && results->ordered));
+    return moved && next
+            && (mayStartLocked(next) || next->isDropped()
+                || (hasReadyLocked() && results->ordered));
 }
 
 void GroupCore::endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after)
@@ -730,7 +736,7 @@ void GroupCore::cancelLocked(Aftermath &after)
     after.toDelete.insert(after.toDelete.end(), queue.begin(), queue.end());
     queue.clear();
     if (keyTable)
-        keyTable->clearTasks(after.toDelete);
+        keyTable->clearTasks(after.toDelete, after.toRelease);
     for (Resumer &resumer : resumers)
         after.toAbandon.push_back(std::move(resumer.promise));
     resumers.clear();
@@ -1080,7 +1086,7 @@ void GroupCore::expireLocked(Aftermath &after)
     if (std::exchange(rateArmed, false) && !waiters.empty())
         changed.notify_all();
     if (keyTable)
-        keyTable->wakeDue(now);
+        keyTable->wakeDue(now, after.toRelease);
     while (!deadlines.empty() && deadlines.front().at <= now) {
         const Deadline due = deadlines.front();
         deadlines.pop_front();
@@ -1148,7 +1154,7 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
     freeSlots.push_back(index);
     ended.takeFutures(after.toCancel, false);
     if (ended.key >= 0)
-        releaseKeyLocked(ended.key);
+        releaseKeyLocked(ended.key, after.toRelease);
     resolveLocked(ended.sequence, {});
     endTaskLocked(Outcome::Failed, error, after);
 }
@@ -1157,8 +1163,10 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
                                     std::unique_ptr<TaskTiming> &spare)
 {
     const auto now = rateClockLocked();
-    if (keyTable)
-        keyTable->wakeDue(now);
+    if (keyTable) {
+        keyTable->wakeDue(now, after.toRelease);
+        armLocked(keyTable->nextWake());
+    }
     // Resting tasks that want to go on come before any queued job.
     if (!grantResumersLocked(after))
         return nullptr;
@@ -1210,7 +1218,7 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
             if (key >= 0) {
                 if (fromReady)
                     armLocked(keyTable->wake(key, now)); // its key's next job may go
-                keyTable->forgetIfIdle(key, now);
+                armLocked(keyTable->forgetIfIdle(key, now, after.toRelease));
             }
             changedLocked();
             continue;
@@ -1330,7 +1338,7 @@ void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr
         }
         // Before the end, which may cancel the round (and every key's tasks with it).
         if (link.m_key >= 0)
-            releaseKeyLocked(link.m_key);
+            releaseKeyLocked(link.m_key, after.toRelease);
         resolveLocked(link.m_sequence, std::move(values));
         endTaskLocked(outcome, std::move(failure), after);
         queuedWork = !queue.empty() || hasReadyLocked() || !resumers.empty();

@@ -59,9 +59,11 @@ public:
         // lock; those of canceled tasks are let go (which cancels their futures).
         std::vector<QPromise<void>> toResume;
         std::vector<QPromise<void>> toAbandon;
-        // Callers' futures of jobs dropped while they stay queued (spawnLatest()): finished as
-        // canceled now; the jobs are freed when they come up.
-        std::vector<QFuture<void>> toFinishCanceled;
+        // The callers' promises of jobs dropped while they stay queued (spawnLatest()), taken
+        // out of the jobs: finished as canceled now; the jobs are freed when they come up.
+        std::vector<std::function<void()>> toFinish;
+        // spawnOnce() futures a key let go: destroyed last, after the lock.
+        KeyTable::Released toRelease;
         // Set by cancelLocked(): the round may not end before this aftermath has run. Strong:
         // the aftermath runs user code (continuations of canceled futures), which may delete
         // the group.
@@ -216,8 +218,10 @@ public:
         bool canceled = false;
         // When the group's timer (deadlines, rates) is to fire next, if it must be (re)started.
         std::optional<std::chrono::steady_clock::time_point> timerDue;
-        // The round ended: jobs spawnLatest() dropped that were still queued, to delete.
+        // The round ended: jobs spawnLatest() dropped that were still queued, to delete, and the
+        // keys' spawnOnce() futures, to let go.
         std::vector<Job *> dropped;
+        KeyTable::Released released;
     };
     // A drain begins: a next task end posts a fresh wake-up.
     void wokenLocked() { wakePosted = false; }
@@ -405,7 +409,7 @@ private:
     void startedKeyedLocked(TaskLink &link, int key, bool fromReady,
                             std::chrono::steady_clock::time_point now);
     // A keyed task ended: its key may let its next job go.
-    void releaseKeyLocked(int key);
+    void releaseKeyLocked(int key, KeyTable::Released &released);
     // spawnLatest(): every queued task of the key is dropped (accounted as finished now), and
     // every running one canceled.
     void dropKeyLocked(int key, Aftermath &after);

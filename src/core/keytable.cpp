@@ -28,17 +28,30 @@ int KeyTable::indexOf(const QString &name)
     return index;
 }
 
-void KeyTable::forgetIfIdle(int index, Clock::time_point now)
+std::optional<KeyTable::Clock::time_point> KeyTable::forgetIfIdle(int index, Clock::time_point now,
+                                                                  Released &released)
 {
     Key &key = keys[std::size_t(index)];
-    if (key.active > 0 || key.inReady || key.inQueue > 0 || key.hasParked() || key.wakeAt
-        || key.handed)
-        return;
-    if (const std::optional<Clock::time_point> due = rateDue(index); due && now < *due)
-        return; // its rate still counts: kept until the round ends (prune())
+    if (key.name.isEmpty() || key.active > 0 || key.inReady || key.inQueue > 0 || key.hasParked())
+        return std::nullopt;
+    // No task of the key is left: its spawnOnce() future is of no use any more (finished, or
+    // canceled on its way to finishing).
+    if (key.handedTyped)
+        released.push_back(std::move(key.handedTyped));
+    key.handed.reset();
+    key.handedType.reset();
+    if (const std::optional<Clock::time_point> due = rateDue(index); due && now < *due) {
+        // Its rate still counts: looked at again once it is over (wakeDue()).
+        if (!key.wakeAt || *key.wakeAt > *due) {
+            key.wakeAt = *due;
+            wakes.push({ *due, index });
+        }
+        return due;
+    }
     ids.remove(key.name);
     key = Key();
     freeIndices.push_back(index);
+    return std::nullopt;
 }
 
 std::optional<KeyTable::Clock::time_point> KeyTable::rateDue(int index) const
@@ -112,7 +125,7 @@ std::optional<KeyTable::Clock::time_point> KeyTable::released(int index, Clock::
     return wake(index, now);
 }
 
-void KeyTable::wakeDue(Clock::time_point now)
+void KeyTable::wakeDue(Clock::time_point now, Released &released)
 {
     while (!wakes.empty() && wakes.top().at <= now) {
         const Wake due = wakes.top();
@@ -122,6 +135,7 @@ void KeyTable::wakeDue(Clock::time_point now)
             continue; // stale: the key was looked at since
         key.wakeAt.reset();
         wake(due.index, now);
+        forgetIfIdle(due.index, now, released);
     }
 }
 
@@ -142,7 +156,7 @@ void KeyTable::wakeAll(Clock::time_point now)
     }
 }
 
-void KeyTable::clearTasks(std::vector<Job *> &out)
+void KeyTable::clearTasks(std::vector<Job *> &out, Released &released)
 {
     for (Key &key : keys) {
         if (key.parked) {
@@ -152,7 +166,8 @@ void KeyTable::clearTasks(std::vector<Job *> &out)
         if (key.queued)
             key.queued->clear();
         key.inQueue = 0;
-        key.handedTyped.reset();
+        if (key.handedTyped)
+            released.push_back(std::move(key.handedTyped));
         key.active = 0;
         key.inReady = false;
         key.wakeAt.reset();
@@ -164,13 +179,15 @@ void KeyTable::clearTasks(std::vector<Job *> &out)
     wakes = {};
 }
 
-void KeyTable::prune(Clock::time_point now, std::vector<Job *> &out)
+void KeyTable::prune(Clock::time_point now, std::vector<Job *> &out, Released &released)
 {
     out.insert(out.end(), ready.begin(), ready.end());
     ready.clear();
     wakes = {};
     std::vector<Key> kept;
     for (Key &key : keys) {
+        if (key.handedTyped)
+            released.push_back(std::move(key.handedTyped));
         if (interval.count() > 0 && key.lastStart && now < *key.lastStart + interval) {
             Key remembered;
             remembered.name = std::move(key.name);

@@ -38,6 +38,9 @@ class KeyTable
 {
 public:
     using Clock = std::chrono::steady_clock;
+    // spawnOnce() futures let go under the lock, to be destroyed after it (the last reference to
+    // a task's results runs their destructors, user code).
+    using Released = std::vector<std::shared_ptr<void>>;
 
     // A key's state. Small, and its lines are made on first use: a crawl's thousand hosts whose
     // tasks never wait cost a few cache lines each.
@@ -65,9 +68,11 @@ public:
     // The index of the key named `name`, made now if needed. Stable until the key is let go
     // (forgetIfIdle(), prune()).
     int indexOf(const QString &name);
-    // Lets the key go if nothing of it is left: no task running, queued or held back, no rate
-    // time to remember, no spawnOnce() future. Its index is reused.
-    void forgetIfIdle(int index, Clock::time_point now);
+    // Lets the key go if nothing of it is left: no task running, queued or held back (its
+    // spawnOnce() future, if any, goes to `released`). Its index is reused. A key whose rate
+    // still counts is kept until then: returns when to look again.
+    std::optional<Clock::time_point> forgetIfIdle(int index, Clock::time_point now,
+                                                  Released &released);
     Key &operator[](int index) { return keys[std::size_t(index)]; }
     const Key &operator[](int index) const { return keys[std::size_t(index)]; }
 
@@ -87,8 +92,9 @@ public:
     // The key's oldest parked job goes to `ready` if the key admits it now; else, when the rate
     // holds it back, returns when to look again.
     std::optional<Clock::time_point> wake(int index, Clock::time_point now);
-    // Keys whose rate now lets their parked jobs go: to `ready`.
-    void wakeDue(Clock::time_point now);
+    // Keys whose rate now lets their parked jobs go: to `ready`; idle keys whose rate time is
+    // over are let go.
+    void wakeDue(Clock::time_point now, Released &released);
     // When the first key held back by its rate may go.
     std::optional<Clock::time_point> nextWake() const;
     // A setting changed (limitPerKey raised, a rate): every key looks again.
@@ -96,10 +102,10 @@ public:
 
     // cancel(): every queued job of every key goes to `out` (parked and ready ones; those in the
     // group's queue are the group's to drop), and no key has a task any more.
-    void clearTasks(std::vector<Job *> &out);
+    void clearTasks(std::vector<Job *> &out, Released &released);
     // The round ended: keys with nothing to remember (no rate time still to wait) are let go.
     // What is left in `ready` then (dropped jobs) goes to `out`.
-    void prune(Clock::time_point now, std::vector<Job *> &out);
+    void prune(Clock::time_point now, std::vector<Job *> &out, Released &released);
 
     bool empty() const { return keys.empty(); }
     std::size_t size() const { return keys.size(); }

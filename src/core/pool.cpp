@@ -79,10 +79,10 @@ bool Pool::waitAvailable(QDeadlineTimer deadline)
 {
     return d_ptr->waitUntil(
             [](detail::GroupCore &c) {
-                if (c.freeSlotCountLocked() > 0)
-                    return true;
-                c.armRateLocked(); // held back by the rate: the group's timer comes when it allows
-                return false;
+                // Held back by the rate: the group's timer comes when it allows (armed first: the
+                // rate may open between a look and the arming).
+                c.armRateLocked();
+                return c.freeSlotCountLocked() > 0;
             },
             deadline);
 }

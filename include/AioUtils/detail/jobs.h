@@ -61,6 +61,10 @@ public:
     virtual std::optional<CallerFuture> cancelHandle() const = 0;
     // Starts the work; the job owns itself from here on.
     virtual void start(TaskLink link) = 0;
+    // Dropped while it stays queued (spawnLatest()): takes the caller's promise out of the job,
+    // as a call that finishes it canceled (running its continuations) after the group's lock.
+    // The job, freed later, no longer touches it. Empty for posted work.
+    virtual std::function<void()> takeCaller() { return {}; }
 
 private:
     qint64 m_sequence = -1;
@@ -279,6 +283,14 @@ public:
 
     Caller() { m_promise.start(); }
     Handed handed() const { return m_promise.future(); }
+    std::function<void()> takeCaller()
+    {
+        auto promise = std::make_shared<QPromise<T>>(std::move(m_promise));
+        return [promise] {
+            promise->future().cancel();
+            promise->finish();
+        };
+    }
     // Canceled while queued means never started.
     bool isCanceled() const { return m_promise.isCanceled(); }
     // The group's cancel() reaches the started task through the caller's future.
@@ -334,6 +346,7 @@ public:
     {
         return std::nullopt;
     }
+    std::function<void()> takeCaller() { return {}; }
     // No future: nothing to keep the value for, so the task's result may have it.
     std::nullptr_t keeper() { return nullptr; }
     void timedOut(int) { }
@@ -353,6 +366,7 @@ public:
     {
     }
     bool isCanceled() const override { return Base::isCanceled(); }
+    std::function<void()> takeCaller() override { return Base::takeCaller(); }
     std::optional<CallerFuture> cancelHandle() const override
     {
         return Base::cancelHandle(TimeoutMode::Deferred);
@@ -409,6 +423,7 @@ public:
     {
     }
     bool isCanceled() const override { return Base::isCanceled(); }
+    std::function<void()> takeCaller() override { return Base::takeCaller(); }
     std::optional<CallerFuture> cancelHandle() const override
     {
         return Base::cancelHandle(std::is_void_v<T> ? TimeoutMode::Fail : TimeoutMode::Cancel);
@@ -490,6 +505,7 @@ class FutureJob final : public Job, public Caller<T, HandsFuture>
 public:
     explicit FutureJob(C &&call) : Job(true), m_call(std::move(call)) { }
     bool isCanceled() const override { return Base::isCanceled(); }
+    std::function<void()> takeCaller() override { return Base::takeCaller(); }
     // Results reach the caller's future on the group's thread once the work's future finished,
     // which ends the task: a timeout (on that thread too) finds none.
     std::optional<CallerFuture> cancelHandle() const override
