@@ -198,6 +198,9 @@ bool GroupCore::submitKeyedLocked(Job *job, KeyedSpawn &keyed, TaskLink &link, A
     if (keyed.mode == KeyMode::Latest)
         dropKeyLocked(index, after);
     if (keyed.type) {
+        // The one it replaces may hold the last reference to its results: freed after the lock.
+        if (key.handedTyped)
+            after.toRelease.push_back(std::move(key.handedTyped));
         key.handed = keyed.handed;
         key.handedTyped = keyed.typed;
         key.handedType = std::type_index(*keyed.type);
