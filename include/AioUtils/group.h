@@ -8,6 +8,7 @@
 #include <AioUtils/detail/task.h>
 #include <AioUtils/key.h>
 
+#include <QtCore/qabstractitemmodel.h>
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qlist.h>
@@ -45,6 +46,9 @@ class AIOUTILS_CORE_EXPORT Group : public QObject
     Q_PROPERTY(qreal rateLimit READ rateLimit WRITE setRateLimit NOTIFY rateLimitChanged)
     Q_PROPERTY(qreal rateLimitPerKey READ rateLimitPerKey WRITE setRateLimitPerKey NOTIFY
                        rateLimitPerKeyChanged)
+    Q_PROPERTY(QAbstractItemModel *taskModel READ taskModel CONSTANT)
+    Q_PROPERTY(int taskModelLimit READ taskModelLimit WRITE setTaskModelLimit NOTIFY
+                       taskModelLimitChanged)
 
 public:
     enum FailurePolicy { ContinueOnFailure, CancelOnFailure };
@@ -163,6 +167,9 @@ public:
     void setRateLimit(qreal startsPerSecond);
     qreal rateLimitPerKey() const;
     void setRateLimitPerKey(qreal startsPerSecond);
+    QAbstractItemModel *taskModel();
+    int taskModelLimit() const;
+    void setTaskModelLimit(int limit);
 
     int spawnedCount() const;
     int queuedCount() const;
@@ -186,6 +193,7 @@ Q_SIGNALS:
     void limitPerKeyChanged();
     void rateLimitChanged();
     void rateLimitPerKeyChanged();
+    void taskModelLimitChanged();
 
 protected:
     explicit Group(std::unique_ptr<GroupPrivate> dd, QObject *parent);

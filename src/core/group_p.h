@@ -7,9 +7,11 @@
 #define AIOUTILS_GROUP_P_H
 
 #include "groupcore_p.h"
+#include "taskmodel_p.h"
 
 #include <AioUtils/group.h>
 
+#include <QtCore/qpointer.h>
 #include <QtCore/qpromise.h>
 
 #include <atomic>
@@ -81,6 +83,8 @@ public:
     std::shared_ptr<detail::GroupCore> core;
     // One timer for every deadline of the group's tasks, made when the first one is set.
     QTimer *deadlineTimer = nullptr;
+    // taskModel(), made on the first call; a child of the group.
+    QPointer<TaskModel> taskModel;
 };
 
 } // namespace AioUtils

@@ -144,7 +144,10 @@ TaskLink GroupCore::reserveLocked(bool needsGroupThread, const CallerFuture *can
         return {};
     noteStartLocked(rateClockLocked());
     const qint64 sequence = beginTaskLocked();
-    return linkLocked(cancelHandle, sequence, !needsGroupThread, &spare);
+    TaskLink link = linkLocked(cancelHandle, sequence, !needsGroupThread, &spare);
+    if (tracker)
+        trackStartedLocked(link, nullptr);
+    return link;
 }
 
 bool GroupCore::enqueueLocked(Job *job)
@@ -157,6 +160,8 @@ bool GroupCore::enqueueLocked(Job *job)
         if (key.queued)
             key.queued->push_back(job);
     }
+    if (tracker)
+        trackQueuedLocked(job);
     ++queued;
     // (A job spawnLatest() dropped at the front: the pump takes it away.)
     const Job *next = nextJobLocked();
@@ -216,6 +221,8 @@ bool GroupCore::submitKeyedLocked(Job *job, KeyedSpawn &keyed, TaskLink &link, A
         const std::optional<CallerFuture> handle = job->cancelHandle();
         link = linkLocked(handle ? &*handle : nullptr, sequence, !job->needsGroupThread(), &spare);
         startedKeyedLocked(link, index, false, now);
+        if (tracker)
+            trackStartedLocked(link, nullptr);
         return false;
     }
     return enqueueLocked(job);
@@ -248,6 +255,8 @@ void GroupCore::releaseKeyLocked(int key, KeyTable::Released &released)
 
 void GroupCore::dropQueuedJobLocked(Job *job)
 {
+    if (tracker)
+        trackDroppedLocked(job);
     job->drop();
     --queued;
     ++finished;
@@ -378,13 +387,21 @@ std::chrono::steady_clock::time_point GroupCore::nextTimerLocked() const
 TaskLink GroupCore::adoptLocked()
 {
     const qint64 sequence = beginTaskLocked();
-    return linkLocked(nullptr, sequence, false);
+    TaskLink link = linkLocked(nullptr, sequence, false);
+    if (tracker)
+        trackStartedLocked(link, nullptr);
+    return link;
 }
 
 void GroupCore::adoptFinishedLocked(Outcome outcome, std::exception_ptr failure, TaskResults values,
                                     Aftermath &after)
 {
     const qint64 sequence = beginTaskLocked();
+    if (tracker) {
+        const qint64 id = tracker->spawned({});
+        tracker->push(TrackEvent::Started, id, TaskTracker::now());
+        trackEndedLocked(id, -1, outcome, failure);
+    }
     ++running;
     resolveLocked(sequence, std::move(values));
     endTaskLocked(outcome, std::move(failure), after);
@@ -477,6 +494,10 @@ GroupCore::Notices GroupCore::takeNoticesLocked(bool emissionsDone)
     if (const auto due = nextTimerLocked(); due < timerDue)
         notices.timerDue = timerDue = due;
     notices.failures.swap(failures);
+    if (tracker)
+        notices.tracked.swap(tracker->events);
+    if (std::exchange(modelLimitChanged, false))
+        notices.modelLimit = modelLimit;
     notices.countsChanged = std::exchange(countsDirty, false);
     const bool idle = !roundActive;
     if (idle != idleSignaled) {
@@ -636,6 +657,8 @@ qint64 GroupCore::beginTaskLocked()
         firstFailure = nullptr;
         roundFailures.clear();
         roundEpoch = epoch.load(std::memory_order_relaxed);
+        if (tracker)
+            tracker->push(TrackEvent::Round, tracker->nextId, 0); // the last round's rows go
     } else if (roundCanceled) {
         // Work spawned into a canceled round that has not ended yet (cancel() from another
         // thread, before the drain): the late failures of what was canceled are not its own.
@@ -727,6 +750,10 @@ void GroupCore::recordFailureLocked(std::exception_ptr failure)
 void GroupCore::cancelLocked(Aftermath &after)
 {
     ++epoch;
+    if (tracker) {
+        tracker->queued.clear();
+        tracker->push(TrackEvent::CanceledAll, tracker->nextId, TaskTracker::now());
+    }
     if (!after.settles) {
         after.settles = self.lock();
         ++settling;
@@ -1156,6 +1183,8 @@ void GroupCore::timeOutLocked(int index, int limitMs, Aftermath &after)
     Slot ended = std::exchange(slot, {});
     freeSlots.push_back(index);
     ended.takeFutures(after.toCancel, false);
+    if (tracker)
+        trackEndedLocked(ended.track, ended.key, Outcome::Failed, error);
     if (ended.key >= 0)
         releaseKeyLocked(ended.key, after.toRelease);
     resolveLocked(ended.sequence, {});
@@ -1245,6 +1274,8 @@ Job *GroupCore::takeStartableLocked(TaskLink &link, Aftermath &after,
                           &spare);
         if (key >= 0)
             startedKeyedLocked(link, key, fromReady, now);
+        if (tracker)
+            trackStartedLocked(link, job);
         changedLocked();
         return job;
     }
@@ -1340,6 +1371,8 @@ void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr
             dropStaleDeadlinesLocked();
         }
         // Before the end, which may cancel the round (and every key's tasks with it).
+        if (tracker)
+            trackEndedLocked(link.m_slot >= 0 ? freed.track : -1, link.m_key, outcome, failure);
         if (link.m_key >= 0)
             releaseKeyLocked(link.m_key, after.toRelease);
         resolveLocked(link.m_sequence, std::move(values));
@@ -1392,6 +1425,188 @@ void GroupCore::watchPendingFollowers()
     }
     for (const auto &[ref, own] : owns)
         new OwnWatcher(self.lock(), ref, own, q);
+}
+
+// ---- The task model ---------------------------------------------------------------------------
+
+QString GroupCore::keyNameLocked(int key) const
+{
+    return key >= 0 && keyTable ? (*keyTable)[key].name : QString();
+}
+
+void GroupCore::startTrackingLocked()
+{
+    if (tracker)
+        return;
+    tracker = std::make_unique<TaskTracker>();
+    const qint64 now = TaskTracker::now();
+    // Running tasks with a slot are known by it; those without one (plain thread-pool work
+    // without a deadline) cannot be told apart: stand-ins, ended in turn as such tasks end.
+    int known = 0;
+    for (Slot &slot : slots) {
+        if (slot.serial == 0)
+            continue;
+        if (!slot.resting)
+            ++known;
+        slot.track = tracker->spawned(keyNameLocked(slot.key));
+        tracker->push(TrackEvent::Started, slot.track, now);
+    }
+    for (int i = known; i < running; ++i)
+        tracker->push(TrackEvent::Started, tracker->spawned({}, true), now);
+    const auto track = [this](const Job *job) {
+        if (!job->isDropped())
+            trackQueuedLocked(job);
+    };
+    if (keyTable) {
+        for (const Job *job : keyTable->ready)
+            track(job);
+        keyTable->forEachParked(track);
+    }
+    for (const Job *job : queue)
+        track(job);
+}
+
+void GroupCore::stopTrackingLocked()
+{
+    tracker.reset();
+    for (Slot &slot : slots)
+        slot.track = -1;
+}
+
+void GroupCore::trackQueuedLocked(const Job *job)
+{
+    tracker->queued.emplace(job, tracker->spawned(keyNameLocked(job->key())));
+}
+
+void GroupCore::trackStartedLocked(TaskLink &link, const Job *job)
+{
+    qint64 id = job ? tracker->takeQueued(job) : -1;
+    if (id < 0)
+        id = tracker->spawned(keyNameLocked(link.m_key));
+    // Found again by its slot when it ends (or is canceled from the model).
+    slotLocked(link).track = id;
+    tracker->push(TrackEvent::Started, id, TaskTracker::now());
+}
+
+void GroupCore::trackEndedLocked(qint64 id, int key, Outcome outcome,
+                                 const std::exception_ptr &failure)
+{
+    TrackEvent event(TrackEvent::Ended);
+    event.id = id;
+    event.at = TaskTracker::now();
+    event.outcome = outcome;
+    event.failure = failure;
+    if (id < 0) {
+        event.standIn = true;
+        event.key = keyNameLocked(key);
+    }
+    tracker->events.push_back(std::move(event));
+}
+
+void GroupCore::trackDroppedLocked(const Job *job)
+{
+    const qint64 id = tracker->takeQueued(job);
+    if (id < 0)
+        return;
+    TrackEvent event(TrackEvent::Ended);
+    event.id = id;
+    event.at = TaskTracker::now();
+    event.outcome = Outcome::Canceled;
+    tracker->events.push_back(std::move(event));
+}
+
+void GroupCore::trackedFuturesLocked(TrackedFutures &out) const
+{
+    for (const Slot &slot : slots) {
+        if (slot.serial == 0 || slot.track < 0)
+            continue;
+        std::vector<QFuture<void>> futures;
+        // The work a queued future job made first: the caller's future only mirrors its end.
+        if (slot.inner)
+            futures.push_back(*slot.inner);
+        if (slot.own)
+            futures.push_back(*slot.own);
+        if (slot.work)
+            futures.push_back(*slot.work);
+        futures.insert(futures.end(), slot.more.begin(), slot.more.end());
+        out.emplace_back(slot.track, std::move(futures));
+    }
+}
+
+bool GroupCore::cancelTrackedLocked(qint64 id, Aftermath &after)
+{
+    if (!tracker || id < 0)
+        return false;
+    for (const Slot &slot : slots) {
+        if (slot.serial == 0 || slot.track != id)
+            continue;
+        // As cancel() does it: through its futures; a posted thread-pool task has none.
+        if (!slot.own && !slot.work)
+            return false;
+        if (slot.own)
+            after.toCancel.push_back(*slot.own);
+        if (slot.work)
+            after.toCancel.push_back(*slot.work);
+        after.toCancel.insert(after.toCancel.end(), slot.more.begin(), slot.more.end());
+        return true;
+    }
+    for (const auto &[job, jobId] : tracker->queued) {
+        if (jobId == id) {
+            // The map holds the queue's own jobs, which are not const.
+            dropOneQueuedLocked(const_cast<Job *>(job), after);
+            return true;
+        }
+    }
+    return false;
+}
+
+void GroupCore::dropOneQueuedLocked(Job *job, Aftermath &after)
+{
+    const auto finishCaller = [&] {
+        if (std::function<void()> finish = job->takeCaller())
+            after.toFinish.push_back(std::move(finish));
+    };
+    const int key = job->key();
+    if (key < 0) {
+        // Skipped when it comes up, as a job spawnLatest() dropped is.
+        dropQueuedJobLocked(job);
+        finishCaller();
+        changedLocked();
+        return;
+    }
+    KeyTable::Key &state = (*keyTable)[key];
+    const auto now = rateClockLocked();
+    bool wasReady = false;
+    if (state.parked) {
+        const auto it = std::find(state.parked->begin(), state.parked->end(), job);
+        if (it != state.parked->end()) {
+            state.parked->erase(it);
+            dropQueuedJobLocked(job);
+            after.toDelete.push_back(job); // cancels its caller's future
+            armLocked(keyTable->forgetIfIdle(key, now, after.toRelease));
+            changedLocked();
+            return;
+        }
+    }
+    std::deque<Job *> &ready = keyTable->ready;
+    if (state.inReady && std::find(ready.begin(), ready.end(), job) != ready.end()) {
+        state.inReady = false;
+        wasReady = true;
+    } else {
+        --state.inQueue;
+        if (state.queued) {
+            const auto it = std::find(state.queued->begin(), state.queued->end(), job);
+            Q_ASSERT(it != state.queued->end());
+            if (it != state.queued->end())
+                state.queued->erase(it);
+        }
+    }
+    dropQueuedJobLocked(job);
+    finishCaller();
+    if (wasReady)
+        armLocked(keyTable->wake(key, now)); // its key's next job may go in its place
+    armLocked(keyTable->forgetIfIdle(key, now, after.toRelease));
+    changedLocked();
 }
 
 } // namespace detail

@@ -8,6 +8,7 @@
 
 #include "keytable_p.h"
 #include "ring_p.h"
+#include "tasktracker_p.h"
 
 #include <AioUtils/group.h>
 
@@ -222,12 +223,45 @@ public:
         // keys' spawnOnce() futures, to let go.
         std::vector<Job *> dropped;
         KeyTable::Released released;
+        // For the task model, if the group has one.
+        std::vector<TrackEvent> tracked;
+        std::optional<int> modelLimit; // taskModelLimit, when it changed
     };
     // A drain begins: a next task end posts a fresh wake-up.
     void wokenLocked() { wakePosted = false; }
     // Ends the round if it is over and `emissionsDone` (a Bag owes no resultReady), offering the
     // end to waiters at once; takes what the signals owe.
     Notices takeNoticesLocked(bool emissionsDone);
+
+    // ---- The task model (Group::taskModel(); see TaskTracker) ---------------------------------
+    // Tracks every task from now on. The first events are the rows of the tasks queued or
+    // running now.
+    void startTrackingLocked();
+    bool isTrackingLocked() const { return tracker != nullptr; }
+    // The model was deleted (by hand, before its group): nothing is recorded any more.
+    void stopTrackingLocked();
+    int taskModelLimitLocked() const { return modelLimit; }
+    // Returns whether it changed; the next drain tells the model.
+    bool setTaskModelLimitLocked(int limit)
+    {
+        if (std::exchange(modelLimit, limit) == limit)
+            return false;
+        modelLimitChanged = true;
+        wakeLocked();
+        return true;
+    }
+    std::vector<TrackEvent> takeTrackEventsLocked()
+    {
+        return tracker ? std::exchange(tracker->events, {}) : std::vector<TrackEvent>();
+    }
+    // The futures of every running tracked task, by id: where its progress shows.
+    using TrackedFutures = std::vector<std::pair<qint64, std::vector<QFuture<void>>>>;
+    void trackedFuturesLocked(TrackedFutures &out) const;
+    // Cancels the tracked task `id`: a queued one never starts (its row ends now), a running one
+    // has its futures canceled (its row ends when it does). False when it is neither, or when it
+    // runs with no future to cancel (posted thread-pool work, which cannot be stopped). The
+    // caller pumps.
+    bool cancelTrackedLocked(qint64 id, Aftermath &after);
 
     // ---- Waits (join(), Bag::next(), Pool::waitAvailable()) ------------------------------------
     // std::mutex rather than QMutex: its waits are visible to ThreadSanitizer, QWaitCondition's are
@@ -519,7 +553,8 @@ private:
         QObject *watcher = nullptr;
         // A queued future job's work, the future the task waits for (also in work/more).
         std::optional<QFuture<void>> inner;
-        int key = -1; // a keyed task's key (its KeyTable index)
+        int key = -1;      // a keyed task's key (its KeyTable index)
+        qint64 track = -1; // its id in the task model, when the group has one
         // Moves the futures to `out` (the caller's own future too when `withOwn`; else it stays).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
     };
@@ -544,6 +579,21 @@ private:
     bool grantResumersLocked(Aftermath &after);
 
     quint64 nextSerial = 0;
+
+    // The task model's half here; null until taskModel() is first called. The hooks below are
+    // out of line: a group without a model pays a null test.
+    std::unique_ptr<TaskTracker> tracker;
+    int modelLimit = 1000;
+    bool modelLimitChanged = false;
+    void trackQueuedLocked(const Job *job);
+    // A task started (`job`: from the queue; null: at once, or adopted): it gets a slot.
+    void trackStartedLocked(TaskLink &link, const Job *job);
+    // `id` -1: a stand-in's task (see TrackEvent::standIn), of key `key`.
+    void trackEndedLocked(qint64 id, int key, Outcome outcome, const std::exception_ptr &failure);
+    void trackDroppedLocked(const Job *job);
+    QString keyNameLocked(int key) const;
+    // A queued job leaves for good (cancelTrackedLocked()), wherever it waits.
+    void dropOneQueuedLocked(Job *job, Aftermath &after);
 
     // Keyed tasks; made on the first one (or the first per-key setting).
     std::unique_ptr<KeyTable> keyTable;

@@ -107,6 +107,17 @@ public:
     // What is left in `ready` then (dropped jobs) goes to `out`.
     void prune(Clock::time_point now, std::vector<Job *> &out, Released &released);
 
+    // Calls f(job) for every job held back in a key's line.
+    template<typename F> void forEachParked(F &&f) const
+    {
+        for (const Key &key : keys) {
+            if (key.parked) {
+                for (const Job *job : *key.parked)
+                    f(job);
+            }
+        }
+    }
+
     bool empty() const { return keys.empty(); }
     std::size_t size() const { return keys.size(); }
 
