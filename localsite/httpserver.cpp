@@ -10,6 +10,7 @@
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -250,6 +251,12 @@ public:
 
     QTcpSocket *const socket;
     QTimer *const timer = new QTimer(this);
+    // A trickled answer: what is left of its body, the size of a part, and how it ends.
+    QTimer *const partTimer = new QTimer(this);
+    QByteArray rest;
+    qsizetype partSize = 0;
+    bool keepAliveAfter = false;
+    int status = 0;
     QByteArray buffer;
     // The request parsed and not answered yet (busy), and its answer.
     bool busy = false;
@@ -340,6 +347,12 @@ void HttpServer::acceptConnections()
             if (alive)
                 readRequests(connection);
         });
+        connect(connection->partTimer, &QTimer::timeout, connection, [this, connection] {
+            const QPointer<Connection> alive(connection);
+            writePart(connection);
+            if (alive)
+                readRequests(connection);
+        });
         // Bytes may have come with the connection already.
         readRequests(connection);
     }
@@ -420,7 +433,6 @@ void HttpServer::answer(Connection *connection)
 {
     if (!connection->busy)
         return;
-    connection->busy = false;
     const HttpResponse response = std::exchange(connection->response, HttpResponse());
     QByteArray head = "HTTP/1.1 " + QByteArray::number(response.status) + ' '
             + reasonPhrase(response.status) + "\r\nServer: LocalSite\r\n";
@@ -436,11 +448,39 @@ void HttpServer::answer(Connection *connection)
     head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
     if (response.delivery != HttpResponse::Delivery::Drop)
         connection->socket->write(head);
+    if (connection->method != "HEAD" && whole && response.trickleMs > 0
+        && !response.body.isEmpty()) {
+        // Stays busy (in flight) until the last part is written.
+        connection->rest = response.body;
+        connection->partSize = (response.body.size() + 9) / 10;
+        connection->keepAliveAfter = keepAlive;
+        connection->status = response.status;
+        connection->partTimer->start(response.trickleMs);
+        writePart(connection);
+        return;
+    }
     if (connection->method != "HEAD" && whole)
         connection->socket->write(response.body);
     else if (connection->method != "HEAD" && response.delivery == HttpResponse::Delivery::CutShort)
         connection->socket->write(response.body.left(response.body.size() / 2));
+    endAnswer(connection, keepAlive, response.status);
+}
 
+void HttpServer::writePart(Connection *connection)
+{
+    if (!connection->busy || connection->rest.isEmpty())
+        return;
+    connection->socket->write(connection->rest.left(connection->partSize));
+    connection->rest.remove(0, std::min(connection->partSize, connection->rest.size()));
+    if (connection->rest.isEmpty()) {
+        connection->partTimer->stop();
+        endAnswer(connection, connection->keepAliveAfter, connection->status);
+    }
+}
+
+void HttpServer::endAnswer(Connection *connection, bool keepAlive, int status)
+{
+    connection->busy = false;
     --m_inFlight;
     const QByteArray path = std::exchange(connection->path, QByteArray());
     if (!keepAlive) {
@@ -448,7 +488,7 @@ void HttpServer::answer(Connection *connection)
         // Once the answer is written; may emit disconnected() right here.
         connection->socket->disconnectFromHost();
     }
-    Q_EMIT requestFinished(path, response.status);
+    Q_EMIT requestFinished(path, status);
 }
 
 void HttpServer::setMethods(const QList<QByteArray> &methods)
@@ -474,6 +514,7 @@ void HttpServer::dropConnection(Connection *connection)
     if (connection->busy) {
         connection->busy = false;
         connection->timer->stop();
+        connection->partTimer->stop();
         ++m_abortedCount;
         --m_inFlight;
         Q_EMIT requestAborted(std::exchange(connection->path, QByteArray()));

@@ -57,6 +57,9 @@ struct HttpResponse
     // the connection is closed).
     enum class Delivery { Whole, Drop, CutShort };
     Delivery delivery = Delivery::Whole;
+    // Whole, and > 0: the body leaves in ten parts, one every trickleMs (a slow download, whose
+    // client sees its progress). The request stays in flight until the last part.
+    int trickleMs = 0;
 };
 
 class HttpServer : public QObject
@@ -95,6 +98,9 @@ private:
     void readRequests(Connection *connection);
     void startRequest(Connection *connection, const HttpRequest &request);
     void answer(Connection *connection);
+    // A trickled answer: the next part of its body (the last one ends the request).
+    void writePart(Connection *connection);
+    void endAnswer(Connection *connection, bool keepAlive, int status);
     void rejectMalformed(Connection *connection, int status);
     void dropConnection(Connection *connection);
 

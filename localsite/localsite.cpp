@@ -70,6 +70,19 @@ namespace LocalSite {
         (%C3%BC, a raw UTF-8 ü, %c3%bc; ~tilde, %7Etilde; "a b", a%20b): a crawler that
         normalizes URLs fetches each once. QuirkState counts the requests of the normalized path.
     \endlist
+
+    The downloads area, for examples/qml-downloads (SiteOptions::files; 0 leaves it out):
+    \list
+    \li "/files/" is text/plain, one absolute URL a line for /files/<n>.bin, n from 1 to
+        SiteOptions::files: odd n on the host of the request's Host header, even n on "localhost"
+        at the same port (the same server under a second host name: two hosts for per-host
+        limits).
+    \li "/files/<n>.bin" is application/octet-stream, 16 to 215 KiB of one repeated byte, and by
+        n: n % 6 == 0 is slow (its body leaves in ten parts 200 ms apart); otherwise n % 9 == 4
+        answers 503 the first time it is asked for and the file after (QuirkState counts);
+        n % 10 == 7 is 404; n % 11 == 5 is cut short (half the body, then the connection
+        closes); n % 8 == 3 answers 302 to "/files/moved/<n>.bin", which is the file.
+    \endlist
 */
 
 namespace {
@@ -448,6 +461,67 @@ int Site::quirkRequests(const QByteArray &path) const
     return m_quirks->requests(path);
 }
 
+namespace {
+
+// The downloads area (see the class documentation): the listing, and file `n` (`moved`: under
+// /files/moved/, where a redirect sends it).
+HttpResponse filesListing(const SiteOptions &options, const HttpRequest &request)
+{
+    const QByteArray host = hostOf(request);
+    const QByteArray port = portOf(host);
+    HttpResponse response;
+    response.contentType = "text/plain; charset=utf-8";
+    response.delayMs = options.minDelayMs;
+    for (int n = 1; n <= options.files; ++n) {
+        const QByteArray at = n % 2 ? host : "localhost" + (port.isEmpty() ? "" : ':' + port);
+        response.body += "http://" + at + "/files/" + QByteArray::number(n) + ".bin\n";
+    }
+    return response;
+}
+
+HttpResponse fileResponse(const SiteOptions &options, QuirkState &state, const QByteArray &path,
+                          int n, bool moved)
+{
+    HttpResponse response;
+    response.contentType = "application/octet-stream";
+    response.delayMs = options.minDelayMs;
+    response.body = QByteArray((16 + n * 37 % 200) * 1024, char('a' + n % 26));
+    if (moved)
+        return response;
+    if (n % 6 == 0) {
+        response.trickleMs = 200;
+    } else if (n % 9 == 4 && state.count(path) == 1) {
+        response.status = 503;
+        response.contentType = "text/plain";
+        response.body = "busy: try again";
+    } else if (n % 10 == 7) {
+        return errorResponse(404, "Not Found", options.minDelayMs);
+    } else if (n % 11 == 5) {
+        response.delivery = HttpResponse::Delivery::CutShort;
+    } else if (n % 8 == 3) {
+        response.status = 302;
+        response.headers.append({ "Location", "/files/moved/" + QByteArray::number(n) + ".bin" });
+        response.body.clear();
+    }
+    return response;
+}
+
+HttpResponse files(const SiteOptions &options, QuirkState &state, const HttpRequest &request,
+                   const QByteArray &path)
+{
+    if (path == "/files/")
+        return filesListing(options, request);
+    const bool moved = path.startsWith("/files/moved/");
+    const QByteArray name = path.mid(moved ? 13 : 7);
+    bool ok = false;
+    const int n = name.endsWith(".bin") ? name.chopped(4).toInt(&ok) : 0;
+    if (!ok || n < 1 || n > options.files || QByteArray::number(n) + ".bin" != name)
+        return errorResponse(404, "Not Found", options.minDelayMs);
+    return fileResponse(options, state, path, n, moved);
+}
+
+} // namespace
+
 HttpResponse Site::respond(const SiteOptions &options, QuirkState &state,
                            const HttpRequest &request)
 {
@@ -459,6 +533,8 @@ HttpResponse Site::respond(const SiteOptions &options, QuirkState &state,
         const QByteArray queryText = query < 0 ? QByteArray() : request.path.mid(query + 1);
         return quirk(options, state, request, path, query < 0 ? nullptr : &queryText);
     }
+    if (options.files > 0 && path.startsWith("/files/"))
+        return files(options, state, request, path);
     if (path == "/error")
         return errorResponse(500, "Internal Server Error", options.minDelayMs);
     if (path.startsWith("/page/")) {

@@ -33,6 +33,8 @@ struct SiteOptions
     // one path in several spellings (see Site). Off: "/" does not link to it and /quirks/* is 404,
     // so a client that measures or counts pages sees only the generated ones.
     bool quirks = true;
+    // The downloads area (/files/, see Site): this many files; 0: none.
+    int files = 24;
 };
 
 // What the quirks remember between requests: how many requests each /quirks/ path (normalized:

@@ -342,6 +342,11 @@ void tst_Request::notFoundIsNeverRetried()
     QCOMPARE(outcome.error->response().status, status);
     QCOMPARE(outcome.error->response().body, QByteArray("the error page"));
     QCOMPARE(outcome.error->response().url, m_site->url("/gone"));
+    // The message names the URL (the response is moved into the error: the URL is taken first).
+    QCOMPARE(outcome.error->url(), m_site->url("/gone"));
+    QVERIFY2(QString::fromUtf8(outcome.error->what())
+                     .startsWith(m_site->url("/gone").toDisplayString() + QLatin1String(": HTTP ")),
+             outcome.error->what());
     QCOMPARE(m_site->count("/gone"), 1);
 }
 

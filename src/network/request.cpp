@@ -306,9 +306,12 @@ private:
                                .arg(m_options.retry.maxAttempts);
         const QNetworkReply::NetworkError code =
                 error == QNetworkReply::NoError ? QNetworkReply::UnknownContentError : error;
-        if (answered)
-            m_promise.setException(NetworkError(code, response.url, message, std::move(response)));
-        else
+        if (answered) {
+            // Copied first: the response is moved into the error (arguments are evaluated in no
+            // set order).
+            const QUrl url = response.url;
+            m_promise.setException(NetworkError(code, url, message, std::move(response)));
+        } else
             m_promise.setException(NetworkError(code, 0, m_request.url(), message));
         end();
     }
