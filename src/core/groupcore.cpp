@@ -398,8 +398,7 @@ void GroupCore::adoptFinishedLocked(Outcome outcome, std::exception_ptr failure,
 {
     const qint64 sequence = beginTaskLocked();
     if (tracker) {
-        const qint64 id = tracker->spawned({});
-        tracker->push(TrackEvent::Started, id, TaskTracker::now());
+        const qint64 id = tracker->spawned({}, TaskTracker::now());
         trackEndedLocked(id, -1, outcome, failure);
     }
     ++running;
@@ -1448,11 +1447,10 @@ void GroupCore::startTrackingLocked()
             continue;
         if (!slot.resting)
             ++known;
-        slot.track = tracker->spawned(keyNameLocked(slot.key));
-        tracker->push(TrackEvent::Started, slot.track, now);
+        slot.track = tracker->spawned(keyNameLocked(slot.key), now);
     }
     for (int i = known; i < running; ++i)
-        tracker->push(TrackEvent::Started, tracker->spawned({}, true), now);
+        tracker->spawned({}, now, true);
     const auto track = [this](const Job *job) {
         if (!job->isDropped())
             trackQueuedLocked(job);
@@ -1480,12 +1478,14 @@ void GroupCore::trackQueuedLocked(const Job *job)
 
 void GroupCore::trackStartedLocked(TaskLink &link, const Job *job)
 {
+    const qint64 now = TaskTracker::now();
     qint64 id = job ? tracker->takeQueued(job) : -1;
     if (id < 0)
-        id = tracker->spawned(keyNameLocked(link.m_key));
+        id = tracker->spawned(keyNameLocked(link.m_key), now); // spawned and started in one
+    else
+        tracker->push(TrackEvent::Started, id, now);
     // Found again by its slot when it ends (or is canceled from the model).
     slotLocked(link).track = id;
-    tracker->push(TrackEvent::Started, id, TaskTracker::now());
 }
 
 void GroupCore::trackEndedLocked(qint64 id, int key, Outcome outcome,

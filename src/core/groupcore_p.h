@@ -224,7 +224,7 @@ public:
         std::vector<Job *> dropped;
         KeyTable::Released released;
         // For the task model, if the group has one.
-        std::vector<TrackEvent> tracked;
+        TrackEvents tracked;
         std::optional<int> modelLimit; // taskModelLimit, when it changed
     };
     // A drain begins: a next task end posts a fresh wake-up.
@@ -250,9 +250,9 @@ public:
         wakeLocked();
         return true;
     }
-    std::vector<TrackEvent> takeTrackEventsLocked()
+    TrackEvents takeTrackEventsLocked()
     {
-        return tracker ? std::exchange(tracker->events, {}) : std::vector<TrackEvent>();
+        return tracker ? std::exchange(tracker->events, {}) : TrackEvents();
     }
     // The futures of every running tracked task, by id: where its progress shows.
     using TrackedFutures = std::vector<std::pair<qint64, std::vector<QFuture<void>>>>;

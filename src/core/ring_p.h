@@ -57,6 +57,35 @@ public:
             reallocate(m_items.size() / 2);
     }
 
+    // Room for `count` items without growing again.
+    void reserve(std::size_t count)
+    {
+        if (count <= m_items.size())
+            return;
+        std::size_t capacity = std::max<std::size_t>(16, m_items.size());
+        while (capacity < count)
+            capacity *= 2;
+        reallocate(capacity);
+    }
+    // Removes `count` items from `first` on, moving the shorter side.
+    void erase(std::size_t first, std::size_t count)
+    {
+        if (count == 0)
+            return;
+        if (first < m_size - first - count) {
+            for (std::size_t i = first; i-- > 0;)
+                (*this)[i + count] = std::move((*this)[i]);
+            for (std::size_t i = 0; i < count; ++i)
+                pop_front();
+        } else {
+            for (std::size_t i = first + count; i < m_size; ++i)
+                (*this)[i - count] = std::move((*this)[i]);
+            for (std::size_t i = m_size - count; i < m_size; ++i)
+                (*this)[i] = T();
+            m_size -= count;
+        }
+    }
+
 private:
     void grow() { reallocate(std::max<std::size_t>(16, m_items.size() * 2)); }
     void reallocate(std::size_t capacity)

@@ -38,7 +38,7 @@ TaskModel::TaskModel(std::shared_ptr<detail::GroupCore> core, QObject *parent)
 {
     m_ticker.setInterval(refreshMs);
     connect(&m_ticker, &QTimer::timeout, this, &TaskModel::refresh);
-    std::vector<TrackEvent> events;
+    detail::TrackEvents events;
     {
         std::lock_guard lock(m_core->mutex);
         m_limit = m_core->taskModelLimitLocked();
@@ -110,7 +110,7 @@ QVariant TaskModel::data(const QModelIndex &index, int role) const
             return row.progress < 0 ? QString()
                                     : QStringLiteral("%1 %").arg(qRound(row.progress * 100));
         case ErrorColumn:
-            return row.error;
+            return row.notes ? row.notes->error : QString();
         case ElapsedColumn:
             return data(index, ElapsedRole);
         default:
@@ -135,9 +135,9 @@ QVariant TaskModel::data(const QModelIndex &index, int role) const
         }
         return {};
     case ProgressRole:
-        return row.progress;
+        return double(row.progress);
     case ErrorRole:
-        return row.error;
+        return row.notes ? row.notes->error : QString();
     case ElapsedRole: {
         if (row.state == Queued)
             return qint64(0);
@@ -145,17 +145,46 @@ QVariant TaskModel::data(const QModelIndex &index, int role) const
         return std::max<qint64>(0, (until - row.start) / 1000000);
     }
     case TextRole:
-        return row.text;
+        return row.notes ? row.notes->text : QString();
     default:
         return {};
     }
 }
 
+int TaskModel::firstAtOrAfter(qint64 id) const
+{
+    const std::size_t size = m_rows.size();
+    if (size == 0 || id <= m_rows[0].id)
+        return 0;
+    // Ids go up by one a task, and rows only go: the row of `id` is at most this far in, and
+    // there most of the time (rows go mostly from the front, oldest ended first).
+    std::size_t high = std::min<std::size_t>(size, std::size_t(id - m_rows[0].id) + 1);
+    if (m_rows[high - 1].id < id)
+        return int(high);
+    if (m_rows[high - 1].id == id)
+        return int(high - 1);
+    std::size_t low = 0; // m_rows[low].id < id <= m_rows[high - 1].id
+    --high;
+    while (high - low > 1) {
+        const std::size_t middle = low + (high - low) / 2;
+        (m_rows[middle].id < id ? low : high) = middle;
+    }
+    return int(high);
+}
+
 int TaskModel::rowOf(qint64 id) const
 {
-    const auto it = std::lower_bound(m_rows.begin(), m_rows.end(), id,
-                                     [](const Row &row, qint64 value) { return row.id < value; });
-    return it != m_rows.end() && it->id == id ? int(it - m_rows.begin()) : -1;
+    const int row = firstAtOrAfter(id);
+    return row < int(m_rows.size()) && m_rows[std::size_t(row)].id == id ? row : -1;
+}
+
+void TaskModel::run(Row &row, qint64 at)
+{
+    row.state = Running;
+    row.start = at;
+    ++m_running;
+    if (row.standIn)
+        m_standIns.push_back(row.id);
 }
 
 bool TaskModel::end(Row &row, Outcome outcome, qint64 at, const std::exception_ptr &failure)
@@ -180,12 +209,12 @@ bool TaskModel::end(Row &row, Outcome outcome, qint64 at, const std::exception_p
         break;
     }
     if (failure)
-        row.error = detail::failureMessage(failure); // what() is user code: not under the lock
+        row.editNotes().error = detail::failureMessage(failure); // what(): not under the lock
     m_ended.push_back(row.id);
     return true;
 }
 
-void TaskModel::apply(std::vector<TrackEvent> events)
+void TaskModel::apply(detail::TrackEvents events)
 {
     m_applying = true;
     const auto done = qScopeGuard([this] { m_applying = false; });
@@ -196,6 +225,7 @@ void TaskModel::apply(std::vector<TrackEvent> events)
     if (spawned > 0) {
         const int first = int(m_rows.size());
         beginInsertRows(QModelIndex(), first, first + int(spawned) - 1);
+        m_rows.reserve(m_rows.size() + std::size_t(spawned));
         for (TrackEvent &event : events) {
             if (event.kind != TrackEvent::Queued)
                 continue;
@@ -203,6 +233,8 @@ void TaskModel::apply(std::vector<TrackEvent> events)
             row.id = event.id;
             row.key = std::move(event.key);
             row.standIn = event.standIn;
+            if (event.at > 0)
+                run(row, event.at); // spawned and started at once
             m_rows.push_back(std::move(row));
         }
         endInsertRows();
@@ -221,12 +253,7 @@ void TaskModel::apply(std::vector<TrackEvent> events)
             const int r = rowOf(event.id);
             if (r < 0 || m_rows[std::size_t(r)].state != Queued)
                 break;
-            Row &row = m_rows[std::size_t(r)];
-            row.state = Running;
-            row.start = event.at;
-            ++m_running;
-            if (row.standIn)
-                m_standIns.push_back(row.id);
+            run(m_rows[std::size_t(r)], event.at);
             touched.add(r);
             break;
         }
@@ -248,12 +275,10 @@ void TaskModel::apply(std::vector<TrackEvent> events)
             break;
         }
         case TrackEvent::CanceledAll: {
-            const auto until =
-                    std::lower_bound(m_rows.begin(), m_rows.end(), event.id,
-                                     [](const Row &row, qint64 value) { return row.id < value; });
-            for (auto it = m_rows.begin(); it != until; ++it) {
-                if (end(*it, Outcome::Canceled, event.at, {}))
-                    touched.add(int(it - m_rows.begin()));
+            const int until = firstAtOrAfter(event.id);
+            for (int r = 0; r < until; ++r) {
+                if (end(m_rows[std::size_t(r)], Outcome::Canceled, event.at, {}))
+                    touched.add(r);
             }
             m_standIns.clear();
             break;
@@ -264,18 +289,15 @@ void TaskModel::apply(std::vector<TrackEvent> events)
         Q_EMIT dataChanged(index(touched.lo, 0), index(touched.hi, ColumnCount - 1));
 
     if (roundBegins >= 0) {
-        // A new round: the rows of the last one go (all of them have ended).
-        const auto until =
-                std::lower_bound(m_rows.begin(), m_rows.end(), roundBegins,
-                                 [](const Row &row, qint64 value) { return row.id < value; });
-        const int count = int(until - m_rows.begin());
+        // A new round: the last one's rows go (all of them have ended).
+        const int count = firstAtOrAfter(roundBegins);
         if (count > 0) {
             beginRemoveRows(QModelIndex(), 0, count - 1);
-            for (auto it = m_rows.begin(); it != until; ++it) {
-                if (it->state == Running)
+            for (int r = 0; r < count; ++r) {
+                if (m_rows[std::size_t(r)].state == Running)
                     --m_running;
             }
-            m_rows.erase(m_rows.begin(), until);
+            m_rows.erase(0, std::size_t(count));
             endRemoveRows();
             const auto before = [roundBegins](qint64 id) { return id < roundBegins; };
             m_ended.erase(std::remove_if(m_ended.begin(), m_ended.end(), before), m_ended.end());
@@ -317,7 +339,7 @@ void TaskModel::removeRows(std::vector<int> rows)
         while (++i < rows.size() && rows[i] == first - 1)
             --first;
         beginRemoveRows(QModelIndex(), first, last);
-        m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+        m_rows.erase(std::size_t(first), std::size_t(last - first + 1));
         endRemoveRows();
     }
 }
@@ -356,8 +378,9 @@ void TaskModel::refresh()
             if (text.isEmpty())
                 text = future.progressText();
         }
-        row.progress = progress;
-        row.text = std::move(text);
+        row.progress = float(progress);
+        if (!text.isEmpty() || row.notes)
+            row.editNotes().text = std::move(text);
         touched.add(r);
     }
     for (const qint64 id : m_standIns) {
@@ -388,7 +411,7 @@ bool TaskModel::cancel(int row)
     if (alive && !m_applying) {
         // The row shows it now, not after the next drain. (Not from a view's slot while rows
         // are being applied: the next drain does it, in order.)
-        std::vector<TrackEvent> events;
+        detail::TrackEvents events;
         {
             std::lock_guard lock(m_core->mutex);
             events = m_core->takeTrackEventsLocked();

@@ -7,6 +7,7 @@
 #define AIOUTILS_TASKMODEL_P_H
 
 #include "groupcore_p.h"
+#include "ring_p.h"
 
 #include <QtCore/qabstractitemmodel.h>
 #include <QtCore/qtimer.h>
@@ -52,30 +53,47 @@ public:
     Q_INVOKABLE bool cancel(int row);
 
     // The drain's batch of what happened to tasks.
-    void apply(std::vector<detail::TrackEvent> events);
+    void apply(detail::TrackEvents events);
     // taskModelLimit: ended rows kept, 0 for all of them.
     void setLimit(int limit);
 
 private:
     enum State : quint8 { Queued, Running, Succeeded, Failed, Canceled };
+    // What few rows have: kept apart, so that a row is small (a million queued tasks are a
+    // million rows).
+    struct Notes
+    {
+        QString error;
+        QString text; // the progress text of its future, if it has one
+    };
     struct Row
     {
-        qint64 id;
+        qint64 id = -1;
         QString key;
-        QString error;
-        QString text;     // the progress text of its future, if it has one
         qint64 start = 0; // steady clock, ns
         qint64 end = 0;
-        double progress = -1;
+        std::unique_ptr<Notes> notes;
+        float progress = -1;
         State state = Queued;
         bool standIn = false;
+
+        Notes &editNotes()
+        {
+            if (!notes)
+                notes = std::make_unique<Notes>();
+            return *notes;
+        }
     };
 
-    // The row of task `id`, or -1 (rows are in id order).
+    // The row of task `id`, or -1 (rows are in id order). firstAtOrAfter(): the first row whose
+    // id is not below `id` (rowCount() if none).
     int rowOf(qint64 id) const;
+    int firstAtOrAfter(qint64 id) const;
     bool hasEnded(const Row &row) const { return row.state > Running; }
     // Ends `row`; returns whether it changed.
     bool end(Row &row, detail::Outcome outcome, qint64 at, const std::exception_ptr &failure);
+    // A row starts running at `at`.
+    void run(Row &row, qint64 at);
     // Removes the rows at `rows` (any order).
     void removeRows(std::vector<int> rows);
     // Removes the oldest ended rows over the limit.
@@ -85,7 +103,7 @@ private:
     void updateTicker();
 
     std::shared_ptr<detail::GroupCore> m_core;
-    std::deque<Row> m_rows;
+    detail::Ring<Row> m_rows;
     std::deque<qint64> m_ended;    // ids of ended rows still here, in the order they ended
     std::deque<qint64> m_standIns; // ids of running stand-in rows, oldest first
     int m_running = 0;

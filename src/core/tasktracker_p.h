@@ -11,6 +11,7 @@
 #include <QtCore/qstring.h>
 
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <unordered_map>
 #include <vector>
@@ -27,7 +28,7 @@ struct TrackEvent
 {
     enum Kind : quint8 {
         Round,       // a round begins: the rows of tasks before `id` go
-        Queued,      // task `id` was spawned (a new row, with `key`)
+        Queued,      // task `id` was spawned (a new row, with `key`); started at `at` if > 0
         Started,     // task `id` started at `at`
         Ended,       // task `id` ended at `at` with `outcome` (and `failure`)
         CanceledAll, // cancel(): every task before `id` that has not ended was canceled at `at`
@@ -44,6 +45,10 @@ struct TrackEvent
     std::exception_ptr failure;
 };
 
+// Recorded in a deque: a burst of them (a hundred thousand tasks spawned at once) is never
+// moved as it grows.
+using TrackEvents = std::deque<TrackEvent>;
+
 // The group's half of the task model, under the group's lock: made by the first taskModel() call
 // (a group without a model has none and pays one null test a step). Every task gets an id in
 // spawn order; queued jobs are found by address until they start, started tasks by their slot
@@ -57,12 +62,13 @@ struct TaskTracker
                 .count();
     }
 
-    // A new task: its id, and its row.
-    qint64 spawned(QString key, bool standIn = false)
+    // A new task: its id, and its row; `startedAt` > 0: it started then (one event for both).
+    qint64 spawned(QString key, qint64 startedAt = 0, bool standIn = false)
     {
         const qint64 id = nextId++;
         TrackEvent event(TrackEvent::Queued);
         event.id = id;
+        event.at = startedAt;
         event.key = std::move(key);
         event.standIn = standIn;
         events.push_back(std::move(event));
@@ -88,7 +94,7 @@ struct TaskTracker
 
     qint64 nextId = 0;
     std::unordered_map<const Job *, qint64> queued;
-    std::vector<TrackEvent> events; // not yet applied to the model
+    TrackEvents events; // not yet applied to the model
 };
 
 } // namespace detail
