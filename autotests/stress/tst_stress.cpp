@@ -28,6 +28,7 @@
 #include <QtCore/QTimer>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkRequest>
+#include <QtTest/QAbstractItemModelTester>
 
 #include <atomic>
 #include <condition_variable>
@@ -615,6 +616,10 @@ private:
     void checkBuffer();
     void checkEnd(bool joinedOk, bool rethrew);
     void destroyGroup();
+    // The group's taskModel(), watched by Qt's model tester (its complaints are warnings, which
+    // fail the episode); `fromStart`: made before any task but the gate.
+    void makeTaskModel(bool fromStart);
+    void checkTaskModel(int spawned, int thrown);
 
     const Options &m_options;
     const int m_index;
@@ -640,6 +645,8 @@ private:
     std::unique_ptr<QNetworkAccessManager> m_nam;
     QObject *m_dialog = nullptr; // the group's parent, like a window
     AioUtils::Pool *m_pool = nullptr;
+    QAbstractItemModel *m_taskModel = nullptr; // a child of the group
+    bool m_taskModelFromStart = false;
     QPromise<void> m_gate;
     Stream m_ownerStream { 0 };
     std::vector<std::unique_ptr<QThread>> m_qthreads;
@@ -736,6 +743,40 @@ void Episode::create()
     m_gate.start();
     group->spawn(m_gate.future());
     m_gateHeld = true;
+    if (m_rng.chance(30))
+        makeTaskModel(true);
+}
+
+void Episode::makeTaskModel(bool fromStart)
+{
+    m_c->group->setTaskModelLimit(0); // every row of the round stays, to be checked
+    m_taskModel = m_c->group->taskModel();
+    new QAbstractItemModelTester(
+            m_taskModel, QAbstractItemModelTester::FailureReportingMode::Warning, m_taskModel);
+    m_taskModelFromStart = fromStart;
+}
+
+void Episode::checkTaskModel(int spawned, int thrown)
+{
+    // Rows follow the drains: let the last ones run.
+    for (int i = 0; i < 3; ++i)
+        QCoreApplication::processEvents();
+    const int stateRole = m_taskModel->roleNames().key("state");
+    int failedRows = 0;
+    for (int row = 0; row < m_taskModel->rowCount(); ++row) {
+        const QString state = m_taskModel->data(m_taskModel->index(row, 0), stateRole).toString();
+        if (state == QLatin1String("queued") || state == QLatin1String("running"))
+            m_c->model.fail(
+                    QStringLiteral("task model: row %1 is %2 after the end").arg(row).arg(state));
+        failedRows += state == QLatin1String("failed");
+    }
+    // Made with the gate only: a row for every task of the round, and a failed row per failure.
+    if (m_taskModelFromStart && (m_taskModel->rowCount() != spawned || failedRows != thrown))
+        m_c->model.fail(QStringLiteral("task model: %1 rows (%2 tasks), %3 failed (%4 thrown)")
+                                .arg(m_taskModel->rowCount())
+                                .arg(spawned)
+                                .arg(failedRows)
+                                .arg(thrown));
 }
 
 void Episode::consume(const QVariant &value)
@@ -785,6 +826,9 @@ void Episode::phaseOp()
     AioUtils::Bag *bag = m_c->bag;
     const int op = m_rng.below(100);
     ++m_c->model.ops;
+    // The task model, asked for in the middle of a round.
+    if (!m_taskModel && m_rng.chance(2))
+        makeTaskModel(false);
     if (op < 45) {
         spawnRandom(m_c, m_rng, m_ownerStream, 0);
     } else if (op < 50) { // a thread that spawns a burst; joined before the round may end
@@ -1083,6 +1127,8 @@ void Episode::checkEnd(bool joinedOk, bool rethrew)
     if (m_c->bag && m_c->bag->bufferedCount() != 0)
         m_c->model.fail(QStringLiteral("bufferedCount %1 after everything was taken")
                                 .arg(m_c->bag->bufferedCount()));
+    if (m_taskModel)
+        checkTaskModel(spawned, thrown);
 }
 
 bool Episode::run(Totals &totals)

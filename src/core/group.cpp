@@ -68,11 +68,12 @@ void GroupPrivate::drain()
     }
     for (detail::Job *job : notices.dropped)
         delete job; // its caller's future finished when it was dropped
-    if (taskModel && (notices.modelLimit || !notices.tracked.empty())) {
+    if (taskModel && (notices.modelLimit || notices.tracked)) {
         // Views hear of the rows before the signals: a slot of countsChanged sees them.
         if (notices.modelLimit)
             taskModel->setLimit(*notices.modelLimit);
-        taskModel->apply(std::move(notices.tracked));
+        if (notices.tracked)
+            taskModel->apply(std::move(*notices.tracked));
         if (!alive)
             return;
     }

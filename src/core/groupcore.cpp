@@ -144,9 +144,10 @@ TaskLink GroupCore::reserveLocked(bool needsGroupThread, const CallerFuture *can
         return {};
     noteStartLocked(rateClockLocked());
     const qint64 sequence = beginTaskLocked();
+    if (!tracker)
+        return linkLocked(cancelHandle, sequence, !needsGroupThread, &spare);
     TaskLink link = linkLocked(cancelHandle, sequence, !needsGroupThread, &spare);
-    if (tracker)
-        trackStartedLocked(link, nullptr);
+    trackStartedLocked(link, nullptr);
     return link;
 }
 
@@ -387,9 +388,10 @@ std::chrono::steady_clock::time_point GroupCore::nextTimerLocked() const
 TaskLink GroupCore::adoptLocked()
 {
     const qint64 sequence = beginTaskLocked();
+    if (!tracker)
+        return linkLocked(nullptr, sequence, false);
     TaskLink link = linkLocked(nullptr, sequence, false);
-    if (tracker)
-        trackStartedLocked(link, nullptr);
+    trackStartedLocked(link, nullptr);
     return link;
 }
 
@@ -493,8 +495,8 @@ GroupCore::Notices GroupCore::takeNoticesLocked(bool emissionsDone)
     if (const auto due = nextTimerLocked(); due < timerDue)
         notices.timerDue = timerDue = due;
     notices.failures.swap(failures);
-    if (tracker)
-        notices.tracked.swap(tracker->events);
+    if (tracker && !tracker->events.empty())
+        notices.tracked.emplace(std::exchange(tracker->events, {}));
     if (std::exchange(modelLimitChanged, false))
         notices.modelLimit = modelLimit;
     notices.countsChanged = std::exchange(countsDirty, false);

@@ -223,8 +223,9 @@ public:
         // keys' spawnOnce() futures, to let go.
         std::vector<Job *> dropped;
         KeyTable::Released released;
-        // For the task model, if the group has one.
-        TrackEvents tracked;
+        // For the task model, if the group has one. (Optional: a deque allocates as it is made,
+        // and every drain makes Notices.)
+        std::optional<TrackEvents> tracked;
         std::optional<int> modelLimit; // taskModelLimit, when it changed
     };
     // A drain begins: a next task end posts a fresh wake-up.
@@ -580,21 +581,6 @@ private:
 
     quint64 nextSerial = 0;
 
-    // The task model's half here; null until taskModel() is first called. The hooks below are
-    // out of line: a group without a model pays a null test.
-    std::unique_ptr<TaskTracker> tracker;
-    int modelLimit = 1000;
-    bool modelLimitChanged = false;
-    void trackQueuedLocked(const Job *job);
-    // A task started (`job`: from the queue; null: at once, or adopted): it gets a slot.
-    void trackStartedLocked(TaskLink &link, const Job *job);
-    // `id` -1: a stand-in's task (see TrackEvent::standIn), of key `key`.
-    void trackEndedLocked(qint64 id, int key, Outcome outcome, const std::exception_ptr &failure);
-    void trackDroppedLocked(const Job *job);
-    QString keyNameLocked(int key) const;
-    // A queued job leaves for good (cancelTrackedLocked()), wherever it waits.
-    void dropOneQueuedLocked(Job *job, Aftermath &after);
-
     // Keyed tasks; made on the first one (or the first per-key setting).
     std::unique_ptr<KeyTable> keyTable;
     int limitPerKey = 0;
@@ -635,6 +621,22 @@ private:
     std::vector<std::exception_ptr> failures; // taskFailed owed; messages made on the drain
     bool countsDirty = false;
     bool idleSignaled = true;
+
+    // The task model's half here; null until taskModel() is first called. The hooks below are
+    // out of line: a group without a model pays a null test. (Last: the fields above keep the
+    // places they had before the model came.)
+    std::unique_ptr<TaskTracker> tracker;
+    int modelLimit = 1000;
+    bool modelLimitChanged = false;
+    void trackQueuedLocked(const Job *job);
+    // A task started (`job`: from the queue; null: at once, or adopted): it gets a slot.
+    void trackStartedLocked(TaskLink &link, const Job *job);
+    // `id` -1: a stand-in's task (see TrackEvent::standIn), of key `key`.
+    void trackEndedLocked(qint64 id, int key, Outcome outcome, const std::exception_ptr &failure);
+    void trackDroppedLocked(const Job *job);
+    QString keyNameLocked(int key) const;
+    // A queued job leaves for good (cancelTrackedLocked()), wherever it waits.
+    void dropOneQueuedLocked(Job *job, Aftermath &after);
 };
 
 } // namespace detail
