@@ -73,10 +73,13 @@ namespace LocalSite {
 
     The downloads area, for examples/qml-downloads (SiteOptions::files; 0 leaves it out):
     \list
-    \li "/files/" is text/plain, one absolute URL a line for /files/<n>.bin, n from 1 to
-        SiteOptions::files: odd n on the host of the request's Host header, even n on "localhost"
-        at the same port (the same server under a second host name: two hosts for per-host
-        limits).
+    \li "/files/" is text/plain, one line for each /files/<n>.bin, n from 1 to
+        SiteOptions::files: even n as an absolute URL on "localhost" at the port of the request's
+        Host header (the same server under a second host name: two hosts for per-host limits),
+        odd n on the host of the request as a path ("<n>.bin" relative to the list, or
+        "/files/<n>.bin"). Written as lists are by hand: a # comment and a blank line first,
+        some lines ending in CRLF, and at the end file 1 again (as an absolute URL), an ftp: URL
+        and a line that is no URL.
     \li "/files/<n>.bin" is application/octet-stream, 16 to 215 KiB of one repeated byte, and by
         n: n % 6 == 0 is slow (its body leaves in ten parts 200 ms apart); otherwise n % 9 == 4
         answers 503 the first time it is asked for and the file after (QuirkState counts);
@@ -472,10 +475,21 @@ HttpResponse filesListing(const SiteOptions &options, const HttpRequest &request
     HttpResponse response;
     response.contentType = "text/plain; charset=utf-8";
     response.delayMs = options.minDelayMs;
+    // As lists are written by hand: a comment, a blank line, CRLF line ends, paths, a line
+    // twice, and two lines that are no http(s) URL.
+    response.body = "# " + QByteArray::number(options.files) + " files\r\n\r\n";
     for (int n = 1; n <= options.files; ++n) {
-        const QByteArray at = n % 2 ? host : "localhost" + (port.isEmpty() ? "" : ':' + port);
-        response.body += "http://" + at + "/files/" + QByteArray::number(n) + ".bin\n";
+        const QByteArray name = QByteArray::number(n) + ".bin";
+        if (n % 2 == 0)
+            response.body +=
+                    "http://localhost" + (port.isEmpty() ? "" : ':' + port) + "/files/" + name;
+        else if (n % 4 == 1)
+            response.body += name; // relative to the list
+        else
+            response.body += "/files/" + name;
+        response.body += n % 3 ? "\n" : "\r\n";
     }
+    response.body += "http://" + host + "/files/1.bin\nftp://" + host + "/files/2.bin\nnot a URL\n";
     return response;
 }
 

@@ -21,13 +21,14 @@ ApplicationWindow {
     property string listUrl: "http://127.0.0.1/files/" // text/plain, one URL a line
     property int concurrency: 6
     property int perHost: 2
-    property real rate: 0
+    property int rate: 0
     property int retries: 0 // more attempts after a 429, a 503, a timeout or a lost connection
     property bool autoStart: false
 
     // Read by main.cpp in test mode.
     readonly property int rows: list.count
     readonly property bool done: downloads.started && pool.idle && downloads.problem === ""
+    readonly property string problem: downloads.problem // the list could not be read
     readonly property string statusText: statusLine.text
 
     width: 1000
@@ -52,18 +53,59 @@ ApplicationWindow {
         property var files: []
         property bool started: false
         property string problem: ""
+        property int skippedLines: 0 // lines of the list that were no http(s) URL
+
+        // The list's http(s) URLs, once each, as written (a path is resolved against the list's
+        // own URL); blank lines and # comments are skipped, and so is a line that is no URL (one
+        // with a space in it, or another scheme). By hand: QML's URL object, given a base, takes
+        // an absolute URL for a path on the base's host.
+        function parse(text) {
+            const base = window.listUrl;
+            const origin = (base.match(/^[a-z][a-z0-9+.-]*:\/\/[^\/?#]*/i) || [""])[0];
+            const folder = base.replace(/[?#].*$/, "").replace(/[^\/]*$/, "");
+            const urls = [];
+            const seen = new Set();
+            let skipped = 0;
+            for (const raw of text.split(/\r?\n/)) {
+                const line = raw.trim();
+                if (line === "" || line.startsWith("#"))
+                    continue;
+                let url = "";
+                if (!/\s/.test(line)) {
+                    if (/^[a-z][a-z0-9+.-]*:/i.test(line))
+                        url = line;
+                    else if (line.startsWith("//"))
+                        url = base.substring(0, base.indexOf(":") + 1) + line;
+                    else if (line.startsWith("/"))
+                        url = origin + line;
+                    else
+                        url = folder + line;
+                }
+                if (!/^https?:\/\/[^\/?#]+/i.test(url)) {
+                    ++skipped;
+                    continue;
+                }
+                if (!seen.has(url)) {
+                    seen.add(url);
+                    urls.push(url);
+                }
+            }
+            return { urls: urls, skipped: skipped };
+        }
 
         function start() {
             problem = "";
+            skippedLines = 0;
             Http.get(window.listUrl).then(text => {
-                const urls = text.split("\n").map(line => line.trim()).filter(line => line !== "");
-                if (urls.length === 0)
-                    problem = qsTr("No file listed at %1").arg(window.listUrl);
-                for (const url of urls)
+                const list = parse(text);
+                skippedLines = list.skipped;
+                if (list.urls.length === 0)
+                    problem = qsTr("No http(s) URL listed at %1").arg(window.listUrl);
+                for (const url of list.urls)
                     add(url);
                 started = true;
             }, error => {
-                problem = qsTr("Cannot read the list at %1: %2").arg(window.listUrl).arg(error.message);
+                problem = qsTr("Cannot read the list: %1").arg(error.message);
                 started = true;
             });
         }
@@ -109,6 +151,17 @@ ApplicationWindow {
                 ++counts[item.taskState];
         }
         return counts;
+    }
+    // Each row as "<file>  <state>  <error>", for --once.
+    function rowLines() {
+        const lines = [];
+        for (let row = 0; row < list.count; ++row) {
+            const item = list.itemAtIndex(row);
+            const file = downloads.files[row];
+            if (item && file)
+                lines.push(file.url + "  " + item.taskState + (item.error ? "  " + item.error : ""));
+        }
+        return lines;
     }
     function cancelRunningSlow() {
         for (let row = 0; row < list.count; ++row) {
@@ -235,10 +288,13 @@ ApplicationWindow {
         id: statusLine
         padding: 6
         text: downloads.problem !== "" ? downloads.problem
-            : qsTr("%1 downloads: %2 queued, %3 running, %4 done, %5 failed%6")
+            : qsTr("%1 downloads: %2 queued, %3 running, %4 done, %5 failed%6%7")
                 .arg(pool.spawnedCount).arg(pool.queuedCount).arg(pool.runningCount)
                 .arg(pool.finishedCount - pool.failedCount).arg(pool.failedCount)
                 .arg(pool.paused ? qsTr(" (paused)") : "")
+                .arg(downloads.skippedLines > 0
+                     ? qsTr("; %1 lines of the list are no http(s) URL").arg(downloads.skippedLines)
+                     : "")
     }
 
     Component.onCompleted: {

@@ -30,9 +30,10 @@ struct Options
     QUrl listUrl; // empty: the embedded site's /files/
     int concurrency = 6;
     int perHost = 2;
-    double rate = 0;
+    int rate = 0;
     int retries = 0;
     bool autoStart = false;
+    bool once = false;
     bool exercise = false;
     QString screenshot;
     int deadlineSeconds = 60;
@@ -104,6 +105,10 @@ std::optional<Options> readOptions(const QCoreApplication &app)
             QStringLiteral("n"));
     const QCommandLineOption autoStartOption(QStringLiteral("auto-start"),
                                              QStringLiteral("Start the downloads at once."));
+    const QCommandLineOption onceOption(
+            QStringLiteral("once"),
+            QStringLiteral("Start, wait until every download ended, print how they ended (and "
+                           "the status line), and quit: 0 if all succeeded, 1 if not."));
     const QCommandLineOption exerciseOption(
             QStringLiteral("exercise"),
             QStringLiteral("Test mode: start, cancel a slow download while it runs, retry the "
@@ -111,11 +116,12 @@ std::optional<Options> readOptions(const QCoreApplication &app)
                            "passes, save --screenshot if given, and quit."));
     const QCommandLineOption screenshotOption(
             QStringLiteral("screenshot"),
-            QStringLiteral("With --exercise: save the window as a PNG file at the end."),
+            QStringLiteral("With --exercise or --once: save the window as a PNG file at the "
+                           "end."),
             QStringLiteral("file"));
     const QCommandLineOption deadlineOption(
             QStringLiteral("deadline"),
-            QStringLiteral("With --exercise: fail if not done after this many seconds "
+            QStringLiteral("With --exercise or --once: fail if not done after this many seconds "
                            "(default 60)."),
             QStringLiteral("seconds"));
     const QCommandLineOption importPathOption(
@@ -123,8 +129,8 @@ std::optional<Options> readOptions(const QCoreApplication &app)
             QStringLiteral("One more QML import path (where AioUtils/qmldir is)."),
             QStringLiteral("dir"));
     parser.addOptions({ listOption, concurrencyOption, perHostOption, rateOption, retriesOption,
-                        autoStartOption, exerciseOption, screenshotOption, deadlineOption,
-                        importPathOption });
+                        autoStartOption, onceOption, exerciseOption, screenshotOption,
+                        deadlineOption, importPathOption });
     if (!parser.parse(QCoreApplication::arguments())) {
         QString error = parser.errorText();
         if (error.endsWith(QLatin1Char('.')))
@@ -137,7 +143,7 @@ std::optional<Options> readOptions(const QCoreApplication &app)
     Options options;
     if (!readInt(parser, concurrencyOption, 1, 32, &options.concurrency)
         || !readInt(parser, perHostOption, 0, 16, &options.perHost)
-        || !readNumber(parser, rateOption, 0, 100, &options.rate)
+        || !readInt(parser, rateOption, 0, 100, &options.rate)
         || !readInt(parser, retriesOption, 0, 10, &options.retries)
         || !readInt(parser, deadlineOption, 1, 24 * 3600, &options.deadlineSeconds)) {
         return std::nullopt;
@@ -157,11 +163,18 @@ std::optional<Options> readOptions(const QCoreApplication &app)
             return std::nullopt;
         }
     }
-    if (parser.isSet(screenshotOption) && !parser.isSet(exerciseOption)) {
-        std::fprintf(stderr, "qml-downloads: --screenshot needs --exercise (see --help)\n");
+    if (parser.isSet(screenshotOption) && !parser.isSet(exerciseOption)
+        && !parser.isSet(onceOption)) {
+        std::fprintf(stderr,
+                     "qml-downloads: --screenshot needs --exercise or --once (see --help)\n");
+        return std::nullopt;
+    }
+    if (parser.isSet(onceOption) && parser.isSet(exerciseOption)) {
+        std::fprintf(stderr, "qml-downloads: --once and --exercise do not go together\n");
         return std::nullopt;
     }
     options.autoStart = parser.isSet(autoStartOption);
+    options.once = parser.isSet(onceOption);
     options.exercise = parser.isSet(exerciseOption);
     options.screenshot = parser.value(screenshotOption);
     options.importPaths = parser.values(importPathOption);
@@ -183,13 +196,16 @@ void countQmlWarnings(QtMsgType type, const QMessageLogContext &context, const Q
     s_previousHandler(type, context, message);
 }
 
-// --exercise: drives the window through two passes, looking every 50 ms.
+// --exercise: drives the window through two passes, looking every 50 ms; --once: one pass,
+// nothing canceled or retried.
 class Exercise : public QObject
 {
 public:
     Exercise(const Options &options, QQuickWindow *window, const LocalSite::SiteThread *site)
         : m_options(options), m_window(window), m_site(site)
     {
+        if (options.once)
+            m_phase = Once;
         connect(&m_poll, &QTimer::timeout, this, [this] { step(); });
         m_poll.start(50);
         QTimer::singleShot(options.deadlineSeconds * 1000, this, [this] { timedOut(); });
@@ -214,7 +230,27 @@ private:
 
     void step()
     {
+        const QString problem = m_window->property("problem").toString();
+        if (!problem.isEmpty() && m_phase != Over) {
+            fail(qPrintable(problem));
+            return;
+        }
         switch (m_phase) {
+        case Once: {
+            if (!done())
+                return;
+            const QVariantMap counts = call("summary").toMap();
+            for (const QVariant &line : call("rowLines").toList())
+                std::printf("%s\n", qUtf8Printable(line.toString()));
+            std::printf("qml-downloads: %s\nqml-downloads: %s\n", qUtf8Printable(summary()),
+                        qUtf8Printable(m_window->property("statusText").toString()));
+            m_phase = Over;
+            m_poll.stop();
+            const bool allSucceeded = counts.value(QStringLiteral("failed")).toInt() == 0
+                    && counts.value(QStringLiteral("canceled")).toInt() == 0;
+            QCoreApplication::exit(saveScreenshot() && allSucceeded ? 0 : 1);
+            break;
+        }
         case CancelSlow: {
             const QString canceled = call("cancelRunningSlow").toString();
             if (!canceled.isEmpty()) {
@@ -235,7 +271,9 @@ private:
         case SecondPass:
             if (!done())
                 return;
-            std::printf("qml-downloads: second pass: %s\n", qUtf8Printable(summary()));
+            std::printf("qml-downloads: second pass: %s\nqml-downloads: %s\n",
+                        qUtf8Printable(summary()),
+                        qUtf8Printable(m_window->property("statusText").toString()));
             if (m_site && m_site->server())
                 std::printf("qml-downloads: the site saw at most %d requests at once\n",
                             m_site->server()->maxInFlight());
@@ -253,8 +291,11 @@ private:
     {
         m_phase = Over;
         m_poll.stop();
-        std::fprintf(stderr, "qml-downloads: %s; %s\n", why,
-                     qUtf8Printable(m_window->property("statusText").toString()));
+        const QString status = m_window->property("statusText").toString();
+        if (status == QLatin1String(why))
+            std::fprintf(stderr, "qml-downloads: %s\n", why);
+        else
+            std::fprintf(stderr, "qml-downloads: %s; %s\n", why, qUtf8Printable(status));
         saveScreenshot(); // for the post-mortem
         QCoreApplication::exit(1);
     }
@@ -281,7 +322,7 @@ private:
         return true;
     }
 
-    enum Phase { CancelSlow, FirstPass, SecondPass, Over };
+    enum Phase { Once, CancelSlow, FirstPass, SecondPass, Over };
     const Options m_options;
     QQuickWindow *const m_window;
     const LocalSite::SiteThread *const m_site;
@@ -299,7 +340,8 @@ int main(int argc, char *argv[])
     const std::optional<Options> options = readOptions(app);
     if (!options)
         return 2;
-    if (options->exercise)
+    const bool driven = options->exercise || options->once;
+    if (driven)
         s_previousHandler = qInstallMessageHandler(countQmlWarnings);
     // Headless (tests, CI): Qt Quick's software renderer needs no OpenGL.
     if (QGuiApplication::platformName() == QLatin1String("offscreen"))
@@ -324,7 +366,7 @@ int main(int argc, char *argv[])
     int exitCode;
     {
         QQmlApplicationEngine engine;
-        if (options->exercise) {
+        if (driven) {
             // Errors of bindings and handlers, whatever category they are printed with.
             QObject::connect(
                     &engine, &QQmlEngine::warnings, &engine,
@@ -339,7 +381,7 @@ int main(int argc, char *argv[])
                 { QStringLiteral("perHost"), options->perHost },
                 { QStringLiteral("rate"), options->rate },
                 { QStringLiteral("retries"), options->retries },
-                { QStringLiteral("autoStart"), options->autoStart || options->exercise },
+                { QStringLiteral("autoStart"), options->autoStart || driven },
         });
         engine.load(QUrl(QStringLiteral("qrc:/qml-downloads/Main.qml")));
         auto *window = engine.rootObjects().isEmpty()
@@ -352,14 +394,14 @@ int main(int argc, char *argv[])
             return 1;
         }
         std::optional<Exercise> exercise;
-        if (options->exercise)
+        if (driven)
             exercise.emplace(*options, window, site ? &*site : nullptr);
         exitCode = QGuiApplication::exec();
         exercise.reset();
         // The engine goes here, and the pool with it: downloads still running are aborted.
     }
 
-    if (options->exercise && s_qmlWarnings > 0) {
+    if (driven && s_qmlWarnings > 0) {
         std::fprintf(stderr, "qml-downloads: %d QML warning(s); see above\n", s_qmlWarnings);
         if (exitCode == 0)
             exitCode = 3;
