@@ -11,8 +11,9 @@
 #  4. builds and runs examples/nested-loops, examples/generator and (with Network)
 #     examples/crawler and (with Coro too) examples/coro-crawler (on their embedded site), with
 #     tiny workloads
-#  5. if the build installed the QML module: examples/qml-crawler (headless, QT_QPA_PLATFORM is
-#     offscreen), whose `import AioUtils` must come from <prefix>/<libdir>/qml
+#  5. if the build installed the QML module: examples/qml-crawler and examples/qml-downloads
+#     (--exercise), headless (QT_QPA_PLATFORM is offscreen), whose `import AioUtils` must come
+#     from <prefix>/<libdir>/qml
 # Every sub-project must find AioUtils in the prefix, not in the build tree or the system. They use
 # the parent build's generator, compiler and flags: sanitizer builds need one runtime throughout.
 
@@ -156,6 +157,8 @@ if(installedQmldir)
     if(screenshotSize LESS_EQUAL 1024)
         message(FATAL_ERROR "tst_install: the qml-crawler screenshot has ${screenshotSize} bytes")
     endif()
+    build_and_run(qml-downloads "${AIOUTILS_SOURCE_DIR}/examples/qml-downloads" qml-downloads
+        --exercise)
 else()
     message(STATUS "tst_install: no QML module installed (AIOUTILS_BUILD_QML=OFF); "
                    "qml-crawler skipped")
