@@ -131,9 +131,9 @@ ApplicationWindow {
         // Every failed or canceled row again (test mode uses it too).
         function retryFailed() {
             const again = [];
-            for (let row = 0; row < list.count; ++row) {
-                const state = list.itemAtIndex(row) ? list.itemAtIndex(row).taskState : "";
-                if (state === "failed" || state === "canceled")
+            for (let row = 0; row < pool.taskModel.rowCount(); ++row) {
+                const state = window.cell(row, 1);
+                if ((state === "failed" || state === "canceled") && files[row])
                     again.push(files[row].url);
             }
             for (const url of again)
@@ -142,34 +142,41 @@ ApplicationWindow {
         }
     }
 
+    // A row's column of the task model as it displays it (1: the state, 3: the error): rows a
+    // view has no delegate for are read too.
+    function cell(row, column) {
+        const model = pool.taskModel;
+        return model.data(model.index(row, column));
+    }
+
     // Test mode (main.cpp): counts of the states shown, and a running slow row to cancel.
     function summary() {
         const counts = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
-        for (let row = 0; row < list.count; ++row) {
-            const item = list.itemAtIndex(row);
-            if (item)
-                ++counts[item.taskState];
-        }
+        for (let row = 0; row < pool.taskModel.rowCount(); ++row)
+            ++counts[cell(row, 1)];
         return counts;
     }
-    // Each row as "<file>  <state>  <error>", for --once.
+    // Each row as "<URL>  <state>  <error>", for --once.
     function rowLines() {
         const lines = [];
-        for (let row = 0; row < list.count; ++row) {
-            const item = list.itemAtIndex(row);
+        for (let row = 0; row < pool.taskModel.rowCount(); ++row) {
             const file = downloads.files[row];
-            if (item && file)
-                lines.push(file.url + "  " + item.taskState + (item.error ? "  " + item.error : ""));
+            const error = cell(row, 3);
+            if (file)
+                lines.push(file.url + "  " + cell(row, 1) + (error ? "  " + error : ""));
         }
         return lines;
     }
-    function cancelRunningSlow() {
-        for (let row = 0; row < list.count; ++row) {
+    // The download of the file `name` if it runs and is part way through: canceled (test mode).
+    function cancelRunning(name) {
+        for (let row = 0; row < pool.taskModel.rowCount(); ++row) {
             const item = list.itemAtIndex(row);
-            if (item && item.taskState === "running" && item.progress > 0 && item.progress < 1)
-                return pool.taskModel.cancel(row) ? downloads.files[row].name : "";
+            const file = downloads.files[row];
+            if (file && file.name === name && item && item.taskState === "running"
+                    && item.progress > 0 && item.progress < 1)
+                return pool.taskModel.cancel(row);
         }
-        return "";
+        return false;
     }
     function retryFailed() {
         return downloads.retryFailed();
@@ -211,8 +218,6 @@ ApplicationWindow {
         clip: true
         spacing: 2
         model: pool.taskModel
-        // Every row has a delegate: summary() reads them all (the list is short).
-        cacheBuffer: 100000
         ScrollBar.vertical: ScrollBar {}
 
         delegate: Rectangle {
