@@ -10,16 +10,14 @@
 // that mode a QML warning fails the run.
 
 #include "localsite.h"
+#include "qmlappsupport.h"
 
 #include <QtCore/QCommandLineParser>
-#include <QtCore/QDir>
-#include <QtCore/QLoggingCategory>
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtGui/QGuiApplication>
 #include <QtGui/QImage>
 #include <QtQml/QQmlApplicationEngine>
-#include <QtQml/QQmlError>
 #include <QtQml/QQmlProperty>
 #include <QtQuick/QQuickWindow>
 
@@ -51,17 +49,7 @@ struct Options
 bool readInt(const QCommandLineParser &parser, const QCommandLineOption &option, int min, int max,
              int *value)
 {
-    if (!parser.isSet(option))
-        return true;
-    bool ok = false;
-    const int read = parser.value(option).toInt(&ok);
-    if (!ok || read < min || read > max) {
-        std::fprintf(stderr, "qml-crawler: --%s must be an integer in [%d, %d]\n",
-                     qUtf8Printable(option.names().constFirst()), min, max);
-        return false;
-    }
-    *value = read;
-    return true;
+    return QmlAppSupport::readInt("qml-crawler", parser, option, min, max, value);
 }
 
 std::optional<Options> readOptions(const QCoreApplication &app)
@@ -177,21 +165,6 @@ std::optional<Options> readOptions(const QCoreApplication &app)
     return options;
 }
 
-// In test mode, QML must run without a warning: every message from the QML engine, the
-// JavaScript console and Qt Quick is counted (and still printed).
-int s_qmlWarnings = 0;
-QtMessageHandler s_previousHandler = nullptr;
-
-void countQmlWarnings(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    const QByteArray category(context.category ? context.category : "");
-    const bool fromQml = category == "qml" || category == "js" || category.startsWith("qt.qml")
-            || category.startsWith("qt.quick");
-    if (fromQml && type != QtDebugMsg && type != QtInfoMsg)
-        ++s_qmlWarnings;
-    s_previousHandler(type, context, message);
-}
-
 // --print: each page on stdout in examples/crawler's format (status, bytes, URL, title or error),
 // so that one script checks both crawlers' pages.
 class RowPrinter : public QObject
@@ -268,17 +241,8 @@ private:
 
     bool saveScreenshot(const QImage &image)
     {
-        if (m_options.screenshot.isEmpty())
-            return true;
-        if (image.isNull() || !image.save(m_options.screenshot, "PNG")) {
-            std::fprintf(stderr, "qml-crawler: cannot save the screenshot to %s\n",
-                         qUtf8Printable(m_options.screenshot));
-            return false;
-        }
-        std::printf("qml-crawler: screenshot %dx%d saved to %s\n", image.width(), image.height(),
-                    qUtf8Printable(QDir::toNativeSeparators(m_options.screenshot)));
-        std::fflush(stdout);
-        return true;
+        return m_options.screenshot.isEmpty()
+                || QmlAppSupport::saveScreenshot("qml-crawler", image, m_options.screenshot);
     }
 
     const Options m_options;
@@ -309,7 +273,7 @@ int main(int argc, char *argv[])
     if (!options)
         return 2;
     if (options->testMode())
-        s_previousHandler = qInstallMessageHandler(countQmlWarnings);
+        QmlAppSupport::QmlWarnings::countMessages();
     // Headless (tests, CI): Qt Quick's software renderer needs no OpenGL.
     if (QGuiApplication::platformName() == QLatin1String("offscreen"))
         QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
@@ -333,12 +297,8 @@ int main(int argc, char *argv[])
     int exitCode;
     {
         QQmlApplicationEngine engine;
-        if (options->testMode()) {
-            // Errors of bindings and handlers, whatever category they are printed with.
-            QObject::connect(
-                    &engine, &QQmlEngine::warnings, &engine,
-                    [](const QList<QQmlError> &errors) { s_qmlWarnings += int(errors.size()); });
-        }
+        if (options->testMode())
+            QmlAppSupport::QmlWarnings::countEngineErrors(engine);
         engine.addImportPath(QStringLiteral(AIOUTILS_QML_IMPORT_DIR));
         for (const QString &path : options->importPaths)
             engine.addImportPath(path);
@@ -373,8 +333,9 @@ int main(int argc, char *argv[])
         // The engine goes here, and the crawl's Bag with it: requests still running are aborted.
     }
 
-    if (options->testMode() && s_qmlWarnings > 0) {
-        std::fprintf(stderr, "qml-crawler: %d QML warning(s); see above\n", s_qmlWarnings);
+    if (options->testMode() && QmlAppSupport::QmlWarnings::count() > 0) {
+        std::fprintf(stderr, "qml-crawler: %d QML warning(s); see above\n",
+                     QmlAppSupport::QmlWarnings::count());
         if (exitCode == 0)
             exitCode = 3;
     }

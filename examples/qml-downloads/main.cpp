@@ -9,15 +9,13 @@
 // with, saves --screenshot FILE and quits. In that mode a QML warning fails the run.
 
 #include "localsite.h"
+#include "qmlappsupport.h"
 
 #include <QtCore/QCommandLineParser>
-#include <QtCore/QDir>
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtGui/QGuiApplication>
-#include <QtGui/QImage>
 #include <QtQml/QQmlApplicationEngine>
-#include <QtQml/QQmlError>
 #include <QtQuick/QQuickWindow>
 
 #include <cstdio>
@@ -40,35 +38,10 @@ struct Options
     QStringList importPaths;
 };
 
-bool readNumber(const QCommandLineParser &parser, const QCommandLineOption &option, double min,
-                double max, double *value)
-{
-    if (!parser.isSet(option))
-        return true;
-    bool ok = false;
-    const double read = parser.value(option).toDouble(&ok);
-    if (!ok || !(read >= min && read <= max)) {
-        std::fprintf(stderr, "qml-downloads: --%s must be a number in [%g, %g]\n",
-                     qUtf8Printable(option.names().constFirst()), min, max);
-        return false;
-    }
-    *value = read;
-    return true;
-}
-
 bool readInt(const QCommandLineParser &parser, const QCommandLineOption &option, int min, int max,
              int *value)
 {
-    double read = *value;
-    if (!readNumber(parser, option, min, max, &read))
-        return false;
-    if (read != double(int(read))) {
-        std::fprintf(stderr, "qml-downloads: --%s must be an integer\n",
-                     qUtf8Printable(option.names().constFirst()));
-        return false;
-    }
-    *value = int(read);
-    return true;
+    return QmlAppSupport::readInt("qml-downloads", parser, option, min, max, value);
 }
 
 std::optional<Options> readOptions(const QCoreApplication &app)
@@ -179,21 +152,6 @@ std::optional<Options> readOptions(const QCoreApplication &app)
     options.screenshot = parser.value(screenshotOption);
     options.importPaths = parser.values(importPathOption);
     return options;
-}
-
-// In test mode, QML must run without a warning: every message from the QML engine, the
-// JavaScript console and Qt Quick is counted (and still printed).
-int s_qmlWarnings = 0;
-QtMessageHandler s_previousHandler = nullptr;
-
-void countQmlWarnings(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    const QByteArray category(context.category ? context.category : "");
-    const bool fromQml = category == "qml" || category == "js" || category.startsWith("qt.qml")
-            || category.startsWith("qt.quick");
-    if (fromQml && type != QtDebugMsg && type != QtInfoMsg)
-        ++s_qmlWarnings;
-    s_previousHandler(type, context, message);
 }
 
 // --exercise: drives the window through two passes, looking every 50 ms; --once: one pass,
@@ -311,18 +269,9 @@ private:
 
     bool saveScreenshot()
     {
-        if (m_options.screenshot.isEmpty())
-            return true;
-        const QImage image = m_window->grabWindow();
-        if (image.isNull() || !image.save(m_options.screenshot, "PNG")) {
-            std::fprintf(stderr, "qml-downloads: cannot save the screenshot to %s\n",
-                         qUtf8Printable(m_options.screenshot));
-            return false;
-        }
-        std::printf("qml-downloads: screenshot %dx%d saved to %s\n", image.width(), image.height(),
-                    qUtf8Printable(QDir::toNativeSeparators(m_options.screenshot)));
-        std::fflush(stdout);
-        return true;
+        return m_options.screenshot.isEmpty()
+                || QmlAppSupport::saveScreenshot("qml-downloads", m_window->grabWindow(),
+                                                 m_options.screenshot);
     }
 
     enum Phase { Once, CancelSlow, FirstPass, SecondPass, Over };
@@ -345,7 +294,7 @@ int main(int argc, char *argv[])
         return 2;
     const bool driven = options->exercise || options->once;
     if (driven)
-        s_previousHandler = qInstallMessageHandler(countQmlWarnings);
+        QmlAppSupport::QmlWarnings::countMessages();
     // Headless (tests, CI): Qt Quick's software renderer needs no OpenGL.
     if (QGuiApplication::platformName() == QLatin1String("offscreen"))
         QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
@@ -369,12 +318,8 @@ int main(int argc, char *argv[])
     int exitCode;
     {
         QQmlApplicationEngine engine;
-        if (driven) {
-            // Errors of bindings and handlers, whatever category they are printed with.
-            QObject::connect(
-                    &engine, &QQmlEngine::warnings, &engine,
-                    [](const QList<QQmlError> &errors) { s_qmlWarnings += int(errors.size()); });
-        }
+        if (driven)
+            QmlAppSupport::QmlWarnings::countEngineErrors(engine);
         engine.addImportPath(QStringLiteral(AIOUTILS_QML_IMPORT_DIR));
         for (const QString &path : options->importPaths)
             engine.addImportPath(path);
@@ -404,8 +349,9 @@ int main(int argc, char *argv[])
         // The engine goes here, and the pool with it: downloads still running are aborted.
     }
 
-    if (driven && s_qmlWarnings > 0) {
-        std::fprintf(stderr, "qml-downloads: %d QML warning(s); see above\n", s_qmlWarnings);
+    if (driven && QmlAppSupport::QmlWarnings::count() > 0) {
+        std::fprintf(stderr, "qml-downloads: %d QML warning(s); see above\n",
+                     QmlAppSupport::QmlWarnings::count());
         if (exitCode == 0)
             exitCode = 3;
     }
