@@ -96,6 +96,10 @@ void messageHandler(QtMsgType type, const QMessageLogContext &context, const QSt
         // for it on the way; QNetworkReplyHttpImplPrivate::httpError() reports it without
         // looking whether the reply was aborted meanwhile. Harmless.
         "QNetworkReplyImplPrivate::error: Internal problem, this method must only be called once",
+        // Qt 6.8's QAbstractItemModelTester (which watches the task models here), in an
+        // application without QtGui: it makes a QVariant of a GUI type (id 4097, QPixmap), which
+        // QtCore alone does not know. The same in tst_taskmodel, where it is only printed.
+        "Trying to construct an instance of an invalid type, type id: 4097",
     };
     for (const char *text : expected) {
         if (message.contains(QLatin1String(text))) {
