@@ -113,6 +113,15 @@ void GroupCore::Slot::takeFutures(std::vector<QFuture<void>> &out, bool withOwn)
     more.clear();
 }
 
+void GroupCore::Slot::copyFutures(std::vector<QFuture<void>> &out) const
+{
+    if (own)
+        out.push_back(*own);
+    if (work)
+        out.push_back(*work);
+    out.insert(out.end(), more.begin(), more.end());
+}
+
 QEvent::Type wakeEventType()
 {
     static const QEvent::Type type = static_cast<QEvent::Type>(QEvent::registerEventType());
@@ -308,13 +317,8 @@ void GroupCore::dropKeyLocked(int index, Aftermath &after)
     // Running: canceled through their futures; each ends as canceled when its work stops. (A
     // posted thread-pool task has none, and runs to its end, as with cancel().)
     for (const Slot &slot : slots) {
-        if (slot.serial == 0 || slot.key != index)
-            continue;
-        if (slot.own)
-            after.toCancel.push_back(*slot.own);
-        if (slot.work)
-            after.toCancel.push_back(*slot.work);
-        after.toCancel.insert(after.toCancel.end(), slot.more.begin(), slot.more.end());
+        if (slot.serial != 0 && slot.key == index)
+            slot.copyFutures(after.toCancel);
     }
     changedLocked();
 }
@@ -1507,14 +1511,8 @@ void GroupCore::trackEndedLocked(qint64 id, int key, Outcome outcome,
 
 void GroupCore::trackDroppedLocked(const Job *job)
 {
-    const qint64 id = tracker->takeQueued(job);
-    if (id < 0)
-        return;
-    TrackEvent event(TrackEvent::Ended);
-    event.id = id;
-    event.at = TaskTracker::now();
-    event.outcome = Outcome::Canceled;
-    tracker->events.push_back(std::move(event));
+    if (const qint64 id = tracker->takeQueued(job); id >= 0)
+        trackEndedLocked(id, -1, Outcome::Canceled, {});
 }
 
 void GroupCore::trackedFuturesLocked(TrackedFutures &out) const
@@ -1526,11 +1524,7 @@ void GroupCore::trackedFuturesLocked(TrackedFutures &out) const
         // The work a queued future job made first: the caller's future only mirrors its end.
         if (slot.inner)
             futures.push_back(*slot.inner);
-        if (slot.own)
-            futures.push_back(*slot.own);
-        if (slot.work)
-            futures.push_back(*slot.work);
-        futures.insert(futures.end(), slot.more.begin(), slot.more.end());
+        slot.copyFutures(futures);
         out.emplace_back(slot.track, std::move(futures));
     }
 }
@@ -1545,11 +1539,7 @@ bool GroupCore::cancelTrackedLocked(qint64 id, Aftermath &after)
         // As cancel() does it: through its futures; a posted thread-pool task has none.
         if (!slot.own && !slot.work)
             return false;
-        if (slot.own)
-            after.toCancel.push_back(*slot.own);
-        if (slot.work)
-            after.toCancel.push_back(*slot.work);
-        after.toCancel.insert(after.toCancel.end(), slot.more.begin(), slot.more.end());
+        slot.copyFutures(after.toCancel);
         return true;
     }
     for (const auto &[job, jobId] : tracker->queued) {

@@ -558,6 +558,9 @@ private:
         qint64 track = -1; // its id in the task model, when the group has one
         // Moves the futures to `out` (the caller's own future too when `withOwn`; else it stays).
         void takeFutures(std::vector<QFuture<void>> &out, bool withOwn);
+        // Copies of every future of the task (its own, then what it linked): canceling them
+        // cancels the task (spawnLatest(), the task model's cancel(row)).
+        void copyFutures(std::vector<QFuture<void>> &out) const;
     };
     // The slot of `link`'s running task, taken now if it has none yet.
     Slot &slotLocked(TaskLink &link);
