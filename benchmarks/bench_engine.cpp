@@ -403,7 +403,7 @@ int main(int argc, char **argv)
     int childN = 0;
     const QStringList args = app.arguments();
     // --child VARIANT --n N: this process is a child run for a peak-RSS measurement.
-    if (!BenchUtil::parseOptions(args, &scale, &reps,
+    if (!BenchUtil::parseOptions(args, &scale, &reps, nullptr,
                                  { QStringLiteral("--child"), QStringLiteral("--n") })) {
         std::fprintf(stderr, "usage: bench_engine [--scale F>0] [--reps N>=1]\n");
         return 2;

@@ -11,7 +11,8 @@
 // each once, starting with a different one), so that a drifting machine weighs on all alike.
 // Prints the median of the repetitions and the ratio ours/baseline.
 //
-//   bench_network [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
+//   bench_network [--scale F] [--reps N] [--only hand|stream|pool|bag|request]
+//   (--scale 0.01 for a smoke run; --only runs one variant, for a profiler)
 
 #include "benchutil.h"
 #include "localsite.h"
@@ -32,14 +33,21 @@
 namespace {
 
 constexpr int Concurrency = 8;
+constexpr double Target = 1.05; // ours/baseline, per request
 
 // The hand-written way: at most `limit` requests in flight, the next started from finished().
+// Keeping: each body is kept in its URL's place until all are in (what the Pool rows hand their
+// caller: one future per page, read after join()); else each body is counted and dropped as it
+// arrives (what the Bag row's loop does).
 class HandQueue
 {
 public:
-    HandQueue(QNetworkAccessManager *nam, const QList<QUrl> &urls, int limit)
-        : m_nam(nam), m_urls(urls), m_limit(limit)
+    enum Bodies { Keep, Drop };
+    HandQueue(QNetworkAccessManager *nam, const QList<QUrl> &urls, int limit, Bodies bodies)
+        : m_nam(nam), m_urls(urls), m_limit(limit), m_keep(bodies == Keep)
     {
+        if (m_keep)
+            m_bodies.resize(urls.size());
     }
 
     qint64 run()
@@ -49,6 +57,8 @@ public:
         pump();
         if (m_done < m_urls.size())
             loop.exec();
+        for (const QByteArray &body : std::as_const(m_bodies))
+            m_bytes += body.size();
         return m_bytes;
     }
 
@@ -56,11 +66,16 @@ private:
     void pump()
     {
         while (m_inFlight < m_limit && m_next < m_urls.size()) {
-            QNetworkReply *reply = m_nam->get(QNetworkRequest(m_urls[m_next++]));
+            const qsizetype index = m_next++;
+            QNetworkReply *reply = m_nam->get(QNetworkRequest(m_urls[index]));
             ++m_inFlight;
-            QObject::connect(reply, &QNetworkReply::finished, reply, [this, reply] {
-                if (reply->error() == QNetworkReply::NoError)
-                    m_bytes += reply->readAll().size();
+            QObject::connect(reply, &QNetworkReply::finished, reply, [this, reply, index] {
+                if (reply->error() == QNetworkReply::NoError) {
+                    if (m_keep)
+                        m_bodies[index] = reply->readAll();
+                    else
+                        m_bytes += reply->readAll().size();
+                }
                 reply->deleteLater();
                 --m_inFlight;
                 if (++m_done == m_urls.size())
@@ -74,19 +89,14 @@ private:
     QNetworkAccessManager *const m_nam;
     const QList<QUrl> m_urls;
     const int m_limit;
+    const bool m_keep;
+    QList<QByteArray> m_bodies;
     QEventLoop *m_loop = nullptr;
     int m_next = 0;
     int m_inFlight = 0;
     int m_done = 0;
     qint64 m_bytes = 0;
 };
-
-void row(const char *workload, const char *baseline, double baseMs, double oursMs)
-{
-    std::printf("%-34s %-34s %10.1f %10.1f %7.2fx\n", workload, baseline, baseMs, oursMs,
-                oursMs / baseMs);
-    std::fflush(stdout);
-}
 
 } // namespace
 
@@ -95,8 +105,21 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!BenchUtil::readOptions(app.arguments(), "bench_network", &scale, &reps))
+    const QStringList args = app.arguments();
+    const QStringList variants = { QStringLiteral("hand"), QStringLiteral("stream"),
+                                   QStringLiteral("pool"), QStringLiteral("bag"),
+                                   QStringLiteral("request") };
+    QString only;
+    int runs = 1;
+    if (const qsizetype at = args.indexOf(QLatin1String("--only")); at > 0 && at + 1 < args.size())
+        only = args[at + 1];
+    if (!BenchUtil::parseOptions(args, &scale, &reps, &runs, { QStringLiteral("--only") })
+        || (!only.isEmpty() && !variants.contains(only))) {
+        std::fprintf(stderr,
+                     "usage: bench_network [--scale F>0] [--reps N>=1] [--runs N>=1] "
+                     "[--only hand|stream|pool|bag|request]\n");
         return 2;
+    }
     const int n = std::max(8, int(4000 * scale));
 
     LocalSite::SiteOptions options;
@@ -125,7 +148,11 @@ int main(int argc, char **argv)
 
     const auto hand = [&] {
         QNetworkAccessManager nam;
-        check(HandQueue(&nam, urls, Concurrency).run());
+        check(HandQueue(&nam, urls, Concurrency, HandQueue::Keep).run());
+    };
+    const auto handStream = [&] {
+        QNetworkAccessManager nam;
+        check(HandQueue(&nam, urls, Concurrency, HandQueue::Drop).run());
     };
     const auto withPool = [&] {
         QNetworkAccessManager nam;
@@ -166,16 +193,32 @@ int main(int argc, char **argv)
             bytes += page.result().body.size();
         check(bytes);
     };
-    // Interleaved: hand, pool, bag, request, then pool, bag, request, hand, ...
-    const std::vector<double> ms =
-            BenchUtil::interleavedMediansMs({ hand, withPool, withBag, withRequest }, reps);
-    const double handMs = ms[0], poolMs = ms[1], bagMs = ms[2], requestMs = ms[3];
-    std::printf("%-34s %-34s %10s %10s %8s\n", "workload", "baseline", "base ms", "ours ms",
-                "ratio");
-    const QByteArray workload = QByteArray::number(n) + " GETs, 8 at once";
-    row((workload + ", Pool + join()").constData(), "QNAM + hand-written queue", handMs, poolMs);
-    row((workload + ", Bag + yielding()").constData(), "QNAM + hand-written queue", handMs, bagMs);
-    row((workload + ", Pool + request()").constData(), "QNAM + hand-written queue", handMs,
-        requestMs);
+    if (!only.isEmpty()) {
+        // One variant alone, for a profiler or for timing two builds against each other.
+        const std::function<void()> each[] = { hand, handStream, withPool, withBag, withRequest };
+        const double alone = BenchUtil::medianMs(each[variants.indexOf(only)], reps);
+        std::printf("%d GETs, %s: %.1f ms\n", n, qPrintable(only), alone);
+        return 0;
+    }
+    BenchUtil::Table table;
+    const QString workload = QStringLiteral("%1 GETs, 8 at once").arg(n);
+    const QString keeping = QStringLiteral("QNAM + queue, bodies kept");
+    const QString streaming = QStringLiteral("QNAM + queue, bodies read");
+    for (int run = 1; run <= runs; ++run) {
+        if (runs > 1)
+            std::printf("run %d of %d\n", run, runs);
+        // Interleaved: each repetition runs all five, starting with a different one.
+        const std::vector<double> ms = BenchUtil::interleavedMediansMs(
+                { hand, handStream, withPool, withBag, withRequest }, reps);
+        const double handMs = ms[0], streamMs = ms[1], poolMs = ms[2], bagMs = ms[3],
+                     requestMs = ms[4];
+        table.header();
+        table.row(workload + QLatin1String(", Pool + fetch"), keeping, handMs, poolMs, Target);
+        table.row(workload + QLatin1String(", Bag + yielding()"), streaming, streamMs, bagMs,
+                  Target);
+        table.row(workload + QLatin1String(", Pool + request()"), keeping, handMs, requestMs,
+                  Target);
+    }
+    table.summary();
     return 0;
 }

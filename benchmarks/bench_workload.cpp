@@ -36,7 +36,7 @@ int main(int argc, char **argv)
     int reps = 3;
     const bool known = what == QLatin1String("ready") || what == QLatin1String("threads")
             || what == QLatin1String("post") || what == QLatin1String("spawn");
-    if (!known || !BenchUtil::parseOptions(args, &scale, &reps)) {
+    if (!known || !BenchUtil::parseOptions(args, &scale, &reps, nullptr)) {
         std::fprintf(
                 stderr,
                 "usage: bench_workload ready|threads|post|spawn [--scale F>0] [--reps N>=1]\n");

@@ -7,6 +7,7 @@
 #define AIOUTILS_BENCHUTIL_H
 
 #include <QtCore/qelapsedtimer.h>
+#include <QtCore/qstring.h>
 #include <QtCore/qstringlist.h>
 #include <QtCore/qthreadpool.h>
 
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <vector>
 
 namespace BenchUtil {
@@ -58,9 +60,70 @@ inline std::vector<double> interleavedMediansMs(const std::vector<std::function<
     return medians;
 }
 
-// Reads `--scale F` (> 0) and `--reps N` (>= 1); an option named in `extra` takes a value and is
-// left to the caller. False on anything else.
-inline bool parseOptions(const QStringList &args, double *scale, int *reps,
+// The rows of a benchmark's table, ours against a baseline, over one or more full runs: each row
+// is printed as it is measured, and summary() gives each row's ratio as min-median-max over the
+// runs and whether its target held in every one (a target is met only if every run meets it).
+class Table
+{
+public:
+    void header(const char *baselineName = "baseline") const
+    {
+        std::printf("%-44s %-34s %10s %10s %8s\n", "workload", baselineName, "base ms", "ours ms",
+                    "ratio");
+    }
+    // `target` 0: none.
+    void row(const QString &workload, const QString &baselineName, double baseMs, double oursMs,
+             double target = 0)
+    {
+        const double ratio = oursMs / baseMs;
+        std::printf("%-44s %-34s %10.1f %10.1f %7.2fx", qPrintable(workload),
+                    qPrintable(baselineName), baseMs, oursMs, ratio);
+        if (target > 0)
+            std::printf("  (target <= %.2fx)", target);
+        std::printf("\n");
+        std::fflush(stdout);
+        auto [at, added] = m_index.try_emplace(workload, m_rows.size());
+        if (added)
+            m_rows.push_back({ workload, baselineName, target, {} });
+        m_rows[at->second].ratios.push_back(ratio);
+    }
+    // After the last run, when there was more than one.
+    void summary() const
+    {
+        if (m_rows.empty() || m_rows.front().ratios.size() < 2)
+            return;
+        std::printf("\n%zu runs, ratio ours/baseline min-median-max:\n",
+                    m_rows.front().ratios.size());
+        for (const Row &row : m_rows) {
+            std::vector<double> sorted = row.ratios;
+            std::sort(sorted.begin(), sorted.end());
+            std::printf("%-44s %-34s %.2f-%.2f-%.2f", qPrintable(row.workload),
+                        qPrintable(row.baselineName), sorted.front(), sorted[sorted.size() / 2],
+                        sorted.back());
+            if (row.target > 0)
+                std::printf("  target <= %.2f: %s", row.target,
+                            sorted.back() <= row.target ? "met in every run" : "MISSED");
+            std::printf("\n");
+        }
+        std::fflush(stdout);
+    }
+
+private:
+    struct Row
+    {
+        QString workload;
+        QString baselineName;
+        double target;
+        std::vector<double> ratios;
+    };
+    std::vector<Row> m_rows;
+    std::map<QString, std::size_t> m_index;
+};
+
+// Reads `--scale F` (> 0), `--reps N` (>= 1) and, when `runs` is given, `--runs N` (>= 1: full
+// runs of the whole table, see Table); an option named in `extra` takes a value and is left to
+// the caller. False on anything else.
+inline bool parseOptions(const QStringList &args, double *scale, int *reps, int *runs,
                          const QStringList &extra = {})
 {
     for (int i = 1; i < args.size(); i += 2) {
@@ -73,6 +136,9 @@ inline bool parseOptions(const QStringList &args, double *scale, int *reps,
         } else if (args[i] == QLatin1String("--reps")) {
             *reps = args[i + 1].toInt(&ok);
             ok = ok && *reps >= 1;
+        } else if (runs && args[i] == QLatin1String("--runs")) {
+            *runs = args[i + 1].toInt(&ok);
+            ok = ok && *runs >= 1;
         } else {
             ok = extra.contains(args[i]);
         }
@@ -85,7 +151,7 @@ inline bool parseOptions(const QStringList &args, double *scale, int *reps,
 // parseOptions() for a benchmark without options of its own: false after printing its usage.
 inline bool readOptions(const QStringList &args, const char *name, double *scale, int *reps)
 {
-    if (parseOptions(args, scale, reps))
+    if (parseOptions(args, scale, reps, nullptr))
         return true;
     std::fprintf(stderr, "usage: %s [--scale F>0] [--reps N>=1]\n", name);
     return false;

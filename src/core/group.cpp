@@ -288,6 +288,7 @@ Group::~Group()
         promise = d->core->detachLocked(after);
     }
     after.run();
+    d->core->dropDirectFollows();
     // promise: QPromise's destructor cancels and finishes what joined() handed out.
 }
 

@@ -62,17 +62,11 @@ public:
     void finish()
     {
         std::unique_ptr<Follower> done = std::move(m_follower);
+        // Deaf to the caller's future before the follower finishes it: no event of it to post.
+        m_callerWatcher.reset();
         deleteLater();
         if (done)
             done->finish();
-    }
-    // TaskRef::finishedNow(): the work that made `future` says it finished, before the watcher
-    // hears of it.
-    void finishNow(const QFuture<void> &future)
-    {
-        if (m_follower && future.isFinished()
-            && QFutureInterfaceBase::get(m_follower->future()) == QFutureInterfaceBase::get(future))
-            finish();
     }
 
 private:
@@ -80,6 +74,43 @@ private:
     std::optional<QFutureWatcher<void>> m_callerWatcher;
 };
 
+// Watches the future the group made for a task's caller while DirectWork follows the task's
+// work (a queued future job): canceling that future (the caller, or a timeout) reaches the work.
+class CallerWatcher final : public QFutureWatcher<void>
+{
+public:
+    CallerWatcher(Follower *follower, const QFuture<void> &caller)
+    {
+        connect(this, &QFutureWatcherBase::canceled, this,
+                [follower] { follower->callerCanceled(); });
+        setFuture(caller);
+    }
+};
+} // namespace
+
+void DirectFollow::link()
+{
+    m_next = std::exchange(m_core->directFollows, this);
+    if (m_next)
+        m_next->m_prev = this;
+}
+
+void DirectFollow::unlink()
+{
+    m_callerWatcher.reset();
+    if (!m_core)
+        return;
+    if (m_prev)
+        m_prev->m_next = m_next;
+    else
+        m_core->directFollows = m_next;
+    if (m_next)
+        m_next->m_prev = m_prev;
+    m_core = nullptr;
+    m_prev = m_next = nullptr;
+}
+
+namespace {
 // Watches the future the group made for a task's caller, once the task linked work: canceling
 // that future cancels the work (a queued future job's inner future, or what the task linked).
 class OwnWatcher final : public QFutureWatcher<void>
@@ -1026,31 +1057,6 @@ QFuture<void> GroupCore::resume(const TaskRef &ref)
     return canceledFuture<void>(); // canceled or ended meanwhile
 }
 
-void GroupCore::noteWatcher(const Follower &follower, QObject *watcher)
-{
-    const TaskLink &link = follower.m_link;
-    std::lock_guard lock(mutex);
-    if (link.m_slot >= 0 && isLiveLocked(link.m_epoch, link.m_slot, link.m_serial))
-        slots[std::size_t(link.m_slot)].watcher = watcher;
-}
-
-void GroupCore::finishedNow(const TaskRef &ref, const QFuture<void> &future)
-{
-    if (!onGroupThread())
-        return;
-    QObject *watcher;
-    {
-        std::lock_guard lock(mutex);
-        if (ref.m_slot < 0 || !isLiveLocked(ref.m_epoch, ref.m_slot, ref.m_serial))
-            return;
-        watcher = slots[std::size_t(ref.m_slot)].watcher;
-    }
-    // Alive: the slot is live, so its task has not reported, and its watcher (deleted only once
-    // it made the task report) is still there; this thread is the only one that deletes it.
-    if (watcher)
-        static_cast<FollowWatcher *>(watcher)->finishNow(future);
-}
-
 void GroupCore::unrestLocked(Slot &slot)
 {
     slot.resting = false;
@@ -1408,11 +1414,60 @@ void GroupCore::follow(std::unique_ptr<Follower> follower)
             return;
         }
     }
-    if (group) {
-        const Follower &followed = *follower;
-        noteWatcher(followed, new FollowWatcher(std::move(follower), group));
-    }
+    if (group)
+        new FollowWatcher(std::move(follower), group);
     // Else the group is gone, and the follower reports into nothing as it is destroyed here.
+}
+
+void GroupCore::followDirect(DirectWork &work, std::unique_ptr<Follower> follower)
+{
+    bool direct;
+    {
+        std::lock_guard lock(mutex);
+        direct = q && onGroupThread();
+    }
+    if (!direct) {
+        follow(std::move(follower));
+        return;
+    }
+    if (work.m_future.isFinished()) {
+        // It finished before the follower came (nothing told it then).
+        follower->finish();
+        return;
+    }
+    auto follow = std::make_unique<DirectFollow>(this, &work, std::move(follower));
+    if (const std::optional<QFuture<void>> caller = follow->m_follower->callerFuture())
+        follow->m_callerWatcher =
+                std::make_unique<CallerWatcher>(follow->m_follower.get(), *caller);
+    follow->link();
+    work.m_follow = std::move(follow);
+}
+
+void GroupCore::finishDirect(std::unique_ptr<DirectFollow> follow)
+{
+    follow->unlink();
+    follow->m_follower->finish();
+}
+
+void GroupCore::cancelDirect(DirectFollow &follow)
+{
+    follow.m_follower->canceled();
+}
+
+void GroupCore::dropDirect(std::unique_ptr<DirectFollow> follow)
+{
+    follow->unlink();
+    Follower::follow(std::move(follow->m_follower));
+}
+
+void GroupCore::dropDirectFollows()
+{
+    // One at a time: a follower destroyed runs user code (its caller future's continuations),
+    // which may end other works.
+    while (DirectFollow *const first = directFollows) {
+        std::unique_ptr<DirectFollow> follow = std::move(first->m_work->m_follow);
+        follow->unlink();
+    }
 }
 
 void GroupCore::watchPendingFollowers()
@@ -1424,10 +1479,8 @@ void GroupCore::watchPendingFollowers()
         pending.swap(pendingFollowers);
         owns.swap(pendingOwnWatches);
     }
-    for (std::unique_ptr<Follower> &follower : pending) {
-        const Follower &followed = *follower;
-        noteWatcher(followed, new FollowWatcher(std::move(follower), q));
-    }
+    for (std::unique_ptr<Follower> &follower : pending)
+        new FollowWatcher(std::move(follower), q);
     for (const auto &[ref, own] : owns)
         new OwnWatcher(self.lock(), ref, own, q);
 }

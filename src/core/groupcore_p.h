@@ -39,6 +39,8 @@ QEvent::Type wakeEventType();
 //
 // Its state is private: Group, Pool, Bag and ResultModel change it only through the methods
 // below. A method named ...Locked() expects `mutex` to be held by the caller.
+class DirectFollow;
+
 class GroupCore
 {
 public:
@@ -134,14 +136,24 @@ public:
     bool rest(const TaskRef &ref, const QFuture<void> &waiting);
     QFuture<void> resume(const TaskRef &ref);
     void endRest(const TaskRef &ref);
-    // See TaskRef::finishedNow().
-    void finishedNow(const TaskRef &ref, const QFuture<void> &future);
     TaskRef refOf(TaskLink &link);
     // Which cancel() the group is at: a task whose epoch is older was canceled.
     quint64 currentEpoch() const noexcept { return epoch.load(std::memory_order_relaxed); }
     void follow(std::unique_ptr<Follower> follower);
-    // On the group's thread: `watcher` follows `follower`'s task (see finishedNow()).
-    void noteWatcher(const Follower &follower, QObject *watcher);
+    // `work` (see DirectWork) tells `follower` when its future finished: no QFutureWatcher on it.
+    // A queued future job's caller future is still watched, for the caller's cancel. Elsewhere
+    // than on the group's thread, or with the group gone, as follow().
+    void followDirect(DirectWork &work, std::unique_ptr<Follower> follower);
+    // What DirectWork does with the follow a group gave it (on its thread, the group's): its
+    // future finished (the task ends now); it was canceled; the work is destroyed before its
+    // future finished (the follower is watched the usual way from here on, so that its task
+    // ends after this, not inside the destructor of whatever deleted the work).
+    static void finishDirect(std::unique_ptr<DirectFollow> follow);
+    static void cancelDirect(DirectFollow &follow);
+    static void dropDirect(std::unique_ptr<DirectFollow> follow);
+    // The group is going (on its thread): the tasks that DirectWork follows end Canceled now, as
+    // those a QFutureWatcher follows do (their watchers are the group's children).
+    void dropDirectFollows();
     // On the group's thread: watch what follow() queued from other threads, and the group-made
     // futures of tasks that linked work.
     void watchPendingFollowers();
@@ -361,6 +373,7 @@ public:
     void wakeIfRoundOverLocked();
 
 private:
+    friend class DirectFollow;
     qint64 beginTaskLocked();
     void endTaskLocked(Outcome outcome, std::exception_ptr failure, Aftermath &after);
     // A failure of this round, recorded, counted and signaled.
@@ -548,10 +561,6 @@ private:
         TaskTiming *timing = nullptr;
         bool ownWatched = false; // a watcher hears when `own` is canceled
         bool resting = false;    // gave its place among the running back (TaskRef::rest())
-        // The FollowWatcher that follows the task's future, on the group's thread (read there).
-        // Raw: it is deleted only after its task reported (which frees this slot) or after the
-        // group's epoch moved on (which makes the slot stale).
-        QObject *watcher = nullptr;
         // A queued future job's work, the future the task waits for (also in work/more).
         std::optional<QFuture<void>> inner;
         int key = -1;      // a keyed task's key (its KeyTable index)
@@ -619,6 +628,9 @@ private:
     quint32 linkedWithDeadline = 0;
     // Futures to watch, handed in from threads other than the group's.
     std::vector<std::unique_ptr<Follower>> pendingFollowers;
+    // The follows DirectWork holds for this group's tasks, most recent first; used on the group's
+    // thread only (no lock), where the works run.
+    DirectFollow *directFollows = nullptr;
 
     // Notifications owed to the group's thread, emitted by the next drain.
     std::vector<std::exception_ptr> failures; // taskFailed owed; messages made on the drain
@@ -640,6 +652,34 @@ private:
     QString keyNameLocked(int key) const;
     // A queued job leaves for good (cancelTrackedLocked()), wherever it waits.
     void dropOneQueuedLocked(Job *job, Aftermath &after);
+};
+
+// The follow a DirectWork holds for its group's task (see GroupCore::followDirect()): the task's
+// Follower, a watcher of the caller's future when that is another one, and its place in the
+// group's list (on the group's thread only).
+class DirectFollow
+{
+public:
+    DirectFollow(GroupCore *core, DirectWork *work, std::unique_ptr<Follower> follower) noexcept
+        : m_follower(std::move(follower)), m_core(core), m_work(work)
+    {
+    }
+    ~DirectFollow() { unlink(); }
+    DirectFollow(const DirectFollow &) = delete;
+    DirectFollow &operator=(const DirectFollow &) = delete;
+
+    // Into the group's list.
+    void link();
+    // Out of the group's list, and deaf to the caller's future: nothing done from here on posts
+    // an event to a watcher of ours.
+    void unlink();
+
+    std::unique_ptr<Follower> m_follower; // first: destroyed after the watcher that calls it
+    std::unique_ptr<QObject> m_callerWatcher;
+    GroupCore *m_core;
+    DirectWork *m_work;
+    DirectFollow *m_prev = nullptr;
+    DirectFollow *m_next = nullptr;
 };
 
 } // namespace detail

@@ -117,12 +117,6 @@ bool TaskRef::rest(const QFuture<void> &waiting) const
     return core && core->rest(*this, waiting);
 }
 
-void TaskRef::finishedNow(const QFuture<void> &future) const
-{
-    if (const auto core = m_core.lock())
-        core->finishedNow(*this, future);
-}
-
 void TaskRef::endRest() const
 {
     if (const auto core = m_core.lock())
@@ -172,6 +166,49 @@ TaskScope::TaskScope(const GroupCore *core) noexcept : m_core(core), m_outer(t_c
 TaskScope::~TaskScope()
 {
     t_currentTask = m_outer;
+    if (m_offered)
+        m_offered->m_scope = nullptr;
+}
+
+DirectWork::DirectWork(const QFuture<void> &future) noexcept : m_future(future)
+{
+    // Offered to the callable of a task that runs here (not to code that runs for a task later,
+    // nor to a group's aftermath: neither returns a future the group follows).
+    TaskScope *const scope = t_currentTask;
+    if (!scope || !scope->m_link)
+        return;
+    if (scope->m_offered)
+        scope->m_offered->m_scope = nullptr;
+    scope->m_offered = this;
+    m_scope = scope;
+}
+
+DirectWork::~DirectWork()
+{
+    if (m_scope)
+        m_scope->m_offered = nullptr;
+    if (m_follow)
+        GroupCore::dropDirect(std::move(m_follow));
+}
+
+DirectWork *DirectWork::offeredFor(const TaskScope &scope, const QFuture<void> &future)
+{
+    DirectWork *const work = scope.m_offered;
+    if (!work || QFutureInterfaceBase::get(work->m_future) != QFutureInterfaceBase::get(future))
+        return nullptr;
+    return work;
+}
+
+void DirectWork::workFinished()
+{
+    if (m_follow)
+        GroupCore::finishDirect(std::move(m_follow)); // last: it may delete this work
+}
+
+void DirectWork::workCanceled()
+{
+    if (m_follow)
+        GroupCore::cancelDirect(*m_follow);
 }
 
 TaskRef linkToCurrentTask(const QFuture<void> &work)
@@ -245,6 +282,12 @@ void Follower::follow(std::unique_ptr<Follower> follower)
 {
     if (const std::shared_ptr<GroupCore> core = follower->m_link.m_core.lock())
         core->follow(std::move(follower));
+}
+
+void Follower::followDirect(DirectWork &work, std::unique_ptr<Follower> follower)
+{
+    if (const std::shared_ptr<GroupCore> core = follower->m_link.m_core.lock())
+        core->followDirect(work, std::move(follower));
 }
 
 void ThreadPoolJobBase::start(TaskLink link)

@@ -3,6 +3,7 @@
 
 #include "network_p.h"
 
+#include <AioUtils/detail/follow.h>
 #include <AioUtils/detail/tasklink.h>
 #include <AioUtils/network.h>
 
@@ -26,18 +27,22 @@ namespace {
 // Settles one future from one reply. A child of the reply, so whoever deletes the reply first
 // (toFuture() once it settled, the QNetworkAccessManager, or user code) takes it along; an
 // unsettled QPromise cancels its future when it is destroyed, so no future is left pending.
-class ReplyFollower final : public QObject
+// It watches its own future for the caller's cancel(), which only marks the future (it hears of
+// it on the reply's thread, where abort() may be called; QFuture::then() is not used: on Qt 6.4 a
+// second then() on the same future replaces the first, and the caller may want its own). It
+// listens from before the future starts until just before it settles, and reports the last step
+// of the progress after that: a reply that comes in one piece posts one event to it. Made by a
+// task's callable that returns its future, it ends that task itself (DirectWork).
+class ReplyFollower final : public QFutureWatcher<QByteArray>, public detail::DirectWork
 {
 public:
     ReplyFollower(QNetworkReply *reply, QPromise<QByteArray> promise)
-        : QObject(reply), m_reply(reply), m_promise(std::move(promise))
+        : QFutureWatcher<QByteArray>(reply), DirectWork(QFuture<void>(promise.future())),
+          m_reply(reply), m_promise(std::move(promise))
     {
-        // The caller's cancel() only marks the future; this watcher hears of it on the reply's
-        // thread, where abort() may be called. QFuture::then() is not used: on Qt 6.4 a second
-        // then() on the same future replaces the first, and the caller may want its own.
-        QObject::connect(&m_cancelWatcher, &QFutureWatcherBase::canceled, this,
-                         &ReplyFollower::abort);
-        m_cancelWatcher.setFuture(m_promise.future());
+        QObject::connect(this, &QFutureWatcherBase::canceled, this, &ReplyFollower::abort);
+        setFuture(m_promise.future());
+        m_promise.start();
         if (reply->isFinished()) {
             settle();
             return;
@@ -49,7 +54,11 @@ public:
         QObject::connect(reply, &QNetworkReply::downloadProgress, this,
                          [this](qint64 bytes, qint64 total) {
                              noteProgress(m_received, bytes);
-                             detail::reportProgress(m_promise, bytes, total);
+                             // The whole of a known length: reported as it settles.
+                             if (total > 0 && bytes >= total)
+                                 m_total = total;
+                             else
+                                 detail::reportProgress(m_promise, bytes, total);
                          });
         QObject::connect(reply, &QNetworkReply::uploadProgress, this,
                          [this](qint64 bytes) { noteProgress(m_sent, bytes); });
@@ -68,6 +77,7 @@ private:
 
     void abort()
     {
+        workCanceled(); // what else the task linked
         // A reply that has failed already finishes on its own, in an event of its own (QtNetwork
         // reports an HTTP error and the end of the download separately); aborting it in between
         // made QtNetwork warn "this method must only be called once". settle() then sees the
@@ -76,15 +86,26 @@ private:
             m_reply->abort(); // emits finished(), which settles
     }
 
+    // Settles the future, then ends the task that follows it (DirectWork), which may start the
+    // next queued request here: nothing of this is touched after that.
     void settle()
     {
         if (std::exchange(m_settled, true))
             return;
         m_reply->deleteLater(); // takes this follower along
-        if (m_promise.isCanceled()) {
-            m_promise.finish();
+        // From here on, what happens to the future posts no event to this watcher.
+        disconnectOutputInterface();
+        if (m_total > 0)
+            detail::reportProgress(m_promise, m_received, m_total);
+        settlePromise();
+        m_promise.finish();
+        workFinished();
+    }
+
+    void settlePromise()
+    {
+        if (m_promise.isCanceled())
             return;
-        }
         const QNetworkReply::NetworkError error = m_reply->error();
         if (error == QNetworkReply::NoError) {
             m_promise.addResult(m_reply->readAll());
@@ -100,13 +121,12 @@ private:
                 message = detail::transferTimeoutMessage(m_reply) + QLatin1String("; ") + message;
             m_promise.setException(NetworkError(error, status, m_reply->request().url(), message));
         }
-        m_promise.finish();
     }
 
     QNetworkReply *const m_reply;
     QPromise<QByteArray> m_promise;
-    QFutureWatcher<QByteArray> m_cancelWatcher;
     QElapsedTimer m_quiet;
+    qint64 m_total = 0; // the length, once all of it came (the progress step still to report)
     qint64 m_received = 0;
     qint64 m_sent = 0;
     bool m_settled = false;
@@ -153,14 +173,14 @@ QFuture<QByteArray> toFuture(QNetworkReply *reply)
                 return follower->future();
         }
     }
-    QPromise<QByteArray> promise;
-    promise.start();
+    QPromise<QByteArray> promise; // started by the follower, once it listens
     QFuture<QByteArray> future = promise.future();
     // Started by a task: canceling the task aborts the reply.
     detail::linkToCurrentTask(QFuture<void>(future));
     if (reply->thread() == QThread::currentThread()) {
         new ReplyFollower(reply, std::move(promise));
     } else {
+        promise.start(); // the caller holds a running future from here on
         // Queued to the reply's thread: if the reply dies first, the functor and with it the
         // promise are destroyed, which cancels the future.
         auto shared = std::make_shared<QPromise<QByteArray>>(std::move(promise));

@@ -5,6 +5,7 @@
 
 #include "network_p.h"
 
+#include <AioUtils/detail/follow.h>
 #include <AioUtils/detail/tasklink.h>
 #include <AioUtils/network.h>
 
@@ -138,14 +139,18 @@ Response responseOf(QNetworkReply *reply)
 // them, and the caller's cancel. A child of the manager: a manager destroyed before the request
 // ended takes it along, and its unfinished promise cancels the caller's future. It watches its own
 // future for the caller's cancel(), which only marks the future: being that watcher itself saves a
-// QObject per request.
-class RequestRun final : public QFutureWatcher<Response>
+// QObject per request. It listens from before the future starts until just before it finishes,
+// and reports the last step of the progress after that, so that a request answered in one piece
+// posts one event to it (Started). Made by a task's callable that returns its future, it ends that
+// task itself when it ends (DirectWork): no other watcher follows it.
+class RequestRun final : public QFutureWatcher<Response>, public detail::DirectWork
 {
 public:
     RequestRun(QNetworkAccessManager *nam, const QNetworkRequest &request,
                const RequestOptions &options, QPromise<Response> promise, detail::TaskRef task)
-        : QFutureWatcher<Response>(nam), m_nam(nam), m_request(request), m_options(options),
-          m_promise(std::move(promise)), m_task(std::move(task))
+        : QFutureWatcher<Response>(nam), DirectWork(QFuture<void>(promise.future())), m_nam(nam),
+          m_request(request), m_options(options), m_promise(std::move(promise)),
+          m_task(std::move(task))
     {
         RetryPolicy &retry = m_options.retry;
         if (retry.maxAttempts < 1) {
@@ -167,6 +172,7 @@ public:
         // The cancel is heard on this thread, where the reply may be aborted.
         connect(this, &QFutureWatcherBase::canceled, this, &RequestRun::canceled);
         setFuture(m_promise.future());
+        m_promise.start();
         startAttempt();
     }
 
@@ -218,6 +224,11 @@ private:
         m_quiet.start();
         connect(reply, &QNetworkReply::downloadProgress, this, [this](qint64 bytes, qint64 total) {
             m_quiet.start();
+            // The whole of a known length: reported as the request ends (see end()).
+            if (total > 0 && bytes >= total) {
+                m_lastStep = { bytes, total };
+                return;
+            }
             detail::reportProgress(m_promise, bytes, total);
         });
         connect(reply, &QNetworkReply::uploadProgress, this, [this] { m_quiet.start(); });
@@ -248,13 +259,9 @@ private:
         bool answered = response.status > 0;
         if (error == QNetworkReply::NoError && response.isSuccess()) {
             response.body = reply->readAll();
+            stopListening();
             m_promise.addResult(std::move(response));
-            const QFuture<void> done(m_promise.future());
-            const detail::TaskRef task = m_task;
-            end(); // deletes this later: nothing of it is used below
-            // The task whose future this is ends now, and the next queued request starts now,
-            // instead of after a posted event.
-            task.finishedNow(done);
+            end(); // last: the next queued request may start inside it
             return;
         }
 
@@ -385,6 +392,7 @@ private:
 
     void canceled()
     {
+        workCanceled(); // what else the task linked
         if (m_reply) {
             // A reply that failed already finishes on its own (see fetch()); attemptFinished()
             // sees the cancel.
@@ -397,6 +405,21 @@ private:
         end();
     }
 
+    // From here on, what happens to the future posts no event to this watcher: its last
+    // progress step, result and end (nothing of the caller's is heard after, as the request is
+    // over). The last step of the progress goes to whoever else listens.
+    void stopListening()
+    {
+        if (std::exchange(m_listening, false))
+            disconnectOutputInterface();
+        if (m_lastStep.second > 0) {
+            detail::reportProgress(m_promise, m_lastStep.first, m_lastStep.second);
+            m_lastStep = {};
+        }
+    }
+
+    // The request is over. Ends the task that follows it (DirectWork) now, and with it the next
+    // queued request may start here: call it last, and touch nothing of this after it.
     void end()
     {
         if (std::exchange(m_ended, true))
@@ -404,8 +427,10 @@ private:
         // Ended while it rested (canceled by its caller): the task goes on, holding a slot.
         if (std::exchange(m_resting, false))
             m_task.endRest();
+        stopListening();
         m_promise.finish();
         deleteLater();
+        workFinished();
     }
 
     QNetworkAccessManager *const m_nam;
@@ -418,8 +443,10 @@ private:
     // Not QTimers: no QObject each for every request (timerEvent() tells them apart).
     QBasicTimer m_attemptTimer;
     QBasicTimer m_backoffTimer;
-    QElapsedTimer m_quiet; // since bytes last moved
+    QElapsedTimer m_quiet;                // since bytes last moved
+    std::pair<qint64, qint64> m_lastStep; // bytes and total, when a download is complete
     int m_attempt = 0;
+    bool m_listening = true; // this watcher hears of its future (until stopListening())
     bool m_timedOut = false;
     bool m_resting = false; // the task gave its slot back for this request's backoff
     bool m_ended = false;
@@ -484,8 +511,7 @@ QFuture<Response> request(QNetworkAccessManager *nam, const QNetworkRequest &req
     if (std::optional<QFuture<Response>> refused =
                 detail::refuseManager<Response>(nam, request, "request"))
         return *refused;
-    QPromise<Response> promise;
-    promise.start();
+    QPromise<Response> promise; // started by the RequestRun, once it listens
     QFuture<Response> future = promise.future();
     detail::TaskRef task = detail::linkToCurrentTask(QFuture<void>(future));
     new RequestRun(nam, request, options, std::move(promise), std::move(task));

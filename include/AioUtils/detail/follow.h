@@ -59,6 +59,48 @@ template<typename T> void reportFinished(const QFuture<T> &future, TaskLink &lin
     link.report(outcome, std::move(failure), std::move(results));
 }
 
+class DirectFollow;
+
+// Work this library runs and finishes itself, on the group's thread (request(), fetch()): it tells
+// the task that follows its future when the future finished or was canceled, so that the group
+// follows it without a QFutureWatcher (a QObject, and a posted event for each change of the
+// future: about ten events a request). Made while a task's callable runs, it is offered to that
+// task; when the callable returns this work's future, the group hands its Follower to the work
+// (DirectWork::offeredFor(), Follower::followDirect()).
+class AIOUTILS_CORE_EXPORT DirectWork
+{
+public:
+    DirectWork(const DirectWork &) = delete;
+    DirectWork &operator=(const DirectWork &) = delete;
+
+    // The work offered to the task this thread runs whose future is `future`, if any.
+    static DirectWork *offeredFor(const TaskScope &scope, const QFuture<void> &future);
+
+protected:
+    // `future` is the work's own; on the thread the work runs on, before the future finishes.
+    explicit DirectWork(const QFuture<void> &future) noexcept;
+    // Unfinished, the task that followed it ends Canceled (what the work's own unfinished
+    // promise means too).
+    virtual ~DirectWork();
+
+    // Whether a group follows the work (then its future's changes need no other watcher).
+    bool isFollowed() const noexcept { return m_follow != nullptr; }
+    // The work's future has finished: the task that follows it ends now, here. Runs user code
+    // (the next queued task starts), which may delete the work: call it last, touch nothing of
+    // the work after it.
+    void workFinished();
+    // The work's future was canceled (the work ends later): what the task linked is canceled now.
+    void workCanceled();
+
+private:
+    friend class TaskScope;
+    friend class GroupCore;
+    friend class DirectFollow;
+    QFuture<void> m_future;
+    std::unique_ptr<DirectFollow> m_follow; // while a group follows the work
+    TaskScope *m_scope = nullptr;           // while it is offered to a running callable
+};
+
 // Follows one running future that this library does not own, and ends its task when the future
 // finishes. The group watches it with a QFutureWatcher on the group's thread: in Qt 6.4 a second
 // then() on a future replaces the first, so a continuation of ours would silently take the place
@@ -85,6 +127,9 @@ public:
     // Hands `follower` to its group (on the group's thread; from another thread by a posted
     // wake-up). Destroyed unfinished, with its group, it reports Canceled.
     static void follow(std::unique_ptr<Follower> follower);
+    // Hands `follower` to `work`, whose future it follows: the work tells when it finished (see
+    // DirectWork). Where that cannot be (another thread than the group's), as follow().
+    static void followDirect(DirectWork &work, std::unique_ptr<Follower> follower);
 
 protected:
     friend class GroupCore;
@@ -106,8 +151,10 @@ private:
     QFuture<T> m_future;
 };
 
-// Ends the task of `future`: at once if it is finished, else through a Follower.
-template<typename T> void follow(const QFuture<T> &future, TaskLink link)
+// Ends the task of `future`: at once if it is finished, else through a Follower; the one of
+// `direct`, the work that made the future, when given.
+template<typename T>
+void follow(const QFuture<T> &future, TaskLink link, DirectWork *direct = nullptr)
 {
     if (future.isFinished()) {
         reportFinished(future, link);
@@ -115,7 +162,11 @@ template<typename T> void follow(const QFuture<T> &future, TaskLink link)
     }
     const QFuture<void> own(future);
     link.begin(&own);
-    Follower::follow(std::make_unique<AdoptFollower<T>>(future, std::move(link)));
+    auto follower = std::make_unique<AdoptFollower<T>>(future, std::move(link));
+    if (direct)
+        Follower::followDirect(*direct, std::move(follower));
+    else
+        Follower::follow(std::move(follower));
 }
 
 // Delivers the outcome of the future the work returned to the future the caller got at spawn

@@ -479,19 +479,24 @@ template<typename T, typename C> QFuture<T> invokeForFuture(C &call)
     }
 }
 
-// Calls future-returning work as the task of `link` (inside its TaskScope); returns its future.
-template<typename T, typename C> QFuture<T> invokeAsTask(C &call, TaskLink &link)
+// Calls future-returning work as the task of `link` (inside its TaskScope); returns its future,
+// and in `direct` the DirectWork that made it, if it is one (valid until user code runs again).
+template<typename T, typename C>
+QFuture<T> invokeAsTask(C &call, TaskLink &link, DirectWork **direct)
 {
     TaskScope scope(link);
-    return invokeForFuture<T>(call);
+    QFuture<T> future = invokeForFuture<T>(call);
+    *direct = DirectWork::offeredFor(scope, QFuture<void>(future));
+    return future;
 }
 
 // Calls future-returning work as the task of `link`, which then ends when the future it returned
 // does; returns that future.
 template<typename T, typename C> QFuture<T> startFutureWork(C &call, TaskLink link)
 {
-    QFuture<T> future = invokeAsTask<T>(call, link);
-    follow(future, std::move(link));
+    DirectWork *direct;
+    QFuture<T> future = invokeAsTask<T>(call, link, &direct);
+    follow(future, std::move(link), direct);
     return future;
 }
 
@@ -519,7 +524,8 @@ public:
         if constexpr (!HandsFuture) {
             startFutureWork<T>(m_call, std::move(link));
         } else {
-            const QFuture<T> inner = invokeAsTask<T>(m_call, link);
+            DirectWork *direct;
+            const QFuture<T> inner = invokeAsTask<T>(m_call, link, &direct);
             if (!inner.isFinished()) {
                 // Canceling the task cancels the work's future (canceling the caller's does too:
                 // see ForwardFollower).
@@ -530,6 +536,8 @@ public:
                                                                 std::move(link));
             if (inner.isFinished())
                 forward->finish();
+            else if (direct)
+                Follower::followDirect(*direct, std::move(forward));
             else
                 Follower::follow(std::move(forward));
         }

@@ -22,6 +22,7 @@ namespace AioUtils {
 namespace detail {
 
 class GroupCore;
+class DirectWork;
 
 enum class Outcome : quint8 { Succeeded, Failed, Canceled };
 
@@ -191,11 +192,6 @@ public:
     // The rest ends now, whether or not a slot is free (the work it waited for was canceled, and
     // the task goes on): the task counts as running, over the limit if it must.
     void endRest() const;
-    // `future`, which this task's work made and returned, has just finished, on the group's
-    // thread: when it is the future the group follows for the task, the task ends now rather
-    // than after the QFutureWatcher's posted event (a request() that ends hands its slot to the
-    // next request at once). Elsewhere, or for another future, nothing happens.
-    void finishedNow(const QFuture<void> &future) const;
 
 private:
     friend class GroupCore;
@@ -238,7 +234,9 @@ private:
     TaskLink *m_link = nullptr; // null in the group's cancellation aftermath, or for a ref
     const TaskRef *m_ref = nullptr;
     TaskScope *m_outer;
+    DirectWork *m_offered = nullptr; // the last DirectWork the task's callable made
     friend class GroupCore;
+    friend class DirectWork;
     friend AIOUTILS_CORE_EXPORT TaskRef linkToCurrentTask(const QFuture<void> &work);
     friend AIOUTILS_CORE_EXPORT TaskRef currentTask();
 };
@@ -248,9 +246,6 @@ private:
 // future or its deadline) cancels `work` too. Returns the task, to link more to it later; a null
 // ref, doing nothing, outside a task.
 AIOUTILS_CORE_EXPORT TaskRef linkToCurrentTask(const QFuture<void> &work);
-
-// The task this thread runs, to link work to it later (see TaskRef); a null ref outside a task.
-AIOUTILS_CORE_EXPORT TaskRef currentTask();
 
 // The task this thread runs, to link work to it later (see TaskRef); a null ref outside a task.
 AIOUTILS_CORE_EXPORT TaskRef currentTask();
