@@ -182,6 +182,22 @@ struct GatedTask
     QFuture<Response> request;
 };
 
+// Counts the QFutureWatcher events the application's thread receives (QEvent::FutureCallOut).
+class FutureEventCounter : public QObject
+{
+public:
+    FutureEventCounter() { QCoreApplication::instance()->installEventFilter(this); }
+    int count = 0;
+
+protected:
+    bool eventFilter(QObject *, QEvent *event) override
+    {
+        if (event->type() == QEvent::FutureCallOut)
+            ++count;
+        return false;
+    }
+};
+
 } // namespace
 
 class tst_Request : public QObject
@@ -224,6 +240,11 @@ private Q_SLOTS:
     void postWithBody();
     void responseInABag();
     void badInput();
+    void fewEventsPerRequest();
+    void callableReturnsOneOfTwoRequests_data();
+    void callableReturnsOneOfTwoRequests();
+    void groupDestroyedWhileItsRequestRuns();
+    void managerDestroyedWhileItsRequestRuns();
 
 private:
     std::unique_ptr<ScriptedServer> m_site;
@@ -826,4 +847,123 @@ void tst_Request::badInput()
 }
 
 QTEST_MAIN(tst_Request)
+void tst_Request::fewEventsPerRequest()
+{
+    // A request whose task's callable returns its future ends the task itself: no QFutureWatcher
+    // follows it for the group. What is left is one event of its own watcher (Started) and, for
+    // a queued task, the three of the watcher of the future spawn() gave (Started, progress
+    // range and value, posted as it connects), there to hear the caller's cancel. Before, each
+    // request cost about 14 (three watchers, each told of every change).
+    constexpr int n = 20;
+    for (int i = 0; i < n; ++i)
+        m_site->script("/e" + QByteArray::number(i), { answer(200, "e") });
+    FutureEventCounter counter;
+    Pool pool(1); // one starts at once, the others from the queue
+    QList<QFuture<Response>> futures;
+    for (int i = 0; i < n; ++i) {
+        const QByteArray path = "/e" + QByteArray::number(i);
+        futures << pool.spawn(request, m_nam.get(), QNetworkRequest(m_site->url(path.constData())),
+                              RequestOptions());
+    }
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    for (const QFuture<Response> &future : std::as_const(futures))
+        QCOMPARE(future.result().body, QByteArray("e"));
+    QVERIFY2(
+            counter.count <= 1 + 4 * (n - 1),
+            qPrintable(
+                    QStringLiteral("%1 watcher events for %2 requests").arg(counter.count).arg(n)));
+}
+
+void tst_Request::callableReturnsOneOfTwoRequests_data()
+{
+    QTest::addColumn<bool>("returnsFirst");
+    QTest::newRow("the first (a watcher follows it)") << true;
+    QTest::newRow("the last (it ends the task itself)") << false;
+}
+
+void tst_Request::callableReturnsOneOfTwoRequests()
+{
+    // The callable makes two requests and returns one: the task ends when that one does, not
+    // when the other (slow) one does, whichever of the two it returns.
+    QFETCH(bool, returnsFirst);
+    HttpResponse slow = answer(200, "slow");
+    slow.delayMs = 3000;
+    m_site->script("/quick", { answer(200, "quick") });
+    m_site->script("/slow", { slow });
+    Pool pool(1);
+    QFuture<Response> other;
+    QFuture<Response> returned = pool.spawn([&] {
+        const QUrl quick = m_site->url("/quick"), late = m_site->url("/slow");
+        QFuture<Response> first =
+                request(m_nam.get(), QNetworkRequest(returnsFirst ? quick : late));
+        QFuture<Response> second =
+                request(m_nam.get(), QNetworkRequest(returnsFirst ? late : quick));
+        other = returnsFirst ? second : first;
+        return returnsFirst ? first : second;
+    });
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    QCOMPARE(returned.result().body, QByteArray("quick"));
+    QVERIFY(!other.isFinished()); // left running: the task succeeded
+    QCOMPARE(outcomeOf(other).response->body, QByteArray("slow"));
+}
+
+void tst_Request::groupDestroyedWhileItsRequestRuns()
+{
+    // A queued task's request runs when its group is destroyed: the future spawn() gave is
+    // canceled and finished by then, as for any other task (its continuations have run), and
+    // the request is aborted.
+    HttpResponse slow = answer(200, "slow");
+    slow.delayMs = 3000;
+    m_site->script("/a", { answer(200, "a") });
+    m_site->script("/slow", { slow });
+    auto pool = std::make_unique<Pool>(1);
+    pool->spawn(request, m_nam.get(), QNetworkRequest(m_site->url("/a")), RequestOptions());
+    QFuture<Response> queued = pool->spawn(request, m_nam.get(),
+                                           QNetworkRequest(m_site->url("/slow")), RequestOptions());
+    QTRY_COMPARE_WITH_TIMEOUT(m_site->count("/slow"), 1, Patience);
+    bool continued = false;
+    queued.onCanceled([&] {
+        continued = true;
+        return Response();
+    });
+    pool.reset();
+    QVERIFY(queued.isCanceled());
+    QVERIFY(queued.isFinished());
+    QVERIFY(continued);
+}
+
+void tst_Request::managerDestroyedWhileItsRequestRuns()
+{
+    // The manager goes while a task's request runs: the request's future is canceled, and its
+    // task ends after the manager's destructor, not inside it (the next queued task, which uses
+    // the manager, must not start while it is half destroyed).
+    HttpResponse slow = answer(200, "slow");
+    slow.delayMs = 3000;
+    m_site->script("/slow", { slow });
+    m_site->script("/b", { answer(200, "b") });
+    auto nam = std::make_unique<QNetworkAccessManager>();
+    QPointer<QNetworkAccessManager> alive(nam.get());
+    bool destroying = false;
+    bool startedWhileDestroying = false;
+    Pool pool(1);
+    QFuture<Response> running =
+            pool.spawn(request, nam.get(), QNetworkRequest(m_site->url("/slow")), RequestOptions());
+    QFuture<Response> next = pool.spawn([&] {
+        startedWhileDestroying = destroying;
+        return request(alive.data(), QNetworkRequest(m_site->url("/b")));
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(m_site->count("/slow"), 1, Patience);
+    destroying = true;
+    QTest::ignoreMessage(QtWarningMsg, "AioUtils: request(): the QNetworkAccessManager is null");
+    nam.reset();
+    destroying = false;
+    QVERIFY(running.isCanceled());
+    // join() rethrows the failure of the task that found the manager gone.
+    QVERIFY_THROWS_EXCEPTION(NetworkError, pool.join(QDeadlineTimer(Patience)));
+    QVERIFY(!startedWhileDestroying);
+    const Outcome outcome = outcomeOf(next);
+    QVERIFY(outcome.error); // the manager was gone when it started
+    QVERIFY(outcome.error->errorString().contains(QLatin1String("null")));
+}
+
 #include "tst_request.moc"

@@ -187,8 +187,7 @@ DirectWork::~DirectWork()
 {
     if (m_scope)
         m_scope->m_offered = nullptr;
-    if (m_follow)
-        GroupCore::dropDirect(std::move(m_follow));
+    stopFollowing();
 }
 
 DirectWork *DirectWork::offeredFor(const TaskScope &scope, const QFuture<void> &future)
@@ -203,6 +202,12 @@ void DirectWork::workFinished()
 {
     if (m_follow)
         GroupCore::finishDirect(std::move(m_follow)); // last: it may delete this work
+}
+
+void DirectWork::stopFollowing()
+{
+    if (m_follow)
+        GroupCore::dropDirect(std::move(m_follow));
 }
 
 void DirectWork::workCanceled()

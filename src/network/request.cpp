@@ -218,6 +218,8 @@ private:
                 return;
             m_reply = nullptr;
             m_attemptTimer.stop();
+            // Maybe inside the manager's destructor: the task ends after it.
+            stopFollowing();
             m_promise.future().cancel();
             end();
         });

@@ -91,6 +91,9 @@ protected:
     void workFinished();
     // The work's future was canceled (the work ends later): what the task linked is canceled now.
     void workCanceled();
+    // The work is about to end where user code must not run (inside the destructor of whatever
+    // deleted part of it): its task is followed by a watcher from here on, and ends after this.
+    void stopFollowing();
 
 private:
     friend class TaskScope;
