@@ -76,15 +76,34 @@ private:
 
 // Watches the future the group made for a task's caller while DirectWork follows the task's
 // work (a queued future job): canceling that future (the caller, or a timeout) reaches the work.
+// A child of the group, used again for the next such task (see GroupCore::idleCallerWatchers):
+// a QFutureWatcher costs a QObject, a connection and a system call (Qt asks for the CPU count)
+// to make.
 class CallerWatcher final : public QFutureWatcher<void>
 {
 public:
-    CallerWatcher(Follower *follower, const QFuture<void> &caller)
+    explicit CallerWatcher(Group *group) : QFutureWatcher<void>(group)
     {
-        connect(this, &QFutureWatcherBase::canceled, this,
-                [follower] { follower->callerCanceled(); });
+        connect(this, &QFutureWatcherBase::canceled, this, [this] {
+            if (m_follower)
+                m_follower->callerCanceled();
+        });
+    }
+    void watch(Follower *follower, const QFuture<void> &caller)
+    {
+        m_follower = follower;
         setFuture(caller);
     }
+    // Deaf from here on: nothing that happens to the future posts an event to it any more (a
+    // canceled() on its way is dropped too).
+    void release()
+    {
+        m_follower = nullptr;
+        disconnectOutputInterface();
+    }
+
+private:
+    Follower *m_follower = nullptr;
 };
 } // namespace
 
@@ -97,9 +116,16 @@ void DirectFollow::link()
 
 void DirectFollow::unlink()
 {
-    m_callerWatcher.reset();
     if (!m_core)
         return;
+    if (m_callerWatcher) {
+        auto *const watcher = static_cast<CallerWatcher *>(std::exchange(m_callerWatcher, nullptr));
+        watcher->release();
+        if (m_core->idleCallerWatchers.size() < GroupCore::IdleCallerWatchers)
+            m_core->idleCallerWatchers.push_back(watcher);
+        else
+            delete watcher;
+    }
     if (m_prev)
         m_prev->m_next = m_next;
     else
@@ -1436,9 +1462,17 @@ void GroupCore::followDirect(DirectWork &work, std::unique_ptr<Follower> followe
         return;
     }
     auto follow = std::make_unique<DirectFollow>(this, &work, std::move(follower));
-    if (const std::optional<QFuture<void>> caller = follow->m_follower->callerFuture())
-        follow->m_callerWatcher =
-                std::make_unique<CallerWatcher>(follow->m_follower.get(), *caller);
+    if (const std::optional<QFuture<void>> caller = follow->m_follower->callerFuture()) {
+        CallerWatcher *watcher;
+        if (idleCallerWatchers.empty()) {
+            watcher = new CallerWatcher(q);
+        } else {
+            watcher = static_cast<CallerWatcher *>(idleCallerWatchers.back());
+            idleCallerWatchers.pop_back();
+        }
+        watcher->watch(follow->m_follower.get(), *caller);
+        follow->m_callerWatcher = watcher;
+    }
     follow->link();
     work.m_follow = std::move(follow);
 }
@@ -1468,6 +1502,7 @@ void GroupCore::dropDirectFollows()
         std::unique_ptr<DirectFollow> follow = std::move(first->m_work->m_follow);
         follow->unlink();
     }
+    idleCallerWatchers.clear(); // the group's children: they go with it
 }
 
 void GroupCore::watchPendingFollowers()

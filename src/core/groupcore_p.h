@@ -631,6 +631,9 @@ private:
     // The follows DirectWork holds for this group's tasks, most recent first; used on the group's
     // thread only (no lock), where the works run.
     DirectFollow *directFollows = nullptr;
+    // CallerWatchers (the group's children) done with, to use again; at most this many kept.
+    static constexpr std::size_t IdleCallerWatchers = 64;
+    std::vector<QObject *> idleCallerWatchers;
 
     // Notifications owed to the group's thread, emitted by the next drain.
     std::vector<std::exception_ptr> failures; // taskFailed owed; messages made on the drain
@@ -674,8 +677,8 @@ public:
     // an event to a watcher of ours.
     void unlink();
 
-    std::unique_ptr<Follower> m_follower; // first: destroyed after the watcher that calls it
-    std::unique_ptr<QObject> m_callerWatcher;
+    std::unique_ptr<Follower> m_follower;
+    QObject *m_callerWatcher = nullptr; // a child of the group; given back by unlink()
     GroupCore *m_core;
     DirectWork *m_work;
     DirectFollow *m_prev = nullptr;

@@ -200,8 +200,18 @@ DirectWork *DirectWork::offeredFor(const TaskScope &scope, const QFuture<void> &
 
 void DirectWork::workFinished()
 {
-    if (m_follow)
-        GroupCore::finishDirect(std::move(m_follow)); // last: it may delete this work
+    workFinished(takeFollow()); // last: it may delete this work
+}
+
+DirectFollow *DirectWork::takeFollow() noexcept
+{
+    return m_follow.release();
+}
+
+void DirectWork::workFinished(DirectFollow *follow)
+{
+    if (follow)
+        GroupCore::finishDirect(std::unique_ptr<DirectFollow>(follow));
 }
 
 void DirectWork::stopFollowing()

@@ -263,7 +263,13 @@ private:
             response.body = reply->readAll();
             stopListening();
             m_promise.addResult(std::move(response));
-            end(); // last: the next queued request may start inside it
+            m_promise.finish();
+            // Nothing of this is used any more: it goes now (it is the receiver of the signal
+            // that called this, and nothing of it is touched after), not through a posted event;
+            // then the task ends, and the next queued request may start here.
+            detail::DirectFollow *const follow = takeFollow();
+            delete this;
+            workFinished(follow);
             return;
         }
 

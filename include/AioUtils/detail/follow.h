@@ -89,6 +89,11 @@ protected:
     // (the next queued task starts), which may delete the work: call it last, touch nothing of
     // the work after it.
     void workFinished();
+    // The same in two steps, for a work that deletes itself in between: the follow is taken
+    // out of the work (owned by the caller, who hands it on at once), then the task it follows
+    // ends (a null follow: nothing happens).
+    DirectFollow *takeFollow() noexcept;
+    static void workFinished(DirectFollow *follow);
     // The work's future was canceled (the work ends later): what the task linked is canceled now.
     void workCanceled();
     // The work is about to end where user code must not run (inside the destructor of whatever
