@@ -60,8 +60,12 @@ public:
                              else
                                  detail::reportProgress(m_promise, bytes, total);
                          });
-        QObject::connect(reply, &QNetworkReply::uploadProgress, this,
-                         [this](qint64 bytes) { noteProgress(m_sent, bytes); });
+        // Only a request with a body uploads (a GET or HEAD saves the connection).
+        const QNetworkAccessManager::Operation operation = reply->operation();
+        if (operation != QNetworkAccessManager::GetOperation
+            && operation != QNetworkAccessManager::HeadOperation)
+            QObject::connect(reply, &QNetworkReply::uploadProgress, this,
+                             [this](qint64 bytes) { noteProgress(m_sent, bytes); });
     }
 
     QFuture<QByteArray> future() const { return m_promise.future(); }

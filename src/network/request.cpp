@@ -233,7 +233,8 @@ private:
             }
             detail::reportProgress(m_promise, bytes, total);
         });
-        connect(reply, &QNetworkReply::uploadProgress, this, [this] { m_quiet.start(); });
+        if (!m_options.body.isEmpty()) // only a body uploads
+            connect(reply, &QNetworkReply::uploadProgress, this, [this] { m_quiet.start(); });
         if (m_options.timeoutMs > 0)
             m_attemptTimer.start(m_options.timeoutMs, this);
     }
