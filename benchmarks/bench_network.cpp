@@ -7,11 +7,14 @@
 // finished() slot that reads the body, deletes the reply and starts the next request. Ours is
 // AioUtils::fetch spawned into a Pool(8) and joined, the same through a Bag(8) read with
 // yielding(), and AioUtils::request() (the whole response) in a Pool(8). Each run uses a new
-// manager, so connection setup counts alike. The four run interleaved (each repetition runs
-// each once, starting with a different one), so that a drifting machine weighs on all alike.
-// Prints the median of the repetitions and the ratio ours/baseline.
+// manager, so connection setup counts alike. The baseline keeps every body until the end, as the
+// Pool rows' futures do; the Bag row's baseline reads each body as it comes and drops it, as its
+// loop does. The five run interleaved (each repetition runs each once, starting with a different
+// one), so that a drifting machine weighs on all alike. Prints the median time of the
+// repetitions and, as the ratio, the median of each repetition's ours/baseline; with --runs N,
+// the whole table N times and each row's min-median-max ratio.
 //
-//   bench_network [--scale F] [--reps N] [--only hand|stream|pool|bag|request]
+//   bench_network [--scale F] [--reps N] [--runs N] [--only hand|stream|pool|bag|request]
 //   (--scale 0.01 for a smoke run; --only runs one variant, for a profiler)
 
 #include "benchutil.h"
@@ -104,7 +107,7 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     double scale = 1.0;
-    int reps = 3;
+    int reps = 5;
     const QStringList args = app.arguments();
     const QStringList variants = { QStringLiteral("hand"), QStringLiteral("stream"),
                                    QStringLiteral("pool"), QStringLiteral("bag"),
@@ -207,17 +210,22 @@ int main(int argc, char **argv)
     for (int run = 1; run <= runs; ++run) {
         if (runs > 1)
             std::printf("run %d of %d\n", run, runs);
-        // Interleaved: each repetition runs all five, starting with a different one.
-        const std::vector<double> ms = BenchUtil::interleavedMediansMs(
+        // Interleaved: each repetition runs all five, starting with a different one; each
+        // row's ratio is the median of the repetitions' own ratios.
+        const std::vector<std::vector<double>> ms = BenchUtil::interleavedTimesMs(
                 { hand, handStream, withPool, withBag, withRequest }, reps);
-        const double handMs = ms[0], streamMs = ms[1], poolMs = ms[2], bagMs = ms[3],
-                     requestMs = ms[4];
+        const auto median = [&](int k) { return BenchUtil::median(ms[std::size_t(k)]); };
+        const auto ratio = [&](int base, int ours) {
+            return BenchUtil::pairedRatio(ms[std::size_t(base)], ms[std::size_t(ours)]);
+        };
+        enum { Hand, Stream, WithPool, WithBag, WithRequest };
         table.header();
-        table.row(workload + QLatin1String(", Pool + fetch"), keeping, handMs, poolMs, Target);
-        table.row(workload + QLatin1String(", Bag + yielding()"), streaming, streamMs, bagMs,
-                  Target);
-        table.row(workload + QLatin1String(", Pool + request()"), keeping, handMs, requestMs,
-                  Target);
+        table.row(workload + QLatin1String(", Pool + fetch"), keeping, median(Hand),
+                  median(WithPool), Target, ratio(Hand, WithPool));
+        table.row(workload + QLatin1String(", Bag + yielding()"), streaming, median(Stream),
+                  median(WithBag), Target, ratio(Stream, WithBag));
+        table.row(workload + QLatin1String(", Pool + request()"), keeping, median(Hand),
+                  median(WithRequest), Target, ratio(Hand, WithRequest));
     }
     table.summary();
     return 0;

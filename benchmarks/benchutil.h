@@ -35,11 +35,12 @@ inline double medianMs(const std::function<void()> &run, int reps)
     return times[times.size() / 2];
 }
 
-// The median wall times of `runs`, measured interleaved: each repetition runs every one of them
-// once, the first one a different one each time, so that a machine that slows down or speeds up
-// during the benchmark weighs on all of them alike.
-inline std::vector<double> interleavedMediansMs(const std::vector<std::function<void()>> &runs,
-                                                int reps)
+// The wall times of `runs`, in milliseconds, measured interleaved: each repetition runs every
+// one of them once, the first one a different one each time, so that a machine that slows down
+// or speeds up during the benchmark weighs on all of them alike. times[k][i]: run k in
+// repetition i.
+inline std::vector<std::vector<double>>
+interleavedTimesMs(const std::vector<std::function<void()>> &runs, int reps)
 {
     std::vector<std::vector<double>> times(runs.size());
     for (int i = 0; i < reps; ++i) {
@@ -52,12 +53,33 @@ inline std::vector<double> interleavedMediansMs(const std::vector<std::function<
             times[which].push_back(double(clock.nsecsElapsed()) / 1e6);
         }
     }
+    return times;
+}
+
+inline double median(std::vector<double> values)
+{
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
+// The median wall times of `runs`, measured interleaved (see interleavedTimesMs()).
+inline std::vector<double> interleavedMediansMs(const std::vector<std::function<void()>> &runs,
+                                                int reps)
+{
     std::vector<double> medians;
-    for (std::vector<double> &each : times) {
-        std::sort(each.begin(), each.end());
-        medians.push_back(each[each.size() / 2]);
-    }
+    for (std::vector<double> &each : interleavedTimesMs(runs, reps))
+        medians.push_back(median(std::move(each)));
     return medians;
+}
+
+// The median over the repetitions of ours/baseline, each ratio taken within one repetition (the
+// two ran one after the other): a drift of the machine between repetitions cancels out.
+inline double pairedRatio(const std::vector<double> &baseMs, const std::vector<double> &oursMs)
+{
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < baseMs.size() && i < oursMs.size(); ++i)
+        ratios.push_back(oursMs[i] / baseMs[i]);
+    return median(std::move(ratios));
 }
 
 // The rows of a benchmark's table, ours against a baseline, over one or more full runs: each row
@@ -71,11 +93,12 @@ public:
         std::printf("%-44s %-34s %10s %10s %8s\n", "workload", baselineName, "base ms", "ours ms",
                     "ratio");
     }
-    // `target` 0: none.
+    // `target` 0: none; `ratio` 0: oursMs / baseMs (else a paired one, see pairedRatio()).
     void row(const QString &workload, const QString &baselineName, double baseMs, double oursMs,
-             double target = 0)
+             double target = 0, double ratio = 0)
     {
-        const double ratio = oursMs / baseMs;
+        if (ratio <= 0)
+            ratio = oursMs / baseMs;
         std::printf("%-44s %-34s %10.1f %10.1f %7.2fx", qPrintable(workload),
                     qPrintable(baselineName), baseMs, oursMs, ratio);
         if (target > 0)
