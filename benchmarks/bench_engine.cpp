@@ -60,12 +60,13 @@ template<typename Work, typename Done> void runThen(Work &&work, QObject *contex
     });
 }
 
+// Every row of every run (--runs N): the summary gives each row's min-median-max.
+BenchUtil::Table table;
+
 void row(const char *workload, const char *baselineName, double baseline, double ours,
          double target)
 {
-    std::printf("%-34s %-38s %10.1f %10.1f %7.2fx  (target <= %.2fx)\n", workload, baselineName,
-                baseline, ours, ours / baseline, target);
-    std::fflush(stdout);
+    table.row(QString::fromUtf8(workload), QString::fromUtf8(baselineName), baseline, ours, target);
 }
 
 // 1M ready futures: makeReadyFuture + then(ctx) + counter, against spawn into a Group + join.
@@ -403,9 +404,10 @@ int main(int argc, char **argv)
     int childN = 0;
     const QStringList args = app.arguments();
     // --child VARIANT --n N: this process is a child run for a peak-RSS measurement.
-    if (!BenchUtil::parseOptions(args, &scale, &reps, nullptr,
+    int runs = 1;
+    if (!BenchUtil::parseOptions(args, &scale, &reps, &runs,
                                  { QStringLiteral("--child"), QStringLiteral("--n") })) {
-        std::fprintf(stderr, "usage: bench_engine [--scale F>0] [--reps N>=1]\n");
+        std::fprintf(stderr, "usage: bench_engine [--scale F>0] [--reps N>=1] [--runs N>=1]\n");
         return 2;
     }
     for (int i = 1; i + 1 < args.size(); i += 2) {
@@ -427,13 +429,14 @@ int main(int argc, char **argv)
         std::printf("%ld\n", peakRssKb());
         return 0;
     }
-    std::printf("%-34s %-38s %10s %10s %8s\n", "workload", "baseline", "base ms", "ours ms",
-                "ratio");
-    readyFutures(int(1000000 * scale), reps);
-    threadPoolCallables(int(200000 * scale), reps);
-    threadPoolSynchronizers(int(200000 * scale), reps);
-    poolCallables(int(1000000 * scale), reps);
-    bagResults(int(1000000 * scale), reps);
-    seedScenarios(reps);
+    BenchUtil::runTable(table, runs, [&] {
+        table.header();
+        readyFutures(int(1000000 * scale), reps);
+        threadPoolCallables(int(200000 * scale), reps);
+        threadPoolSynchronizers(int(200000 * scale), reps);
+        poolCallables(int(1000000 * scale), reps);
+        bagResults(int(1000000 * scale), reps);
+        seedScenarios(reps);
+    });
     return 0;
 }

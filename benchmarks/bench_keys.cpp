@@ -61,13 +61,6 @@ void run(Keying keying, int n, const std::vector<AioUtils::Key> &keys)
         qFatal("bench_keys: %d of %d tasks finished", pool.finishedCount(), n);
 }
 
-void row(const char *workload, double baseline, double ours, double target)
-{
-    std::printf("%-58s %10.1f %10.1f %7.2fx  (target <= %.2fx)\n", workload, baseline, ours,
-                ours / baseline, target);
-    std::fflush(stdout);
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -75,7 +68,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 5;
-    if (!BenchUtil::readOptions(app.arguments(), "bench_keys", &scale, &reps))
+    int runs = 1;
+    if (!BenchUtil::readOptions(app.arguments(), "bench_keys", &scale, &reps, &runs))
         return 2;
     const int n = std::max(1, int(100000 * scale));
     std::vector<AioUtils::Key> keys;
@@ -84,18 +78,23 @@ int main(int argc, char **argv)
     // Warm-up: threads, allocator, code paths.
     for (Keying keying : { Keying::None, Keying::InTurn, Keying::InRuns })
         run(keying, std::max(1, n / 10), keys);
-    const std::vector<double> medians = BenchUtil::interleavedMediansMs(
-            { [&] { run(Keying::None, n, keys); }, [&] { run(Keying::InTurn, n, keys); },
-              [&] { run(Keying::InRuns, n, keys); } },
-            reps);
-    std::printf("%-58s %10s %10s %8s\n", "workload (Pool of 8, limitPerKey 2)", "unkeyed",
-                "keyed ms", "ratio");
-    row(qPrintable(QStringLiteral("%1 queued tasks, %2 keys in turn").arg(n).arg(Keys)), medians[0],
-        medians[1], 1.5);
-    row(qPrintable(QStringLiteral("%1 queued tasks, %2 keys in runs of %3")
-                           .arg(n)
-                           .arg(Keys)
-                           .arg(std::max(1, n / Keys))),
-        medians[0], medians[2], 1.5);
+    BenchUtil::Table table;
+    const QString unkeyed = QStringLiteral("unkeyed (Pool of 8, limitPerKey 2)");
+    BenchUtil::runTable(table, runs, [&] {
+        const std::vector<std::vector<double>> ms = BenchUtil::interleavedTimesMs(
+                { [&] { run(Keying::None, n, keys); }, [&] { run(Keying::InTurn, n, keys); },
+                  [&] { run(Keying::InRuns, n, keys); } },
+                reps);
+        table.header();
+        table.row(QStringLiteral("%1 queued tasks, %2 keys in turn").arg(n).arg(Keys), unkeyed,
+                  BenchUtil::median(ms[0]), BenchUtil::median(ms[1]), 1.5,
+                  BenchUtil::pairedRatio(ms[0], ms[1]));
+        table.row(QStringLiteral("%1 queued tasks, %2 keys in runs of %3")
+                          .arg(n)
+                          .arg(Keys)
+                          .arg(std::max(1, n / Keys)),
+                  unkeyed, BenchUtil::median(ms[0]), BenchUtil::median(ms[2]), 1.5,
+                  BenchUtil::pairedRatio(ms[0], ms[2]));
+    });
     return 0;
 }

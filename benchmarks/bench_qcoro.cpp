@@ -104,17 +104,14 @@ void check(bool condition, const char *what)
         qFatal("bench_qcoro: %s", what);
 }
 
+// Every row of every run (--runs N): the summary gives each row's min-median-max.
+BenchUtil::Table table;
+
 // target 0: none.
 void row(const QString &workload, const char *baselineName, double baseline, double ours,
          double target = 0)
 {
-    const double ratio = ours / baseline;
-    const QString verdict = target == 0 ? QStringLiteral("(no target)")
-            : ratio <= target           ? QStringLiteral("(target <= %1x: met)").arg(target)
-                                        : QStringLiteral("(target <= %1x: MISSED)").arg(target);
-    std::printf("%-40s %-44s %10.1f %10.1f %7.2fx  %s\n", qPrintable(workload), baselineName,
-                baseline, ours, ratio, qPrintable(verdict));
-    std::fflush(stdout);
+    table.row(workload, QString::fromUtf8(baselineName), baseline, ours, target);
 }
 
 // (a) N tasks that each wait for a 1 ms timer.
@@ -139,7 +136,7 @@ void timers(int n, int reps)
             },
             reps);
     row(QStringLiteral("%1 x 1 ms timer, joined").arg(n),
-        "QCoro: sleepFor in N Task<int>, co_await each", baseline, ours);
+        "QCoro: sleepFor in N Task<int>, co_await each", baseline, ours, 1.0);
 }
 
 // (b) N thread-pool computations.
@@ -164,7 +161,7 @@ void computations(int n, int reps)
             },
             reps);
     row(QStringLiteral("%1 thread-pool computations, joined").arg(n),
-        "QCoro: co_await QtConcurrent::run in N tasks", baseline, ours);
+        "QCoro: co_await QtConcurrent::run in N tasks", baseline, ours, 1.0);
 }
 
 // (c) One coroutine joining N thread-pool computations: co_await group.joined() against
@@ -190,7 +187,7 @@ void coAwaitJoined(int n, int reps)
             },
             reps);
     row(QStringLiteral("%1 computations, co_await joined()").arg(n),
-        "QCoro: co_await each QtConcurrent::run future", baseline, ours);
+        "QCoro: co_await each QtConcurrent::run future", baseline, ours, 1.0);
 }
 
 // Takes every result of `bag` with QCORO_FOREACH over AioUtils::results(); returns their sum.
@@ -265,18 +262,20 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!BenchUtil::readOptions(app.arguments(), "bench_qcoro", &scale, &reps))
+    int runs = 1;
+    if (!BenchUtil::readOptions(app.arguments(), "bench_qcoro", &scale, &reps, &runs))
         return 2;
     const auto scaled = [scale](int n) { return std::max(1, int(n * scale)); };
-    std::printf("%-40s %-44s %10s %10s %8s\n", "workload", "baseline", "base ms", "ours ms",
-                "ratio");
-    // Timers stop at 10k: at 100k both sides take ~16 s, superlinear in Qt's own timer handling.
-    timers(scaled(1000), reps);
-    timers(scaled(10000), reps);
-    computations(scaled(10000), reps);
-    computations(scaled(100000), reps);
-    coAwaitJoined(scaled(100000), reps);
-    consumeReady(scaled(1000000), reps);
-    consumeArriving(scaled(200000), reps);
+    BenchUtil::runTable(table, runs, [&] {
+        table.header();
+        // Timers stop at 10k: at 100k both sides take ~16 s, superlinear in Qt's own timers.
+        timers(scaled(1000), reps);
+        timers(scaled(10000), reps);
+        computations(scaled(10000), reps);
+        computations(scaled(100000), reps);
+        coAwaitJoined(scaled(100000), reps);
+        consumeReady(scaled(1000000), reps);
+        consumeArriving(scaled(200000), reps);
+    });
     return 0;
 }

@@ -34,12 +34,13 @@ double medianOf(std::vector<double> values)
     return values[values.size() / 2];
 }
 
+// Every row of every run (--runs N): the summary gives each row's min-median-max.
+BenchUtil::Table table;
+
 void row(const char *workload, const char *baselineName, double baseline, double ours,
          double target)
 {
-    std::printf("%-42s %-30s %10.1f %10.1f %7.2fx  (target <= %.2fx)\n", workload, baselineName,
-                baseline, ours, ours / baseline, target);
-    std::fflush(stdout);
+    table.row(QString::fromUtf8(workload), QString::fromUtf8(baselineName), baseline, ours, target);
 }
 
 // Every task finished and none failed: a timeout that fired would show as a failure.
@@ -143,12 +144,14 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 3;
-    if (!BenchUtil::readOptions(app.arguments(), "bench_timeout", &scale, &reps))
+    int runs = 1;
+    if (!BenchUtil::readOptions(app.arguments(), "bench_timeout", &scale, &reps, &runs))
         return 2;
-    std::printf("%-42s %-30s %10s %10s %8s\n", "workload (taskTimeout 60 s)", "baseline", "base ms",
-                "ours ms", "ratio");
-    threadPoolCallables(std::max(1, int(200000 * scale)), reps);
-    readyFutures(std::max(1, int(1000000 * scale)), reps);
-    runningFutures(std::max(1, int(100000 * scale)), reps);
+    BenchUtil::runTable(table, runs, [&] {
+        table.header("baseline (ours: taskTimeout 60 s)");
+        threadPoolCallables(std::max(1, int(200000 * scale)), reps);
+        readyFutures(std::max(1, int(1000000 * scale)), reps);
+        runningFutures(std::max(1, int(100000 * scale)), reps);
+    });
     return 0;
 }

@@ -90,7 +90,7 @@ class Table
 public:
     void header(const char *baselineName = "baseline") const
     {
-        std::printf("%-44s %-34s %10s %10s %8s\n", "workload", baselineName, "base ms", "ours ms",
+        std::printf("%-44s %-40s %10s %10s %8s\n", "workload", baselineName, "base", "ours",
                     "ratio");
     }
     // `target` 0: none; `ratio` 0: oursMs / baseMs (else a paired one, see pairedRatio()).
@@ -99,7 +99,7 @@ public:
     {
         if (ratio <= 0)
             ratio = oursMs / baseMs;
-        std::printf("%-44s %-34s %10.1f %10.1f %7.2fx", qPrintable(workload),
+        std::printf("%-44s %-40s %10.1f %10.1f %7.2fx", qPrintable(workload),
                     qPrintable(baselineName), baseMs, oursMs, ratio);
         if (target > 0)
             std::printf("  (target <= %.2fx)", target);
@@ -120,7 +120,7 @@ public:
         for (const Row &row : m_rows) {
             std::vector<double> sorted = row.ratios;
             std::sort(sorted.begin(), sorted.end());
-            std::printf("%-44s %-34s %.2f-%.2f-%.2f", qPrintable(row.workload),
+            std::printf("%-44s %-40s %.2f-%.2f-%.2f", qPrintable(row.workload),
                         qPrintable(row.baselineName), sorted.front(), sorted[sorted.size() / 2],
                         sorted.back());
             if (row.target > 0)
@@ -171,13 +171,29 @@ inline bool parseOptions(const QStringList &args, double *scale, int *reps, int 
     return true;
 }
 
-// parseOptions() for a benchmark without options of its own: false after printing its usage.
-inline bool readOptions(const QStringList &args, const char *name, double *scale, int *reps)
+// parseOptions() for a benchmark without options of its own (`--runs` too when `runs` is
+// given): false after printing its usage.
+inline bool readOptions(const QStringList &args, const char *name, double *scale, int *reps,
+                        int *runs = nullptr)
 {
-    if (parseOptions(args, scale, reps, nullptr))
+    if (parseOptions(args, scale, reps, runs))
         return true;
-    std::fprintf(stderr, "usage: %s [--scale F>0] [--reps N>=1]\n", name);
+    std::fprintf(stderr, "usage: %s [--scale F>0] [--reps N>=1]%s\n", name,
+                 runs ? " [--runs N>=1]" : "");
     return false;
+}
+
+// Runs the whole table `runs` times, then prints each row's min-median-max over the runs.
+inline void runTable(Table &table, int runs, const std::function<void()> &oneRun)
+{
+    for (int run = 1; run <= runs; ++run) {
+        if (runs > 1) {
+            std::printf("run %d of %d\n", run, runs);
+            std::fflush(stdout);
+        }
+        oneRun();
+    }
+    table.summary();
 }
 
 } // namespace BenchUtil
