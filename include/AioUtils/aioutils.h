@@ -7,6 +7,7 @@
 #define AIOUTILS_AIOUTILS_H
 
 #include <AioUtils/bag.h>
+#include <AioUtils/delay.h>
 #include <AioUtils/group.h>
 #include <AioUtils/key.h>
 #include <AioUtils/orderedbag.h>
