@@ -149,7 +149,8 @@ void tst_Delay::noWatcherFollowsADelayTask()
     QVERIFY(pool.join(QDeadlineTimer(Patience)));
     QCOMPARE(pool.finishedCount(), n);
     QVERIFY2(counter.count <= 3 * (n - 1),
-             qPrintable(QStringLiteral("%1 watcher events for %2 delays").arg(counter.count).arg(n)));
+             qPrintable(
+                     QStringLiteral("%1 watcher events for %2 delays").arg(counter.count).arg(n)));
 }
 
 void tst_Delay::groupCancelEndsDelayTasks()
@@ -210,8 +211,8 @@ void tst_Delay::pendingWhenItsThreadEndsIsCanceled()
     QObject onThread;
     onThread.moveToThread(&thread);
     QFuture<void> future;
-    QMetaObject::invokeMethod(&onThread, [&future] { future = delay(10s); },
-                              Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+            &onThread, [&future] { future = delay(10s); }, Qt::BlockingQueuedConnection);
     QVERIFY(!future.isFinished());
     thread.quit();
     QVERIFY(thread.wait(Patience));

@@ -57,7 +57,7 @@ public:
     }
 
     QPromise<void> m_promise;
-    DueMap::iterator m_at;                            // its place, or the map's end() once out
+    DueMap::iterator m_at;                           // its place, or the map's end() once out
     std::unique_ptr<QFutureWatcher<void>> m_watcher; // a long delay's: hears a cancel
 };
 
