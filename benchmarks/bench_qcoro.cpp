@@ -10,12 +10,13 @@
 // the Qt 6.4.2 then() race (a continuation run twice on a moved-from QPromise) that bench_engine
 // works around.
 //
-//   bench_qcoro [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
+//   bench_qcoro [--scale F] [--reps N] [--runs N]     (--scale 0.01 for a smoke run)
 
 #include "benchutil.h"
 
 #include <AioUtils/Bag>
 #include <AioUtils/Coro>
+#include <AioUtils/Delay>
 #include <AioUtils/Group>
 
 #include <QCoroFuture>
@@ -137,6 +138,18 @@ void timers(int n, int reps)
             reps);
     row(QStringLiteral("%1 x 1 ms timer, joined").arg(n),
         "QCoro: sleepFor in N Task<int>, co_await each", baseline, ours, 1.0);
+    // The same wait through AioUtils::delay(), which ends its task itself (no QFutureWatcher).
+    const double delays = BenchUtil::medianMs(
+            [n] {
+                AioUtils::Group group;
+                for (int i = 0; i < n; ++i)
+                    group.spawn(AioUtils::delay, 1ms);
+                group.join();
+                check(group.finishedCount() == n, "delay count");
+            },
+            reps);
+    row(QStringLiteral("%1 x AioUtils::delay(1ms), joined").arg(n),
+        "QCoro: sleepFor in N Task<int>, co_await each", baseline, delays, 1.0);
 }
 
 // (b) N thread-pool computations.

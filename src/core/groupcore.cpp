@@ -1447,12 +1447,8 @@ void GroupCore::follow(std::unique_ptr<Follower> follower)
 
 void GroupCore::followDirect(DirectWork &work, std::unique_ptr<Follower> follower)
 {
-    bool direct;
-    {
-        std::lock_guard lock(mutex);
-        direct = q && onGroupThread();
-    }
-    if (!direct) {
+    // q is written on the group's thread only (as the group goes): read here without the lock.
+    if (!onGroupThread() || !q) {
         follow(std::move(follower));
         return;
     }
