@@ -180,9 +180,6 @@ private:
 } // namespace
 
 /*!
-    \fn QFuture<void> AioUtils::delay(std::chrono::milliseconds duration)
-    \relates AioUtils::Group
-
     Returns a future that finishes \a duration from now: the building block of backoff, polling
     and timeouts of your own, as \c asyncio.sleep() is in Python. As the task of a group,
     \c{group.spawn(AioUtils::delay, 200ms)} or a callable that returns it, it is followed by the
