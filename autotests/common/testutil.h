@@ -2,14 +2,15 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Helpers shared by the autotests: non-blocking "sleeps" that return futures, like asyncio.sleep,
-// patience, a thrown value that is no std::exception, and small list helpers. Futures and thread
-// pools the test opens by hand are in gate.h; work started on a pool behind AioUtils' back is in
-// foreignrunnable.h.
+// patience, a counter of QFutureWatcher events, a thrown value that is no std::exception, and small
+// list helpers. Futures and thread pools the test opens by hand are in gate.h; work started on a
+// pool behind AioUtils' back is in foreignrunnable.h.
 
 #ifndef AIOUTILS_TESTUTIL_H
 #define AIOUTILS_TESTUTIL_H
 
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qcoreevent.h>
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qlist.h>
@@ -31,6 +32,23 @@ namespace TestUtil {
 // How long (ms) a blocked task or one of a test's waits may take at most: generous, the suite runs
 // under sanitizers on 2 cores. Reached only when a test fails.
 constexpr int Patience = 30000;
+
+// Counts the QFutureWatcher events the application's thread receives (QEvent::FutureCallOut)
+// while it lives: what following a future costs, in posted events.
+class FutureEventCounter : public QObject
+{
+public:
+    FutureEventCounter() { QCoreApplication::instance()->installEventFilter(this); }
+    int count = 0;
+
+protected:
+    bool eventFilter(QObject *, QEvent *event) override
+    {
+        if (event->type() == QEvent::FutureCallOut)
+            ++count;
+        return false;
+    }
+};
 
 // Thrown by a task: a failure that is no std::exception.
 struct NotAnStdException

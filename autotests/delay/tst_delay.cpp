@@ -21,27 +21,8 @@
 
 using namespace std::chrono_literals;
 using AioUtils::delay;
+using TestUtil::FutureEventCounter;
 using TestUtil::Patience;
-
-namespace {
-
-// Counts the QFutureWatcher events the application's thread receives.
-class FutureEventCounter : public QObject
-{
-public:
-    FutureEventCounter() { QCoreApplication::instance()->installEventFilter(this); }
-    int count = 0;
-
-protected:
-    bool eventFilter(QObject *, QEvent *event) override
-    {
-        if (event->type() == QEvent::FutureCallOut)
-            ++count;
-        return false;
-    }
-};
-
-} // namespace
 
 class tst_Delay : public QObject
 {

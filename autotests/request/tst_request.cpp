@@ -182,22 +182,6 @@ struct GatedTask
     QFuture<Response> request;
 };
 
-// Counts the QFutureWatcher events the application's thread receives (QEvent::FutureCallOut).
-class FutureEventCounter : public QObject
-{
-public:
-    FutureEventCounter() { QCoreApplication::instance()->installEventFilter(this); }
-    int count = 0;
-
-protected:
-    bool eventFilter(QObject *, QEvent *event) override
-    {
-        if (event->type() == QEvent::FutureCallOut)
-            ++count;
-        return false;
-    }
-};
-
 } // namespace
 
 class tst_Request : public QObject
