@@ -54,11 +54,7 @@ public:
         QObject::connect(reply, &QNetworkReply::downloadProgress, this,
                          [this](qint64 bytes, qint64 total) {
                              noteProgress(m_received, bytes);
-                             // The whole of a known length: reported as it settles.
-                             if (total > 0 && bytes >= total)
-                                 m_total = total;
-                             else
-                                 detail::reportProgress(m_promise, bytes, total);
+                             m_progress.note(m_promise, bytes, total);
                          });
         // Only a request with a body uploads (a GET or HEAD saves the connection).
         const QNetworkAccessManager::Operation operation = reply->operation();
@@ -99,8 +95,7 @@ private:
         m_reply->deleteLater(); // takes this follower along
         // From here on, what happens to the future posts no event to this watcher.
         disconnectOutputInterface();
-        if (m_total > 0)
-            detail::reportProgress(m_promise, m_received, m_total);
+        m_progress.flush(m_promise);
         settlePromise();
         m_promise.finish();
         workFinished();
@@ -130,7 +125,7 @@ private:
     QNetworkReply *const m_reply;
     QPromise<QByteArray> m_promise;
     QElapsedTimer m_quiet;
-    qint64 m_total = 0; // the length, once all of it came (the progress step still to report)
+    detail::DeferredProgress m_progress;
     qint64 m_received = 0;
     qint64 m_sent = 0;
     bool m_settled = false;

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <utility>
 
 namespace AioUtils {
 namespace detail {
@@ -78,6 +79,32 @@ template<typename T> void reportProgress(QPromise<T> &promise, qint64 received, 
         promise.setProgressRange(0, int(std::min(total, most)));
     promise.setProgressValue(int(std::min(received, most)));
 }
+
+// A download's progress as fetch() and request() report it: each step at once, but the last (all
+// of a known length) only when flush()ed, which they do once their own watcher of the future no
+// longer listens, so that a body that comes in one piece posts no event to it.
+class DeferredProgress
+{
+public:
+    template<typename T> void note(QPromise<T> &promise, qint64 received, qint64 total)
+    {
+        if (total > 0 && received >= total) {
+            m_received = received;
+            m_total = total;
+        } else {
+            reportProgress(promise, received, total);
+        }
+    }
+    template<typename T> void flush(QPromise<T> &promise)
+    {
+        if (m_total > 0)
+            reportProgress(promise, m_received, std::exchange(m_total, 0));
+    }
+
+private:
+    qint64 m_received = 0;
+    qint64 m_total = 0; // > 0: the last step, still to report
+};
 
 } // namespace detail
 } // namespace AioUtils

@@ -226,12 +226,7 @@ private:
         m_quiet.start();
         connect(reply, &QNetworkReply::downloadProgress, this, [this](qint64 bytes, qint64 total) {
             m_quiet.start();
-            // The whole of a known length: reported as the request ends (see end()).
-            if (total > 0 && bytes >= total) {
-                m_lastStep = { bytes, total };
-                return;
-            }
-            detail::reportProgress(m_promise, bytes, total);
+            m_progress.note(m_promise, bytes, total); // the last step: see stopListening()
         });
         if (!m_options.body.isEmpty()) // only a body uploads
             connect(reply, &QNetworkReply::uploadProgress, this, [this] { m_quiet.start(); });
@@ -419,12 +414,8 @@ private:
     // over). The last step of the progress goes to whoever else listens.
     void stopListening()
     {
-        if (std::exchange(m_listening, false))
-            disconnectOutputInterface();
-        if (m_lastStep.second > 0) {
-            detail::reportProgress(m_promise, m_lastStep.first, m_lastStep.second);
-            m_lastStep = {};
-        }
+        disconnectOutputInterface(); // does nothing the second time
+        m_progress.flush(m_promise);
     }
 
     // The request is over. Ends the task that follows it (DirectWork) now, and with it the next
@@ -452,10 +443,9 @@ private:
     // Not QTimers: no QObject each for every request (timerEvent() tells them apart).
     QBasicTimer m_attemptTimer;
     QBasicTimer m_backoffTimer;
-    QElapsedTimer m_quiet;                // since bytes last moved
-    std::pair<qint64, qint64> m_lastStep; // bytes and total, when a download is complete
+    QElapsedTimer m_quiet; // since bytes last moved
+    detail::DeferredProgress m_progress;
     int m_attempt = 0;
-    bool m_listening = true; // this watcher hears of its future (until stopListening())
     bool m_timedOut = false;
     bool m_resting = false; // the task gave its slot back for this request's backoff
     bool m_ended = false;
