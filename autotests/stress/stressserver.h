@@ -84,7 +84,10 @@ public:
 
 private:
     // The server lives and dies in this thread; the URL is handed over under a std::mutex, which
-    // ThreadSanitizer sees (QMetaObject::invokeMethod's hand-over it would not).
+    // ThreadSanitizer sees (QMetaObject::invokeMethod's hand-over it would not). The notify is
+    // under the lock too: start() may return as soon as the lock is free, and the destructor's
+    // QThread::wait() is no order ThreadSanitizer sees, so a notify after the unlock could touch
+    // the condition variable with nothing ordering it before its destruction (it reported that).
     void run() override
     {
         LocalSite::HttpServer server(m_handler);
@@ -93,8 +96,8 @@ private:
             if (server.listen())
                 m_url = server.url();
             m_started = true;
+            m_ready.notify_all();
         }
-        m_ready.notify_all();
         exec();
     }
 
