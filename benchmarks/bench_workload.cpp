@@ -8,17 +8,21 @@
 //   farm-bench -n 8 --vs "env LD_LIBRARY_PATH=<old build>/src/core bench_workload post"
 //       -- env LD_LIBRARY_PATH=<new build>/src/core bench_workload post
 //
-//   bench_workload ready|threads|post|spawn [--scale F] [--reps N]
-//     ready:   1M ready futures spawned into a Group, joined
-//     threads: 200k thread-pool callables spawned into a Group, joined
-//     post:    1M callables posted into a Pool(8), joined
-//     spawn:   1M callables spawned into a Pool(8), joined
+//   bench_workload ready|threads|post|spawn|bag|orderedbag [--scale F] [--reps N]
+//     ready:      1M ready futures spawned into a Group, joined
+//     threads:    200k thread-pool callables spawned into a Group, joined
+//     post:       1M callables posted into a Pool(8), joined
+//     spawn:      1M callables spawned into a Pool(8), joined
+//     bag:        1M thread-pool results through a Bag, taken with yielding()
+//     orderedbag: the same through an OrderedBag
 // Prints each repetition's wall time in ms.
 
 #include "benchutil.h"
 #include "readyfuture.h"
 
+#include <AioUtils/Bag>
 #include <AioUtils/Group>
+#include <AioUtils/OrderedBag>
 #include <AioUtils/Pool>
 
 #include <QtCore/qcoreapplication.h>
@@ -26,6 +30,7 @@
 #include <QtCore/qthreadpool.h>
 
 #include <cstdio>
+#include <memory>
 
 int main(int argc, char **argv)
 {
@@ -34,12 +39,13 @@ int main(int argc, char **argv)
     const QString what = args.size() > 1 ? args.takeAt(1) : QString();
     double scale = 1.0;
     int reps = 3;
+    const bool bag = what == QLatin1String("bag") || what == QLatin1String("orderedbag");
     const bool known = what == QLatin1String("ready") || what == QLatin1String("threads")
-            || what == QLatin1String("post") || what == QLatin1String("spawn");
+            || what == QLatin1String("post") || what == QLatin1String("spawn") || bag;
     if (!known || !BenchUtil::parseOptions(args, &scale, &reps, nullptr)) {
-        std::fprintf(
-                stderr,
-                "usage: bench_workload ready|threads|post|spawn [--scale F>0] [--reps N>=1]\n");
+        std::fprintf(stderr,
+                     "usage: bench_workload ready|threads|post|spawn|bag|orderedbag [--scale F>0] "
+                     "[--reps N>=1]\n");
         return 2;
     }
     const int n = std::max(1, int((what == QLatin1String("threads") ? 200000 : 1000000) * scale));
@@ -57,6 +63,17 @@ int main(int argc, char **argv)
             for (int i = 0; i < n; ++i)
                 group.spawn([i] { return i; });
             group.join();
+        } else if (bag) {
+            const auto bag = what == QLatin1String("bag")
+                    ? std::make_unique<AioUtils::Bag>()
+                    : std::make_unique<AioUtils::OrderedBag>();
+            for (int i = 0; i < n; ++i)
+                bag->spawn([i] { return i; });
+            qint64 sum = 0;
+            for (const QVariant &v : bag->yielding())
+                sum += v.toInt();
+            if (sum != qint64(n) * (n - 1) / 2)
+                qFatal("bench_workload: the results add up to %lld", sum);
         } else {
             AioUtils::Pool pool(8);
             for (int i = 0; i < n; ++i) {
