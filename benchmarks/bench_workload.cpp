@@ -39,9 +39,9 @@ int main(int argc, char **argv)
     const QString what = args.size() > 1 ? args.takeAt(1) : QString();
     double scale = 1.0;
     int reps = 3;
-    const bool bag = what == QLatin1String("bag") || what == QLatin1String("orderedbag");
+    const bool bagWorkload = what == QLatin1String("bag") || what == QLatin1String("orderedbag");
     const bool known = what == QLatin1String("ready") || what == QLatin1String("threads")
-            || what == QLatin1String("post") || what == QLatin1String("spawn") || bag;
+            || what == QLatin1String("post") || what == QLatin1String("spawn") || bagWorkload;
     if (!known || !BenchUtil::parseOptions(args, &scale, &reps, nullptr)) {
         std::fprintf(stderr,
                      "usage: bench_workload ready|threads|post|spawn|bag|orderedbag [--scale F>0] "
@@ -63,8 +63,8 @@ int main(int argc, char **argv)
             for (int i = 0; i < n; ++i)
                 group.spawn([i] { return i; });
             group.join();
-        } else if (bag) {
-            const auto bag = what == QLatin1String("bag")
+        } else if (bagWorkload) {
+            const std::unique_ptr<AioUtils::Bag> bag = what == QLatin1String("bag")
                     ? std::make_unique<AioUtils::Bag>()
                     : std::make_unique<AioUtils::OrderedBag>();
             for (int i = 0; i < n; ++i)
