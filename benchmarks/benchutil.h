@@ -105,7 +105,9 @@ public:
             std::printf("  (target <= %.2fx)", target);
         std::printf("\n");
         std::fflush(stdout);
-        auto [at, added] = m_index.try_emplace(workload, m_rows.size());
+        // A row is its workload against its baseline: one workload may have several.
+        auto [at, added] =
+                m_index.try_emplace(workload + QLatin1Char('\n') + baselineName, m_rows.size());
         if (added)
             m_rows.push_back({ workload, baselineName, target, {} });
         m_rows[at->second].ratios.push_back(ratio);
