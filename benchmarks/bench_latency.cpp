@@ -50,12 +50,6 @@ Stats statsOf(std::vector<double> samples)
     return { rank(0.5), rank(0.9) };
 }
 
-double medianOf(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
-}
-
 // Baseline: the worker posts a functor to a QObject living on the main thread.
 std::vector<double> postedEventSamples(int samples)
 {
@@ -136,15 +130,15 @@ void latency(int samples, int reps)
         oursPercentiles.push_back(ours.p90);
     }
     const char *baselineName = "posted event round trip (invokeMethod)";
-    const double oursMedian = medianOf(oursMedians);
+    const double oursMedian = BenchUtil::median(oursMedians);
     // The ratio's target; the other, a median of at most 50 µs, is printed under the row.
     table.row(QStringLiteral("%1 completions -> resultReady, median").arg(samples),
-              QString::fromUtf8(baselineName), medianOf(baseMedians), oursMedian, 1.5);
+              QString::fromUtf8(baselineName), BenchUtil::median(baseMedians), oursMedian, 1.5);
     std::printf("  ours %.1f us: target <= 50 us %s\n", oursMedian,
                 oursMedian <= 50 ? "met" : "MISSED");
     table.row(QStringLiteral("%1 completions -> resultReady, p90").arg(samples),
-              QString::fromUtf8(baselineName), medianOf(basePercentiles),
-              medianOf(oursPercentiles));
+              QString::fromUtf8(baselineName), BenchUtil::median(basePercentiles),
+              BenchUtil::median(oursPercentiles));
 }
 
 } // namespace

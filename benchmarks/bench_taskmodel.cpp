@@ -89,11 +89,10 @@ public:
             return;
         std::printf("\n%zu runs, cost per task min-median-max:\n", m_rows.front().costsUs.size());
         for (const Row &row : m_rows) {
-            std::vector<double> sorted = row.costsUs;
-            std::sort(sorted.begin(), sorted.end());
+            const BenchUtil::Spread spread = BenchUtil::spreadOf(row.costsUs);
             std::printf("%-44s %.2f-%.2f-%.2f us  target < %.0f us: %s\n", qPrintable(row.workload),
-                        sorted.front(), sorted[sorted.size() / 2], sorted.back(), TargetUs,
-                        sorted.back() < TargetUs ? "met in every run" : "MISSED");
+                        spread.min, spread.median, spread.max, TargetUs,
+                        spread.max < TargetUs ? "met in every run" : "MISSED");
         }
         std::fflush(stdout);
     }
@@ -125,9 +124,7 @@ int main(int argc, char **argv)
         threads(std::max(1, nThreads / 10), withModel);
     }
     Costs costs;
-    for (int run = 1; run <= runs; ++run) {
-        if (runs > 1)
-            std::printf("run %d of %d\n", run, runs);
+    BenchUtil::runTable(costs, runs, [&] {
         const std::vector<double> medians = BenchUtil::interleavedMediansMs(
                 { [&] { queued(nQueued, false); }, [&] { queued(nQueued, true); },
                   [&] { threads(nThreads, false); }, [&] { threads(nThreads, true); } },
@@ -137,7 +134,6 @@ int main(int argc, char **argv)
                   medians[1]);
         costs.row(QStringLiteral("%1 thread-pool tasks, Group").arg(nThreads), nThreads, medians[2],
                   medians[3]);
-    }
-    costs.summary();
+    });
     return 0;
 }

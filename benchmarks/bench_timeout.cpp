@@ -28,12 +28,6 @@ namespace {
 // A timeout far longer than any run here: its deadlines are kept but never reached.
 constexpr int NeverMs = 60000;
 
-double medianOf(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
-}
-
 // Every row of every run (--runs N): the summary gives each row's min-median-max.
 BenchUtil::Table table;
 
@@ -74,7 +68,7 @@ std::pair<double, double> alternating(const Workload &run, int n, int reps)
             measure(0, &without);
         }
     }
-    return { medianOf(without), medianOf(with) };
+    return { BenchUtil::median(without), BenchUtil::median(with) };
 }
 
 // 200k thread-pool callables spawned into a Group (no limit) and joined.

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <utility>
 #include <vector>
 
 namespace BenchUtil {
@@ -56,10 +57,23 @@ interleavedTimesMs(const std::vector<std::function<void()>> &runs, int reps)
     return times;
 }
 
-inline double median(std::vector<double> values)
+// The smallest, the median (the upper one of an even count) and the largest of `values` (not
+// empty).
+struct Spread
+{
+    double min;
+    double median;
+    double max;
+};
+inline Spread spreadOf(std::vector<double> values)
 {
     std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
+    return { values.front(), values[values.size() / 2], values.back() };
+}
+
+inline double median(std::vector<double> values)
+{
+    return spreadOf(std::move(values)).median;
 }
 
 // The median wall times of `runs`, measured interleaved (see interleavedTimesMs()).
@@ -120,14 +134,12 @@ public:
         std::printf("\n%zu runs, ratio ours/baseline min-median-max:\n",
                     m_rows.front().ratios.size());
         for (const Row &row : m_rows) {
-            std::vector<double> sorted = row.ratios;
-            std::sort(sorted.begin(), sorted.end());
+            const Spread spread = spreadOf(row.ratios);
             std::printf("%-44s %-40s %.2f-%.2f-%.2f", qPrintable(row.workload),
-                        qPrintable(row.baselineName), sorted.front(), sorted[sorted.size() / 2],
-                        sorted.back());
+                        qPrintable(row.baselineName), spread.min, spread.median, spread.max);
             if (row.target > 0)
                 std::printf("  target <= %.2f: %s", row.target,
-                            sorted.back() <= row.target ? "met in every run" : "MISSED");
+                            spread.max <= row.target ? "met in every run" : "MISSED");
             std::printf("\n");
         }
         std::fflush(stdout);
@@ -185,8 +197,9 @@ inline bool readOptions(const QStringList &args, const char *name, double *scale
     return false;
 }
 
-// Runs the whole table `runs` times, then prints each row's min-median-max over the runs.
-inline void runTable(Table &table, int runs, const std::function<void()> &oneRun)
+// Runs the whole table `runs` times, then prints each row's min-median-max over the runs (a Table,
+// or another collector of rows with a summary()).
+template<typename Rows> void runTable(Rows &table, int runs, const std::function<void()> &oneRun)
 {
     for (int run = 1; run <= runs; ++run) {
         if (runs > 1) {
