@@ -405,16 +405,32 @@ int main(int argc, char **argv)
     const QStringList args = app.arguments();
     // --child VARIANT --n N: this process is a child run for a peak-RSS measurement.
     int runs = 1;
-    if (!BenchUtil::parseOptions(args, &scale, &reps, &runs,
-                                 { QStringLiteral("--child"), QStringLiteral("--n") })) {
-        std::fprintf(stderr, "usage: bench_engine [--scale F>0] [--reps N>=1] [--runs N>=1]\n");
-        return 2;
-    }
-    for (int i = 1; i + 1 < args.size(); i += 2) {
-        if (args[i] == QLatin1String("--child"))
+    // --only SECTION,...: those sections of the table alone (a quick look while working; the
+    // published figures come from whole runs, whose earlier rows shape the heap of later ones).
+    const QStringList sections = { QStringLiteral("ready"),         QStringLiteral("threads"),
+                                   QStringLiteral("synchronizers"), QStringLiteral("pool"),
+                                   QStringLiteral("bag"),           QStringLiteral("seed") };
+    QStringList only = sections;
+    bool ok = BenchUtil::parseOptions(
+            args, &scale, &reps, &runs,
+            { QStringLiteral("--child"), QStringLiteral("--n"), QStringLiteral("--only") });
+    for (int i = 1; ok && i + 1 < args.size(); i += 2) {
+        if (args[i] == QLatin1String("--child")) {
             child = args[i + 1];
-        else if (args[i] == QLatin1String("--n"))
+        } else if (args[i] == QLatin1String("--n")) {
             childN = args[i + 1].toInt();
+        } else if (args[i] == QLatin1String("--only")) {
+            only = args[i + 1].split(QLatin1Char(','));
+            for (const QString &section : std::as_const(only))
+                ok = ok && sections.contains(section);
+        }
+    }
+    if (!ok) {
+        std::fprintf(stderr,
+                     "usage: bench_engine [--scale F>0] [--reps N>=1] [--runs N>=1] "
+                     "[--only %s]\n",
+                     qPrintable(sections.join(QLatin1Char('|'))));
+        return 2;
     }
     if (!child.isEmpty()) {
         // One variant alone, for its peak RSS.
@@ -431,12 +447,18 @@ int main(int argc, char **argv)
     }
     BenchUtil::runTable(table, runs, [&] {
         table.header();
-        readyFutures(int(1000000 * scale), reps);
-        threadPoolCallables(int(200000 * scale), reps);
-        threadPoolSynchronizers(int(200000 * scale), reps);
-        poolCallables(int(1000000 * scale), reps);
-        bagResults(int(1000000 * scale), reps);
-        seedScenarios(reps);
+        if (only.contains(QLatin1String("ready")))
+            readyFutures(int(1000000 * scale), reps);
+        if (only.contains(QLatin1String("threads")))
+            threadPoolCallables(int(200000 * scale), reps);
+        if (only.contains(QLatin1String("synchronizers")))
+            threadPoolSynchronizers(int(200000 * scale), reps);
+        if (only.contains(QLatin1String("pool")))
+            poolCallables(int(1000000 * scale), reps);
+        if (only.contains(QLatin1String("bag")))
+            bagResults(int(1000000 * scale), reps);
+        if (only.contains(QLatin1String("seed")))
+            seedScenarios(reps);
     });
     return 0;
 }

@@ -84,6 +84,8 @@ private Q_SLOTS:
     void manyShuffled();
     void slowHeadHoldsTheWindow();
     void resultReadyInOrderWhenSlotTakes();
+    void slotConnectedHalfwayHearsTheRest_data();
+    void slotConnectedHalfwayHearsTheRest();
     void breakCancelsAndNextRoundWorks();
     void resultsInBeforeBreakAreKept();
     void negativePoolSizeWarns();
@@ -607,6 +609,59 @@ void tst_OrderedBag::bufferLimitExemptionOnlyWhenNothingToTake()
         got << value->toInt();
     QCOMPARE(got, QList<int>({ 1, -1, 2, -2, 3, -3 }));
     QCOMPARE(most, 4); // the limit and the three put() items, never more
+}
+
+void tst_OrderedBag::slotConnectedHalfwayHearsTheRest_data()
+{
+    QTest::addColumn<bool>("ordered");
+    QTest::newRow("OrderedBag") << true;
+    QTest::newRow("Bag") << false;
+}
+
+// With nothing connected to resultReady, results go straight to where they wait to be taken; a
+// slot connected halfway hears of every result delivered after it, in the order next() hands
+// them out, and nothing is lost or reordered across the switch.
+void tst_OrderedBag::slotConnectedHalfwayHearsTheRest()
+{
+    QFETCH(bool, ordered);
+    constexpr int Half = 500;
+    const std::unique_ptr<Bag> bag =
+            ordered ? std::make_unique<OrderedBag>() : std::make_unique<Bag>();
+    QThreadPool threads;
+    for (int i = 0; i < Half; ++i)
+        bag->spawn(&threads, [i] { return i; });
+    std::vector<QPromise<int>> later(Half);
+    for (QPromise<int> &promise : later) {
+        promise.start();
+        bag->spawn(promise.future());
+    }
+    QList<int> taken;
+    for (int i = 0; i < Half; ++i) {
+        const std::optional<QVariant> value = bag->next();
+        QVERIFY(value);
+        taken << value->toInt();
+    }
+    QList<int> heard;
+    connect(bag.get(), &Bag::resultReady, bag.get(),
+            [&heard](const QVariant &value) { heard << value.toInt(); });
+    // Finished last to first: an OrderedBag still hands them out first to last.
+    for (int i = Half; i-- > 0;) {
+        later[std::size_t(i)].addResult(Half + i);
+        later[std::size_t(i)].finish();
+    }
+    for (const QVariant &value : bag->yielding())
+        taken << value.toInt();
+    QCOMPARE(taken.size(), 2 * Half);
+    QCOMPARE(taken.mid(Half), heard);
+    if (ordered) {
+        QCOMPARE(taken, TestUtil::range(2 * Half));
+    } else {
+        std::sort(taken.begin(), taken.end());
+        QCOMPARE(taken, TestUtil::range(2 * Half));
+        std::sort(heard.begin(), heard.end());
+    }
+    QCOMPARE(heard, TestUtil::range(2 * Half).mid(Half));
+    QCOMPARE(bag->bufferedCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_OrderedBag)

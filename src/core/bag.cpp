@@ -5,6 +5,7 @@
 #include "futures_p.h"
 
 #include <QtCore/qlogging.h>
+#include <QtCore/qmetaobject.h>
 #include <QtCore/qscopeguard.h>
 #include <QtCore/qthread.h>
 
@@ -29,12 +30,17 @@ void BagPrivate::deliver()
     bool bufferedChanged = false;
     bool queuedMayStart = false;
     const bool emissionsOwed = !toEmit.empty();
+    const bool direct = deliversDirectly();
     {
         std::lock_guard lock(core->mutex);
-        queuedMayStart = core->takeDeliverableLocked(values);
+        if (direct)
+            queuedMayStart = core->retainDeliverableLocked();
+        else
+            queuedMayStart = core->takeDeliverableLocked(values);
         first = core->retainedCountLocked();
         if (values.isEmpty() && !emissionsOwed) {
-            // Nothing to deliver or emit (the common case in next()): one lock, not three.
+            // Nothing to deliver or emit (the common case in next(), and every delivery
+            // nobody listens to): one lock, not three.
             bufferedChanged = core->bufferedChangedLocked();
         } else if (!model && !values.isEmpty()) {
             // No view to tell first: retained at once, under this lock.
@@ -89,6 +95,13 @@ void BagPrivate::deliver()
     // A drain that ran while emissions were owed left the round open; end it now.
     std::lock_guard lock(core->mutex);
     core->wakeIfRoundOverLocked();
+}
+
+bool BagPrivate::deliversDirectly() const
+{
+    Q_Q(const Bag);
+    static const QMetaMethod resultReady = QMetaMethod::fromSignal(&Bag::resultReady);
+    return !model && toEmit.empty() && !q->isSignalConnected(resultReady);
 }
 
 bool BagPrivate::emissionsDone() const
@@ -155,9 +168,11 @@ void BagPrivate::signalBuffered()
         Q_EMIT q->bufferedCountChanged();
 }
 
-std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *failure)
+std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *failure,
+                                              bool deliverFirst)
 {
     Q_Q(Bag);
+    Q_ASSERT(!deliverFirst || deliversDirectly());
     if (model) {
         // The view is told before the row goes: the general path.
         QVariantList taken = takeFront(1);
@@ -175,17 +190,25 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
     bool changed = false;
     {
         std::lock_guard lock(core->mutex);
+        if (deliverFirst)
+            queuedWork = core->retainDeliverableLocked();
         value = core->takeFirstRetainedLocked();
-        if (value) {
-            queuedWork = core->hasQueuedLocked();
-            changed = core->bufferedChangedLocked();
-        } else if (over) {
+        if (value)
+            queuedWork = queuedWork || core->hasQueuedLocked();
+        else if (over)
             *over = overLocked(failure);
-        }
+        if (value || deliverFirst)
+            changed = core->bufferedChangedLocked();
     }
-    if (!value)
-        return value;
     const QPointer<Bag> alive(q);
+    if (!value) {
+        // What deliver() would have done, delivering nothing to take.
+        if (changed)
+            Q_EMIT q->bufferedCountChanged();
+        if (queuedWork && alive)
+            core->pump();
+        return value;
+    }
     // Room in the buffer: queued tasks held back by bufferLimit may start now.
     if (queuedWork)
         core->pump();
@@ -364,12 +387,16 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
     // Slots connected to resultReady and bufferedCountChanged may delete the bag meanwhile.
     const QPointer<Bag> alive(this);
     for (;;) {
-        d->deliver();
-        if (!alive)
-            return std::nullopt;
+        // Nobody to tell of deliveries: delivering and taking are one step, under one lock.
+        const bool direct = d->deliversDirectly();
+        if (!direct) {
+            d->deliver();
+            if (!alive)
+                return std::nullopt;
+        }
         bool over = false;
         std::exception_ptr failure;
-        if (std::optional<QVariant> taken = d->takeFirst(&over, &failure)) {
+        if (std::optional<QVariant> taken = d->takeFirst(&over, &failure, direct)) {
             // Others wait for results too (nextResult()): a drain hands them what is left.
             if (alive && !d->resultWaiters.empty()) {
                 std::lock_guard lock(core->mutex);

@@ -27,13 +27,19 @@ public:
     BagPrivate(Bag *bag, bool ordered);
 
     void deliver() override;
+    // No view to tell and nothing connected to resultReady, no emission owed: results go
+    // straight to where they wait to be taken (a receiver connected later hears of the results
+    // delivered after it, as it would anyway).
+    bool deliversDirectly() const;
     bool emissionsDone() const override;
     // Takes up to `count` retained results from the front (all with -1), keeping the model in
     // step; then lets backpressure go and tells of the new buffered count.
     QVariantList takeFront(qsizetype count);
     // next()'s step: the first retained result, if any; else whether the round is over (then
-    // `failure` gets the round's first failure, which is cleared).
-    std::optional<QVariant> takeFirst(bool *over, std::exception_ptr *failure);
+    // `failure` gets the round's first failure, which is cleared). With `deliverFirst` (only
+    // when deliversDirectly()), it delivers under the same lock first, as deliver() would.
+    std::optional<QVariant> takeFirst(bool *over, std::exception_ptr *failure,
+                                      bool deliverFirst = false);
     // GroupCore::drainedLocked(); then `failure` takes the round's first failure.
     bool overLocked(std::exception_ptr *failure);
     void signalBuffered();

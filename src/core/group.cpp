@@ -189,7 +189,7 @@ bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDea
     detail::GroupCore::Waiter waiter { std::move(take) };
     const auto unregister = [&c, &waiter] { c->removeWaiterLocked(&waiter); };
     if (!c->onGroupThread()) {
-        std::unique_lock lock(c->mutex);
+        std::unique_lock lock(c->mutex.native());
         c->addWaiterLocked(&waiter);
         // A drain on the group's thread may have made it done meanwhile.
         const auto predicate = [&c, &waiter] {
@@ -633,7 +633,7 @@ void Group::cancel()
     {
         // A task that failed on a worker thread under CancelOnFailure may have canceled the round
         // a moment ago and still be destroying its jobs: the round ends once it has.
-        std::unique_lock lock(core->mutex);
+        std::unique_lock lock(core->mutex.native());
         core->waitForSettlesLocked(lock);
     }
     if (alive && core->onGroupThread())

@@ -759,24 +759,50 @@ void GroupCore::resolveLocked(qint64 sequence, TaskResults &&values)
     }
 }
 
+template<typename Out> std::pair<qsizetype, bool> GroupCore::moveDeliverableLocked(Out &out)
+{
+    Results &results = *this->results;
+    const qsizetype before = qsizetype(out.size());
+    bool moved = false;
+    if (results.ordered) {
+        auto &window = results.window;
+        while (!window.empty() && window.front()) {
+            window.front()->moveTo(out);
+            window.pop_front();
+            ++results.deliverSequence;
+            moved = true;
+        }
+    } else if constexpr (std::is_same_v<Out, QVariantList>) {
+        out.append(std::move(results.incoming));
+        results.incoming.clear();
+    } else {
+        out.reserve(out.size() + std::size_t(results.incoming.size()));
+        for (QVariant &value : results.incoming)
+            out.push_back(std::move(value));
+        results.incoming.clear();
+    }
+    return { qsizetype(out.size()) - before, moved };
+}
+
 bool GroupCore::takeDeliverableLocked(QVariantList &out)
 {
     if (!results)
         return false;
-    bool moved = false;
-    if (results->ordered) {
-        auto &window = results->window;
-        while (!window.empty() && window.front()) {
-            window.front()->moveTo(out);
-            window.pop_front();
-            ++results->deliverSequence;
-            moved = true;
-        }
-    } else {
-        out.append(std::move(results->incoming));
-        results->incoming.clear();
-    }
-    results->undelivered -= int(out.size());
+    const auto [count, moved] = moveDeliverableLocked(out);
+    return deliveredLocked(count, moved);
+}
+
+bool GroupCore::retainDeliverableLocked()
+{
+    if (!results)
+        return false;
+    const auto [count, moved] = moveDeliverableLocked(results->retained);
+    return deliveredLocked(count, moved);
+}
+
+bool GroupCore::deliveredLocked(qsizetype count, bool moved)
+{
+    results->undelivered -= int(count);
     // A place that ended empty and is delivered now can make a queued task the next to deliver,
     // which may start over the buffer limit: nothing else would look at the queue. Asked of the
     // one rule, so that only a delivery that lets a task start costs a pump.

@@ -8,6 +8,7 @@
 
 #include "keytable_p.h"
 #include "ring_p.h"
+#include "spinningmutex_p.h"
 #include "tasktracker_p.h"
 
 #include <AioUtils/group.h>
@@ -277,9 +278,9 @@ public:
     bool cancelTrackedLocked(qint64 id, Aftermath &after);
 
     // ---- Waits (join(), Bag::next(), Pool::waitAvailable()) ------------------------------------
-    // std::mutex rather than QMutex: its waits are visible to ThreadSanitizer, QWaitCondition's are
-    // not (they happen inside QtCore).
-    mutable std::mutex mutex;
+    // A std::mutex rather than QMutex: its waits are visible to ThreadSanitizer, QWaitCondition's
+    // are not (they happen inside QtCore). Waits on `changed` lock mutex.native().
+    mutable SpinningMutex mutex;
     std::condition_variable changed; // for waiters off the group's thread
 
     // A wait, registered while it lasts.
@@ -327,6 +328,8 @@ public:
     // whether a queued task may start now because an OrderedBag's next place to deliver moved
     // (the one startAllowedLocked(job) lets past the buffer limit).
     bool takeDeliverableLocked(QVariantList &out);
+    // The same, straight into the retained results (no view or slot is told of them).
+    bool retainDeliverableLocked();
     bool deliverableLocked() const
     {
         if (results->ordered)
@@ -407,6 +410,11 @@ private:
     // failed, canceled), which in order still fills its place.
     qint64 takeSequenceLocked();
     void resolveLocked(qint64 sequence, TaskResults &&values);
+    // Moves the results that may be delivered now, in delivery order, to the end of `out` (a
+    // QVariantList or the retained Ring); returns how many, and whether a place of an
+    // OrderedBag's window was delivered. Then deliveredLocked() with what it returned.
+    template<typename Out> std::pair<qsizetype, bool> moveDeliverableLocked(Out &out);
+    bool deliveredLocked(qsizetype count, bool moved);
 
     // Backpressure: a task that starts may add a result, so running tasks count toward the
     // limit too; the buffer then never grows past it (adopted futures aside, which run at once).

@@ -9,8 +9,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace AioUtils {
 namespace detail {
@@ -19,50 +20,69 @@ namespace detail {
 // places. A std::deque allocates a small chunk every few entries, interleaved with the tasks' own
 // short-lived allocations, which in a long burst fragments the heap of the bag's thread until
 // its malloc spends its time consolidating.
+//
+// Only the items held are constructed: a new block is raw memory, and growing or shrinking moves
+// the items held into it, so a burst of a million results does not also construct (and write
+// every page of) a million empty ones each time the block doubles.
 template<typename T> class Ring
 {
+    static_assert(std::is_nothrow_move_constructible_v<T>, "Ring moves its items when it grows");
+
 public:
+    Ring() noexcept = default;
+    Ring(const Ring &) = delete;
+    Ring &operator=(const Ring &) = delete;
+    ~Ring()
+    {
+        clear();
+        release(m_items, m_capacity);
+    }
+
     bool empty() const noexcept { return m_size == 0; }
     std::size_t size() const noexcept { return m_size; }
-    T &operator[](std::size_t i) noexcept { return m_items[(m_head + i) & (m_items.size() - 1)]; }
-    const T &operator[](std::size_t i) const noexcept
-    {
-        return m_items[(m_head + i) & (m_items.size() - 1)];
-    }
-    T &front() noexcept { return (*this)[0]; }
-    const T &front() const noexcept { return m_items[m_head]; }
+    T &operator[](std::size_t i) noexcept { return *slot(i); }
+    const T &operator[](std::size_t i) const noexcept { return *slot(i); }
+    T &front() noexcept { return *slot(0); }
+    const T &front() const noexcept { return *slot(0); }
     void emplace_back() { push_back(T()); }
     void push_back(T value)
     {
-        if (m_size == m_items.size())
+        if (m_size == m_capacity)
             grow();
-        (*this)[m_size] = std::move(value);
+        ::new (static_cast<void *>(slot(m_size))) T(std::move(value));
         ++m_size;
     }
     void push_front(T value)
     {
-        if (m_size == m_items.size())
+        if (m_size == m_capacity)
             grow();
-        m_head = (m_head + m_items.size() - 1) & (m_items.size() - 1);
-        m_items[m_head] = std::move(value);
+        m_head = (m_head + m_capacity - 1) & (m_capacity - 1);
+        ::new (static_cast<void *>(m_items + m_head)) T(std::move(value));
         ++m_size;
     }
     void pop_front()
     {
-        m_items[m_head] = T();
-        m_head = (m_head + 1) & (m_items.size() - 1);
+        std::destroy_at(m_items + m_head);
+        m_head = (m_head + 1) & (m_capacity - 1);
         --m_size;
         // Memory follows what is held, not the largest burst so far.
-        if (m_items.size() > 256 && m_size <= m_items.size() / 4)
-            reallocate(m_items.size() / 2);
+        if (m_capacity > 256 && m_size <= m_capacity / 4)
+            reallocate(m_capacity / 2);
+    }
+    void clear() noexcept
+    {
+        for (std::size_t i = 0; i < m_size; ++i)
+            std::destroy_at(slot(i));
+        m_head = 0;
+        m_size = 0;
     }
 
     // Room for `count` items without growing again.
     void reserve(std::size_t count)
     {
-        if (count <= m_items.size())
+        if (count <= m_capacity)
             return;
-        std::size_t capacity = std::max<std::size_t>(16, m_items.size());
+        std::size_t capacity = std::max<std::size_t>(16, m_capacity);
         while (capacity < count)
             capacity *= 2;
         reallocate(capacity);
@@ -81,23 +101,35 @@ public:
             for (std::size_t i = first + count; i < m_size; ++i)
                 (*this)[i - count] = std::move((*this)[i]);
             for (std::size_t i = m_size - count; i < m_size; ++i)
-                (*this)[i] = T();
+                std::destroy_at(slot(i));
             m_size -= count;
         }
     }
 
 private:
-    void grow() { reallocate(std::max<std::size_t>(16, m_items.size() * 2)); }
+    T *slot(std::size_t i) const noexcept { return m_items + ((m_head + i) & (m_capacity - 1)); }
+    void grow() { reallocate(std::max<std::size_t>(16, m_capacity * 2)); }
     void reallocate(std::size_t capacity)
     {
-        std::vector<T> items(capacity);
-        for (std::size_t i = 0; i < m_size; ++i)
-            items[i] = std::move((*this)[i]);
-        m_items.swap(items);
+        T *items = std::allocator<T>().allocate(capacity);
+        for (std::size_t i = 0; i < m_size; ++i) {
+            T *from = slot(i);
+            ::new (static_cast<void *>(items + i)) T(std::move(*from));
+            std::destroy_at(from);
+        }
+        release(m_items, m_capacity);
+        m_items = items;
+        m_capacity = capacity;
         m_head = 0;
     }
+    static void release(T *items, std::size_t capacity) noexcept
+    {
+        if (items)
+            std::allocator<T>().deallocate(items, capacity);
+    }
 
-    std::vector<T> m_items; // the size is a power of two
+    T *m_items = nullptr;
+    std::size_t m_capacity = 0; // a power of two (or 0)
     std::size_t m_head = 0;
     std::size_t m_size = 0;
 };
