@@ -334,7 +334,7 @@ public:
     {
         if (results->ordered)
             return !results->window.empty() && results->window.front().has_value();
-        return !results->incoming.isEmpty();
+        return !results->incoming.empty();
     }
     // Delivered results waiting to be taken: the model's rows.
     qsizetype retainedCountLocked() const { return qsizetype(results->retained.size()); }
@@ -506,7 +506,7 @@ private:
         // Ordered: the places [deliverSequence, nextSequence); empty optional = not ended yet.
         // Its length is the out-of-order window, not the number of results.
         Ring<std::optional<TaskResults>> window;
-        QVariantList incoming;   // unordered: arrived, not yet delivered
+        Ring<QVariant> incoming; // unordered: arrived, not yet delivered
         int undelivered = 0;     // values in window and incoming
         Ring<QVariant> retained; // delivered, not yet taken: the model's rows
         int bufferedSignaled = 0;

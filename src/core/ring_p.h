@@ -77,6 +77,14 @@ public:
         m_size = 0;
     }
 
+    void swap(Ring &other) noexcept
+    {
+        std::swap(m_items, other.m_items);
+        std::swap(m_capacity, other.m_capacity);
+        std::swap(m_head, other.m_head);
+        std::swap(m_size, other.m_size);
+    }
+
     // Room for `count` items without growing again.
     void reserve(std::size_t count)
     {
