@@ -172,7 +172,6 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
                                               bool deliverFirst)
 {
     Q_Q(Bag);
-    Q_ASSERT(!deliverFirst || deliversDirectly());
     if (model) {
         // The view is told before the row goes: the general path.
         QVariantList taken = takeFront(1);
