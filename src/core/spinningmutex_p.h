@@ -26,6 +26,13 @@ class SpinningMutex
 public:
     void lock()
     {
+#if defined(AIOUTILS_TSAN)
+        // Under ThreadSanitizer a plain lock, as before there was a SpinningMutex: with the tries,
+        // tst_stress reported in most runs a QtConcurrent::run hand-over whose making TSan could
+        // no longer restore ("failed to restore the stack"), so that its suppression did not
+        // match. Why the tries shorten that history is not understood.
+        m_mutex.lock();
+#else
         if (m_mutex.try_lock())
             return;
         if (spins()) {
@@ -39,6 +46,7 @@ public:
             }
         }
         m_mutex.lock();
+#endif
     }
     bool try_lock() { return m_mutex.try_lock(); }
     void unlock() { m_mutex.unlock(); }
@@ -48,15 +56,9 @@ public:
 private:
     static bool spins()
     {
-#if defined(AIOUTILS_TSAN)
-        // Under ThreadSanitizer a plain lock: every failed try would be one more event in the
-        // thread's trace, whose older part a report needs to show the other side of a race.
-        return false;
-#else
         // On one core, the holder cannot run while this thread spins.
         static const bool manyCores = std::thread::hardware_concurrency() > 1;
         return manyCores;
-#endif
     }
     static void pause()
     {
