@@ -26,27 +26,21 @@ class SpinningMutex
 public:
     void lock()
     {
-#if defined(AIOUTILS_TSAN)
-        // Under ThreadSanitizer a plain lock, as before there was a SpinningMutex: with the tries,
-        // tst_stress reported in most runs a QtConcurrent::run hand-over whose making TSan could
-        // no longer restore ("failed to restore the stack"), so that its suppression did not
-        // match. Why the tries shorten that history is not understood.
-        m_mutex.lock();
-#else
-        if (m_mutex.try_lock())
-            return;
-        if (spins()) {
-            // Backs off between tries, so that the holder's cache line is not pulled away from
-            // it on every turn.
-            for (int pauses = 1; pauses <= 128; pauses *= 2) {
-                for (int i = 0; i < pauses; ++i)
-                    pause();
-                if (m_mutex.try_lock())
-                    return;
+        if constexpr (triesFirst) {
+            if (m_mutex.try_lock())
+                return;
+            if (spins()) {
+                // Backs off between tries, so that the holder's cache line is not pulled away
+                // from it on every turn.
+                for (int pauses = 1; pauses <= 128; pauses *= 2) {
+                    for (int i = 0; i < pauses; ++i)
+                        pause();
+                    if (m_mutex.try_lock())
+                        return;
+                }
             }
         }
         m_mutex.lock();
-#endif
     }
     bool try_lock() { return m_mutex.try_lock(); }
     void unlock() { m_mutex.unlock(); }
@@ -54,6 +48,16 @@ public:
     std::mutex &native() { return m_mutex; }
 
 private:
+#if defined(AIOUTILS_TSAN)
+    // Under ThreadSanitizer a plain lock, as before there was a SpinningMutex: with the tries,
+    // tst_stress reported in most runs a QtConcurrent::run hand-over whose making TSan could no
+    // longer restore ("failed to restore the stack"), so that its suppression did not match. Why
+    // the tries shorten that history is not understood.
+    static constexpr bool triesFirst = false;
+#else
+    static constexpr bool triesFirst = true;
+#endif
+
     static bool spins()
     {
         // On one core, the holder cannot run while this thread spins.
