@@ -774,22 +774,19 @@ template<typename Out> std::pair<qsizetype, bool> GroupCore::moveDeliverableLock
         }
     } else {
         Ring<QVariant> &incoming = results.incoming;
-        bool swapped = false;
         if constexpr (std::is_same_v<Out, Ring<QVariant>>) {
             // Nothing retained (a consumer that keeps up, or the first delivery after a burst):
             // the whole buffer changes hands.
             if (out.empty()) {
                 out.swap(incoming);
-                swapped = true;
+                return { qsizetype(out.size()), false };
             }
         }
-        if (!swapped) {
-            using Size = decltype(out.size());
-            out.reserve(out.size() + Size(incoming.size()));
-            for (std::size_t i = 0; i < incoming.size(); ++i)
-                out.push_back(std::move(incoming[i]));
-            incoming.clear();
-        }
+        using Size = decltype(out.size());
+        out.reserve(out.size() + Size(incoming.size()));
+        for (std::size_t i = 0; i < incoming.size(); ++i)
+            out.push_back(std::move(incoming[i]));
+        incoming.clear();
     }
     return { qsizetype(out.size()) - before, moved };
 }
