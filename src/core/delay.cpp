@@ -7,6 +7,7 @@
 
 #include <AioUtils/delay.h>
 #include <AioUtils/detail/follow.h>
+#include <AioUtils/detail/listener.h>
 
 #include <QtCore/qbasictimer.h>
 #include <QtCore/qcoreapplication.h>
@@ -57,8 +58,8 @@ public:
     }
 
     QPromise<void> m_promise;
-    DueMap::iterator m_at;                           // its place, or the map's end() once out
-    std::unique_ptr<QFutureWatcher<void>> m_watcher; // a long delay's: hears a cancel
+    DueMap::iterator m_at;                       // its place, or the map's end() once out
+    std::unique_ptr<detail::Listener> m_watcher; // a long delay's: hears a cancel
 };
 
 // The delays of one thread, due first first.
@@ -102,10 +103,10 @@ public:
         detail::linkToCurrentTask(future);
         auto *const work = new DelayWork(std::move(promise));
         if (duration >= Prompt) {
-            work->m_watcher = std::make_unique<QFutureWatcher<void>>();
+            work->m_watcher = std::make_unique<detail::Listener>(future, nullptr);
             connect(work->m_watcher.get(), &QFutureWatcherBase::canceled, this,
                     [this, work] { cancel(work); });
-            work->m_watcher->setFuture(future);
+            work->m_watcher->listen();
         }
         work->m_promise.start();
         work->m_at = m_due.emplace(Clock::now() + duration, work);

@@ -7,6 +7,7 @@
 #include "groupcore_p.h"
 #include "tsan_p.h"
 
+#include <AioUtils/detail/listener.h>
 #include <AioUtils/timeouterror.h>
 
 #include <QtCore/qcoreapplication.h>
@@ -31,11 +32,11 @@ thread_local PumpScope *t_pumping = nullptr;
 
 // Watches one Follower's future on the group's thread. A child of the group: destroyed with it,
 // the follower reports Canceled.
-class FollowWatcher final : public QFutureWatcher<void>
+class FollowWatcher final : public Listener
 {
 public:
     FollowWatcher(std::unique_ptr<Follower> follower, Group *group)
-        : QFutureWatcher<void>(group), m_follower(std::move(follower))
+        : Listener(follower->future(), group), m_follower(std::move(follower))
     {
         connect(this, &QFutureWatcherBase::finished, this, &FollowWatcher::finish);
         // The followed future is the one the task's caller holds (an adopted future, or the one
@@ -47,14 +48,14 @@ public:
         // A queued future job's caller holds another future, the group's: canceling that one
         // (the caller, or a timeout) reaches the work.
         if (const std::optional<QFuture<void>> caller = m_follower->callerFuture()) {
-            m_callerWatcher.emplace();
+            m_callerWatcher.emplace(*caller, nullptr);
             connect(&*m_callerWatcher, &QFutureWatcherBase::canceled, this, [this] {
                 if (m_follower)
                     m_follower->callerCanceled();
             });
-            m_callerWatcher->setFuture(*caller);
+            m_callerWatcher->listen();
         }
-        setFuture(m_follower->future());
+        listen();
     }
 
     // The followed future finished: its task ends (once; the watcher's own finished() that is
@@ -71,7 +72,7 @@ public:
 
 private:
     std::unique_ptr<Follower> m_follower;
-    std::optional<QFutureWatcher<void>> m_callerWatcher;
+    std::optional<Listener> m_callerWatcher;
 };
 
 // Watches the future the group made for a task's caller while DirectWork follows the task's
@@ -79,10 +80,10 @@ private:
 // A child of the group, used again for the next such task (see GroupCore::idleCallerWatchers):
 // a QFutureWatcher costs a QObject, a connection and a system call (Qt asks for the CPU count)
 // to make.
-class CallerWatcher final : public QFutureWatcher<void>
+class CallerWatcher final : public Listener
 {
 public:
-    explicit CallerWatcher(Group *group) : QFutureWatcher<void>(group)
+    CallerWatcher(Group *group, const QFuture<void> &first) : Listener(first, group)
     {
         connect(this, &QFutureWatcherBase::canceled, this, [this] {
             if (m_follower)
@@ -92,14 +93,14 @@ public:
     void watch(Follower *follower, const QFuture<void> &caller)
     {
         m_follower = follower;
-        setFuture(caller);
+        listen(caller);
     }
     // Deaf from here on: nothing that happens to the future posts an event to it any more (a
     // canceled() on its way is dropped too).
     void release()
     {
         m_follower = nullptr;
-        disconnectOutputInterface();
+        deafen();
     }
 
 private:
@@ -139,19 +140,19 @@ void DirectFollow::unlink()
 namespace {
 // Watches the future the group made for a task's caller, once the task linked work: canceling
 // that future cancels the work (a queued future job's inner future, or what the task linked).
-class OwnWatcher final : public QFutureWatcher<void>
+class OwnWatcher final : public Listener
 {
 public:
     OwnWatcher(const std::shared_ptr<GroupCore> &core, const TaskRef &ref, const QFuture<void> &own,
                Group *group)
-        : QFutureWatcher<void>(group)
+        : Listener(own, group)
     {
         connect(this, &QFutureWatcherBase::canceled, this, [weak = std::weak_ptr(core), ref] {
             if (const std::shared_ptr<GroupCore> alive = weak.lock())
                 alive->cancelLinked(ref);
         });
         connect(this, &QFutureWatcherBase::finished, this, &QObject::deleteLater);
-        setFuture(own);
+        listen();
     }
 };
 } // namespace
@@ -1494,7 +1495,7 @@ void GroupCore::followDirect(DirectWork &work, std::unique_ptr<Follower> followe
     if (const std::optional<QFuture<void>> caller = follow->m_follower->callerFuture()) {
         CallerWatcher *watcher;
         if (idleCallerWatchers.empty()) {
-            watcher = new CallerWatcher(q);
+            watcher = new CallerWatcher(q, *caller);
         } else {
             watcher = static_cast<CallerWatcher *>(idleCallerWatchers.back());
             idleCallerWatchers.pop_back();

@@ -4,6 +4,7 @@
 #include "network_p.h"
 
 #include <AioUtils/detail/follow.h>
+#include <AioUtils/detail/listener.h>
 #include <AioUtils/detail/tasklink.h>
 #include <AioUtils/network.h>
 
@@ -33,15 +34,15 @@ namespace {
 // listens from before the future starts until just before it settles, and reports the last step
 // of the progress after that: a reply that comes in one piece posts one event to it. Made by a
 // task's callable that returns its future, it ends that task itself (DirectWork).
-class ReplyFollower final : public QFutureWatcher<QByteArray>, public detail::DirectWork
+class ReplyFollower final : public detail::Listener, public detail::DirectWork
 {
 public:
     ReplyFollower(QNetworkReply *reply, QPromise<QByteArray> promise)
-        : QFutureWatcher<QByteArray>(reply), DirectWork(QFuture<void>(promise.future())),
-          m_reply(reply), m_promise(std::move(promise))
+        : Listener(QFuture<void>(promise.future()), reply),
+          DirectWork(QFuture<void>(promise.future())), m_reply(reply), m_promise(std::move(promise))
     {
         QObject::connect(this, &QFutureWatcherBase::canceled, this, &ReplyFollower::abort);
-        setFuture(m_promise.future());
+        listen();
         m_promise.start();
         if (reply->isFinished()) {
             settle();
@@ -94,7 +95,7 @@ private:
             return;
         m_reply->deleteLater(); // takes this follower along
         // From here on, what happens to the future posts no event to this watcher.
-        disconnectOutputInterface();
+        deafen();
         m_progress.flush(m_promise);
         settlePromise();
         m_promise.finish();

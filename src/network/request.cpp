@@ -6,6 +6,7 @@
 #include "network_p.h"
 
 #include <AioUtils/detail/follow.h>
+#include <AioUtils/detail/listener.h>
 #include <AioUtils/detail/tasklink.h>
 #include <AioUtils/network.h>
 
@@ -143,14 +144,14 @@ Response responseOf(QNetworkReply *reply)
 // and reports the last step of the progress after that, so that a request answered in one piece
 // posts one event to it (Started). Made by a task's callable that returns its future, it ends that
 // task itself when it ends (DirectWork): no other watcher follows it.
-class RequestRun final : public QFutureWatcher<Response>, public detail::DirectWork
+class RequestRun final : public detail::Listener, public detail::DirectWork
 {
 public:
     RequestRun(QNetworkAccessManager *nam, const QNetworkRequest &request,
                const RequestOptions &options, QPromise<Response> promise, detail::TaskRef task)
-        : QFutureWatcher<Response>(nam), DirectWork(QFuture<void>(promise.future())), m_nam(nam),
-          m_request(request), m_options(options), m_promise(std::move(promise)),
-          m_task(std::move(task))
+        : Listener(QFuture<void>(promise.future()), nam),
+          DirectWork(QFuture<void>(promise.future())), m_nam(nam), m_request(request),
+          m_options(options), m_promise(std::move(promise)), m_task(std::move(task))
     {
         RetryPolicy &retry = m_options.retry;
         if (retry.maxAttempts < 1) {
@@ -171,7 +172,7 @@ public:
                     m_options.body.isEmpty() ? QByteArrayLiteral("GET") : QByteArrayLiteral("POST");
         // The cancel is heard on this thread, where the reply may be aborted.
         connect(this, &QFutureWatcherBase::canceled, this, &RequestRun::canceled);
-        setFuture(m_promise.future());
+        listen();
         m_promise.start();
         startAttempt();
     }
@@ -193,7 +194,7 @@ protected:
             m_backoffTimer.stop();
             backoffOver();
         } else {
-            QFutureWatcher<Response>::timerEvent(event);
+            Listener::timerEvent(event);
         }
     }
 
@@ -378,11 +379,11 @@ private:
         // then.
         m_resting = true;
         if (!m_slotWatcher) {
-            m_slotWatcher = std::make_unique<QFutureWatcher<void>>();
+            m_slotWatcher = std::make_unique<detail::Listener>(slot, nullptr);
             connect(m_slotWatcher.get(), &QFutureWatcherBase::finished, this,
                     &RequestRun::slotGranted);
         }
-        m_slotWatcher->setFuture(slot);
+        m_slotWatcher->listen(slot);
     }
 
     void slotGranted()
@@ -414,7 +415,7 @@ private:
     // over). The last step of the progress goes to whoever else listens.
     void stopListening()
     {
-        disconnectOutputInterface(); // does nothing the second time
+        deafen(); // does nothing the second time
         m_progress.flush(m_promise);
     }
 
@@ -439,7 +440,7 @@ private:
     QPromise<Response> m_promise;
     const detail::TaskRef m_task;     // the task that waits for this request: it rests in a backoff
     QNetworkReply *m_reply = nullptr; // the attempt running
-    std::unique_ptr<QFutureWatcher<void>> m_slotWatcher; // made when a task waits for a slot
+    std::unique_ptr<detail::Listener> m_slotWatcher; // made when a task waits for a slot
     // Not QTimers: no QObject each for every request (timerEvent() tells them apart).
     QBasicTimer m_attemptTimer;
     QBasicTimer m_backoffTimer;
