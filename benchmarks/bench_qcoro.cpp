@@ -10,7 +10,8 @@
 // the Qt 6.4.2 then() race (a continuation run twice on a moved-from QPromise) that bench_engine
 // works around.
 //
-//   bench_qcoro [--scale F] [--reps N] [--runs N]     (--scale 0.01 for a smoke run)
+//   bench_qcoro [--scale F] [--reps N] [--runs N] [--only timers|computations|joined|results]
+//   (--scale 0.01 for a smoke run; --only SECTION,... runs those rows alone, for a profiler)
 
 #include "benchutil.h"
 
@@ -276,19 +277,42 @@ int main(int argc, char **argv)
     double scale = 1.0;
     int reps = 3;
     int runs = 1;
-    if (!BenchUtil::readOptions(app.arguments(), "bench_qcoro", &scale, &reps, &runs))
+    // --only SECTION,...: those rows alone, for a profiler (the published figures come from
+    // whole runs).
+    const QStringList sections = { QStringLiteral("timers"), QStringLiteral("computations"),
+                                   QStringLiteral("joined"), QStringLiteral("results") };
+    QStringList only = sections;
+    const QStringList args = app.arguments();
+    bool ok = BenchUtil::parseOptions(args, &scale, &reps, &runs, { QStringLiteral("--only") });
+    if (const qsizetype at = args.indexOf(QLatin1String("--only")); ok && at > 0) {
+        only = args[at + 1].split(QLatin1Char(','));
+        for (const QString &section : std::as_const(only))
+            ok = ok && sections.contains(section);
+    }
+    if (!ok) {
+        std::fprintf(stderr,
+                     "usage: bench_qcoro [--scale F>0] [--reps N>=1] [--runs N>=1] [--only %s]\n",
+                     qPrintable(sections.join(QLatin1Char('|'))));
         return 2;
+    }
     const auto scaled = [scale](int n) { return std::max(1, int(n * scale)); };
     BenchUtil::runTable(table, runs, [&] {
         table.header();
-        // Timers stop at 10k: at 100k both sides take ~16 s, superlinear in Qt's own timers.
-        timers(scaled(1000), reps);
-        timers(scaled(10000), reps);
-        computations(scaled(10000), reps);
-        computations(scaled(100000), reps);
-        coAwaitJoined(scaled(100000), reps);
-        consumeReady(scaled(1000000), reps);
-        consumeArriving(scaled(200000), reps);
+        if (only.contains(QLatin1String("timers"))) {
+            // Timers stop at 10k: at 100k both sides take ~16 s, superlinear in Qt's own timers.
+            timers(scaled(1000), reps);
+            timers(scaled(10000), reps);
+        }
+        if (only.contains(QLatin1String("computations"))) {
+            computations(scaled(10000), reps);
+            computations(scaled(100000), reps);
+        }
+        if (only.contains(QLatin1String("joined")))
+            coAwaitJoined(scaled(100000), reps);
+        if (only.contains(QLatin1String("results"))) {
+            consumeReady(scaled(1000000), reps);
+            consumeArriving(scaled(200000), reps);
+        }
     });
     return 0;
 }
