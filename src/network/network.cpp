@@ -38,10 +38,9 @@ class ReplyFollower final : public detail::Listener, public detail::DirectWork
 {
 public:
     ReplyFollower(QNetworkReply *reply, QPromise<QByteArray> promise)
-        : Listener(QFuture<void>(promise.future()), reply),
+        : Listener(QFuture<void>(promise.future()), reply, Hears()),
           DirectWork(QFuture<void>(promise.future())), m_reply(reply), m_promise(std::move(promise))
     {
-        QObject::connect(this, &QFutureWatcherBase::canceled, this, &ReplyFollower::abort);
         listen();
         m_promise.start();
         if (reply->isFinished()) {
@@ -68,6 +67,12 @@ public:
     QFuture<QByteArray> future() const { return m_promise.future(); }
 
 private:
+    void heard() override
+    {
+        if (heardFuture().isCanceled() && !std::exchange(m_heardCanceled, true))
+            abort();
+    }
+
     void noteProgress(qint64 &seen, qint64 bytes)
     {
         if (bytes > seen) {
@@ -130,6 +135,7 @@ private:
     qint64 m_received = 0;
     qint64 m_sent = 0;
     bool m_settled = false;
+    bool m_heardCanceled = false;
 };
 
 } // namespace

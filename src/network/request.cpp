@@ -149,7 +149,7 @@ class RequestRun final : public detail::Listener, public detail::DirectWork
 public:
     RequestRun(QNetworkAccessManager *nam, const QNetworkRequest &request,
                const RequestOptions &options, QPromise<Response> promise, detail::TaskRef task)
-        : Listener(QFuture<void>(promise.future()), nam),
+        : Listener(QFuture<void>(promise.future()), nam, Hears()),
           DirectWork(QFuture<void>(promise.future())), m_nam(nam), m_request(request),
           m_options(options), m_promise(std::move(promise)), m_task(std::move(task))
     {
@@ -171,7 +171,6 @@ public:
             m_options.method =
                     m_options.body.isEmpty() ? QByteArrayLiteral("GET") : QByteArrayLiteral("POST");
         // The cancel is heard on this thread, where the reply may be aborted.
-        connect(this, &QFutureWatcherBase::canceled, this, &RequestRun::canceled);
         listen();
         m_promise.start();
         startAttempt();
@@ -395,6 +394,13 @@ private:
         startAttempt();
     }
 
+    void heard() override
+    {
+        // The caller's cancel (heard on this thread, where the reply may be aborted); once.
+        if (heardFuture().isCanceled() && !std::exchange(m_heardCanceled, true))
+            canceled(); // may delete this: last
+    }
+
     void canceled()
     {
         workCanceled(); // what else the task linked
@@ -450,6 +456,7 @@ private:
     bool m_timedOut = false;
     bool m_resting = false; // the task gave its slot back for this request's backoff
     bool m_ended = false;
+    bool m_heardCanceled = false;
 };
 
 } // namespace

@@ -7,6 +7,7 @@
 #ifndef AIOUTILS_DETAIL_LISTENER_H
 #define AIOUTILS_DETAIL_LISTENER_H
 
+#include <QtCore/qcoreevent.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qfuturewatcher.h>
 
@@ -14,7 +15,8 @@ namespace AioUtils {
 namespace detail {
 
 // Hears a future's changes as a QFutureWatcher does (its signals: started(), canceled(),
-// finished(), ...), for the watchers this library makes per task or per request. A
+// finished(), ...; or, cheaper, heard()), for the watchers this library makes per task or per
+// request. A
 // QFutureWatcher<T> holds a QFuture<T> that, until setFuture(), is a canceled future made for it
 // alone: each one allocates a future's shared state (with its two QWaitConditions) that it never
 // uses. A Listener shares the state of the future it is given instead, and hears it from listen()
@@ -23,10 +25,8 @@ namespace detail {
 class Listener : public QFutureWatcherBase
 {
 public:
-    Listener(const QFuture<void> &future, QObject *parent)
-        : QFutureWatcherBase(parent), m_interface(QFutureInterfaceBase::get(future))
-    {
-    }
+    // A listener whose signals are connected to: a slot may delete it.
+    Listener(const QFuture<void> &future, QObject *parent) : Listener(future, parent, false) { }
     ~Listener() override { disconnectOutputInterface(); }
     Listener(const Listener &) = delete;
     Listener &operator=(const Listener &) = delete;
@@ -49,11 +49,43 @@ public:
     // an event posted before but not delivered yet is dropped (a canceled() on its way too).
     void deafen() { disconnectOutputInterface(); }
 
+    bool event(QEvent *event) override
+    {
+        if (!m_hears || event->type() != QEvent::FutureCallOut)
+            return QFutureWatcherBase::event(event);
+        // QFutureWatcherBase's own handling first (its signals, unconnected, and its count of
+        // pending results, which throttles a QtConcurrent producer when it grows).
+        QFutureWatcherBase::event(event);
+        heard();
+        return true;
+    }
+
+protected:
+    // A listener told of each change by heard() instead of its signals, which cost a
+    // connection (two allocations) per signal and per listener, and an emission per change.
+    // Nothing may connect to its signals (a slot that deleted it would leave heard() to run on
+    // nothing).
+    struct Hears
+    {
+    };
+    Listener(const QFuture<void> &future, QObject *parent, Hears) : Listener(future, parent, true)
+    {
+    }
+    // The future changed (an event QtCore posted for it was delivered): read its state with
+    // heardFuture(). On the listener's thread, from the event loop.
+    virtual void heard() { }
+    const QFutureInterfaceBase &heardFuture() const { return m_interface; }
+
 private:
+    Listener(const QFuture<void> &future, QObject *parent, bool hears)
+        : QFutureWatcherBase(parent), m_interface(QFutureInterfaceBase::get(future)), m_hears(hears)
+    {
+    }
     const QFutureInterfaceBase &futureInterface() const override { return m_interface; }
     QFutureInterfaceBase &futureInterface() override { return m_interface; }
 
     QFutureInterfaceBase m_interface;
+    const bool m_hears;
 };
 
 } // namespace detail
