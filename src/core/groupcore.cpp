@@ -58,24 +58,25 @@ private:
             return;
         const QFutureInterfaceBase &future = heardFuture();
         // The followed future is the one the task's caller holds (an adopted future, or the one
-        // the work gave): canceling it, or its failure, cancels what the task linked.
-        if (future.isCanceled() && !std::exchange(m_heardCanceled, true))
-            m_follower->canceled();
-        if (future.isFinished())
-            finish();
-    }
-
-    // The followed future finished: its task ends (once: an event still on its way to this
-    // watcher finds no follower). Not deafen(): with an event of this watcher still queued, that
-    // searches the thread's whole queue of posted events (QCoreApplication::removePostedEvents)
-    // once per task: 2,200 tasks ending together took four times as long as all the rest of
-    // their work (callgrind). A watcher deleted later has no event queued any more.
-    void finish()
-    {
+        // the work gave): canceling it, or its failure, cancels what the task linked. That runs
+        // code outside this watcher, so it comes last: nothing of this is touched after it.
+        const bool canceled = future.isCanceled() && !std::exchange(m_heardCanceled, true);
+        if (!future.isFinished()) {
+            if (canceled)
+                m_follower->canceled();
+            return;
+        }
+        // Finished: the task ends (once: an event still on its way finds no follower). Not
+        // deafen(): with an event of this watcher still queued, that searches the thread's whole
+        // queue of posted events (QCoreApplication::removePostedEvents) once per task, and 2,200
+        // tasks ending together took four times as long as all the rest of their work
+        // (callgrind). A watcher deleted later has no event queued any more.
         std::unique_ptr<Follower> done = std::move(m_follower);
         // Deaf to the caller's future before the follower finishes it: no event of it to post.
         m_callerWatcher.reset();
         deleteLater();
+        if (canceled)
+            done->canceled();
         done->finish();
     }
 
@@ -164,12 +165,13 @@ private:
     void heard() override
     {
         const QFutureInterfaceBase &future = heardFuture();
+        if (future.isFinished() && !std::exchange(m_heardFinished, true))
+            deleteLater(); // not deafen() first: see FollowWatcher::heard()
+        // Last: canceling what the task linked runs code outside this watcher.
         if (future.isCanceled() && !std::exchange(m_heardCanceled, true)) {
             if (const std::shared_ptr<GroupCore> alive = m_core.lock())
                 alive->cancelLinked(m_ref);
         }
-        if (future.isFinished() && !std::exchange(m_heardFinished, true))
-            deleteLater(); // not deafen() first: see FollowWatcher::finish()
     }
 
     const std::weak_ptr<GroupCore> m_core;

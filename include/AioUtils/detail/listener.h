@@ -14,14 +14,14 @@
 namespace AioUtils {
 namespace detail {
 
-// Hears a future's changes as a QFutureWatcher does (its signals: started(), canceled(),
-// finished(), ...; or, cheaper, heard()), for the watchers this library makes per task or per
-// request. A
-// QFutureWatcher<T> holds a QFuture<T> that, until setFuture(), is a canceled future made for it
-// alone: each one allocates a future's shared state (with its two QWaitConditions) that it never
-// uses. A Listener shares the state of the future it is given instead, and hears it from listen()
-// on (from before the future starts, if it is made before: then nothing is posted to it for
-// what happened earlier).
+// Hears a future's changes as a QFutureWatcher does (through its signals, or, cheaper, through
+// heard()), for the watchers this library makes per task or per request. A QFutureWatcher<T>
+// holds a QFuture<T> that, until setFuture(), is a canceled future made for it alone: each one
+// allocates a future's shared state (with its two QWaitConditions) that it never uses. A Listener
+// shares the state of the future it is given instead, and hears it from listen() on (from before
+// the future starts, if it is made before: then nothing is posted to it for what happened
+// earlier). Its last reference to that state may be the one that frees it (share/tsan.supp).
+// heard() should end in what runs code outside the listener (which may delete it).
 class Listener : public QFutureWatcherBase
 {
 public:
