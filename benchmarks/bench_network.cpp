@@ -14,8 +14,9 @@
 // repetitions and, as the ratio, the median of each repetition's ours/baseline; with --runs N,
 // the whole table N times and each row's min-median-max ratio.
 //
-//   bench_network [--scale F] [--reps N] [--runs N] [--only hand|stream|pool|bag|request]
-//   (--scale 0.01 for a smoke run; --only runs one variant, for a profiler)
+//   bench_network [--scale F] [--reps N] [--runs N] [--only hand|stream|pool|bag|request] [--each]
+//   (--scale 0.01 for a smoke run; --only runs one variant, for a profiler; --each prints every
+//   repetition's times and ratios, to see the spread a row's median is taken from)
 
 #include "benchutil.h"
 #include "localsite.h"
@@ -108,7 +109,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     double scale = 1.0;
     int reps = 5;
-    const QStringList args = app.arguments();
+    QStringList args = app.arguments();
+    const bool printEach = args.removeAll(QStringLiteral("--each")) > 0;
     const QStringList variants = { QStringLiteral("hand"), QStringLiteral("stream"),
                                    QStringLiteral("pool"), QStringLiteral("bag"),
                                    QStringLiteral("request") };
@@ -120,7 +122,7 @@ int main(int argc, char **argv)
         || (!only.isEmpty() && !variants.contains(only))) {
         std::fprintf(stderr,
                      "usage: bench_network [--scale F>0] [--reps N>=1] [--runs N>=1] "
-                     "[--only hand|stream|pool|bag|request]\n");
+                     "[--only hand|stream|pool|bag|request] [--each]\n");
         return 2;
     }
     const int n = std::max(8, int(4000 * scale));
@@ -219,6 +221,12 @@ int main(int argc, char **argv)
             return BenchUtil::pairedRatio(ms[std::size_t(base)], ms[std::size_t(ours)]);
         };
         enum { Hand, Stream, WithPool, WithBag, WithRequest };
+        for (std::size_t i = 0; printEach && i < ms[Hand].size(); ++i)
+            std::printf("repetition %zu: hand %.0f, pool %.0f (%.2fx), request %.0f (%.2fx); "
+                        "streamed by hand %.0f, bag %.0f (%.2fx) ms\n",
+                        i + 1, ms[Hand][i], ms[WithPool][i], ms[WithPool][i] / ms[Hand][i],
+                        ms[WithRequest][i], ms[WithRequest][i] / ms[Hand][i], ms[Stream][i],
+                        ms[WithBag][i], ms[WithBag][i] / ms[Stream][i]);
         table.header();
         table.row(workload + QLatin1String(", Pool + fetch"), keeping, median(Hand),
                   median(WithPool), Target, ratio(Hand, WithPool));
