@@ -61,7 +61,7 @@ private:
         // the work gave): canceling it, or its failure, cancels what the task linked. That runs
         // code outside this watcher, so it comes last: nothing of this is touched after it.
         const bool canceled = future.isCanceled() && !std::exchange(m_heardCanceled, true);
-        if (!future.isFinished()) {
+        if (!heardFinished()) {
             if (canceled)
                 m_follower->canceled();
             return;
@@ -70,7 +70,7 @@ private:
         // deafen(): with an event of this watcher still queued, that searches the thread's whole
         // queue of posted events (QCoreApplication::removePostedEvents) once per task, and 2,200
         // tasks ending together took four times as long as all the rest of their work
-        // (callgrind). A watcher deleted later has no event queued any more.
+        // (callgrind). A watcher deleted later has, most often, no event queued any more.
         std::unique_ptr<Follower> done = std::move(m_follower);
         // Deaf to the caller's future before the follower finishes it: no event of it to post.
         m_callerWatcher.reset();

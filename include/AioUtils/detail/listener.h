@@ -7,6 +7,8 @@
 #ifndef AIOUTILS_DETAIL_LISTENER_H
 #define AIOUTILS_DETAIL_LISTENER_H
 
+#include <AioUtils/aioutils_core_export.h>
+
 #include <QtCore/qcoreevent.h>
 #include <QtCore/qfuture.h>
 #include <QtCore/qfuturewatcher.h>
@@ -14,20 +16,32 @@
 namespace AioUtils {
 namespace detail {
 
+// Drops `state`'s reference to a future's shared state (it is left empty), or makes it share
+// `future`'s instead. Out of line, so that when the reference that goes is the last one, the
+// state is freed under a frame of its own: QtCore frees it in its ~QFutureInterfaceBase, which
+// ThreadSanitizer does not see, and share/tsan.supp names these two instead.
+AIOUTILS_CORE_EXPORT void dropFutureState(QFutureInterfaceBase &state) noexcept;
+AIOUTILS_CORE_EXPORT void shareFutureState(QFutureInterfaceBase &state,
+                                           const QFuture<void> &future);
+
 // Hears a future's changes as a QFutureWatcher does (through its signals, or, cheaper, through
 // heard()), for the watchers this library makes per task or per request. A QFutureWatcher<T>
 // holds a QFuture<T> that, until setFuture(), is a canceled future made for it alone: each one
 // allocates a future's shared state (with its two QWaitConditions) that it never uses. A Listener
 // shares the state of the future it is given instead, and hears it from listen() on (from before
 // the future starts, if it is made before: then nothing is posted to it for what happened
-// earlier). Its last reference to that state may be the one that frees it (share/tsan.supp).
+// earlier). Its reference to that state may be the last one (see dropFutureState()).
 // heard() should end in what runs code outside the listener (which may delete it).
 class Listener : public QFutureWatcherBase
 {
 public:
     // A listener whose signals are connected to: a slot may delete it.
     Listener(const QFuture<void> &future, QObject *parent) : Listener(future, parent, false) { }
-    ~Listener() override { disconnectOutputInterface(); }
+    ~Listener() override
+    {
+        disconnectOutputInterface();
+        dropFutureState(m_interface);
+    }
     Listener(const Listener &) = delete;
     Listener &operator=(const Listener &) = delete;
 
@@ -42,7 +56,7 @@ public:
     void listen(const QFuture<void> &future)
     {
         disconnectOutputInterface(true);
-        m_interface = QFutureInterfaceBase::get(future);
+        shareFutureState(m_interface, future);
         connectOutputInterface();
     }
     // Deaf from here on: nothing that happens to the future posts an event to it any more, and
@@ -75,6 +89,16 @@ protected:
     // heardFuture(). On the listener's thread, from the event loop.
     virtual void heard() { }
     const QFutureInterfaceBase &heardFuture() const { return m_interface; }
+    // Whether the future has finished; if so, what the thread that finished it wrote before is
+    // visible here too (isFinished() alone is a relaxed load: the state's mutex, under which it
+    // was finished, is taken once more).
+    bool heardFinished() const
+    {
+        if (!m_interface.isFinished())
+            return false;
+        static_cast<void>(m_interface.resultCount());
+        return true;
+    }
 
 private:
     Listener(const QFuture<void> &future, QObject *parent, bool hears)
