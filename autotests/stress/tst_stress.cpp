@@ -5,6 +5,7 @@
 // size), checked against the model in model.h. See README.md next to this file.
 
 #include "episodeutil.h"
+#include "foreignrunnable.h"
 #include "model.h"
 #include "stressserver.h"
 
@@ -23,7 +24,6 @@
 #include <QtCore/QException>
 #include <QtCore/QPromise>
 #include <QtCore/QRegularExpression>
-#include <QtCore/QRunnable>
 #include <QtCore/QThread>
 #include <QtCore/QThreadPool>
 #include <QtCore/QTimer>
@@ -46,8 +46,6 @@ using namespace Stress;
 
 #if defined(__SANITIZE_THREAD__)
 constexpr bool underTsan = true;
-extern "C" void __tsan_acquire(void *addr);
-extern "C" void __tsan_release(void *addr);
 #else
 constexpr bool underTsan = false;
 #endif
@@ -391,40 +389,28 @@ void settleLater(const std::shared_ptr<Context> &c, std::shared_ptr<QPromise<T>>
     }
 }
 
-// The adopted pool work: QtConcurrent::run(pool, fn), except under TSan. There a QRunnable made
-// here carries the work, and the test tells TSan itself that the pool thread takes it over
-// (release here, acquire in run()). QThreadPool hands a task over under QtCore's own mutex, which
-// TSan cannot see in Debian's QtCore; share/tsan.supp matches that hand-over for
-// QtConcurrent::run only by the stack that made the task object, and when the task waits long in
-// the pool's queue TSan has forgotten that stack ("failed to restore the stack": CI, once in
-// about twenty runs, even with history_size=7).
+// The adopted pool work: QtConcurrent::run(pool, fn), except under TSan. There the work goes to
+// the pool as foreign work whose hand-over the test annotates itself (foreignrunnable.h).
+// QThreadPool hands a task over under QtCore's own mutex, which TSan cannot see in Debian's
+// QtCore; share/tsan.supp matches that hand-over for QtConcurrent::run only by the stack that made
+// the task object, and when the task waits long in the pool's queue TSan has forgotten that stack
+// ("failed to restore the stack": CI, once in about twenty runs, even with history_size=7).
 QFuture<int> runAdopted(QThreadPool *pool, std::function<int()> work)
 {
-#if defined(__SANITIZE_THREAD__)
-    struct Job : QRunnable
-    {
-        explicit Job(std::function<int()> w) : work(std::move(w)) { promise.start(); }
-        void run() override
-        {
-            __tsan_acquire(this);
-            try {
-                promise.addResult(work());
-            } catch (...) {
-                promise.setException(std::current_exception());
-            }
-            promise.finish();
+    if constexpr (!underTsan)
+        return QtConcurrent::run(pool, std::move(work));
+    QPromise<int> promise;
+    promise.start();
+    QFuture<int> future = promise.future();
+    TestUtil::startForeign(pool, [promise = std::move(promise), work = std::move(work)]() mutable {
+        try {
+            promise.addResult(work());
+        } catch (...) {
+            promise.setException(std::current_exception());
         }
-        std::function<int()> work;
-        QPromise<int> promise;
-    };
-    auto *job = new Job(std::move(work));
-    QFuture<int> future = job->promise.future();
-    __tsan_release(job);
-    pool->start(job);
+        promise.finish();
+    });
     return future;
-#else
-    return QtConcurrent::run(pool, std::move(work));
-#endif
 }
 
 template<typename T> auto futureCallable(std::shared_ptr<Context> c, int id, Plan plan)
