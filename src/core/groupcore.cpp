@@ -56,11 +56,10 @@ private:
     {
         if (!m_follower)
             return;
-        const QFutureInterfaceBase &future = heardFuture();
         // The followed future is the one the task's caller holds (an adopted future, or the one
         // the work gave): canceling it, or its failure, cancels what the task linked. That runs
         // code outside this watcher, so it comes last: nothing of this is touched after it.
-        const bool canceled = future.isCanceled() && !std::exchange(m_heardCanceled, true);
+        const bool canceled = heardCanceled();
         if (!heardFinished()) {
             if (canceled)
                 m_follower->canceled();
@@ -82,7 +81,6 @@ private:
 
     std::unique_ptr<Follower> m_follower;
     std::optional<Listener> m_callerWatcher;
-    bool m_heardCanceled = false;
 };
 
 // Watches the future the group made for a task's caller while DirectWork follows the task's
@@ -164,11 +162,10 @@ public:
 private:
     void heard() override
     {
-        const QFutureInterfaceBase &future = heardFuture();
-        if (future.isFinished() && !std::exchange(m_heardFinished, true))
+        if (heardFuture().isFinished() && !std::exchange(m_heardFinished, true))
             deleteLater(); // not deafen() first: see FollowWatcher::heard()
         // Last: canceling what the task linked runs code outside this watcher.
-        if (future.isCanceled() && !std::exchange(m_heardCanceled, true)) {
+        if (heardCanceled()) {
             if (const std::shared_ptr<GroupCore> alive = m_core.lock())
                 alive->cancelLinked(m_ref);
         }
@@ -176,7 +173,6 @@ private:
 
     const std::weak_ptr<GroupCore> m_core;
     const TaskRef m_ref;
-    bool m_heardCanceled = false;
     bool m_heardFinished = false;
 };
 } // namespace

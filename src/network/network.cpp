@@ -69,7 +69,7 @@ public:
 private:
     void heard() override
     {
-        if (heardFuture().isCanceled() && !std::exchange(m_heardCanceled, true))
+        if (heardCanceled())
             abort();
     }
 
@@ -135,7 +135,6 @@ private:
     qint64 m_received = 0;
     qint64 m_sent = 0;
     bool m_settled = false;
-    bool m_heardCanceled = false;
 };
 
 } // namespace

@@ -397,7 +397,7 @@ private:
     void heard() override
     {
         // The caller's cancel (heard on this thread, where the reply may be aborted); once.
-        if (heardFuture().isCanceled() && !std::exchange(m_heardCanceled, true))
+        if (heardCanceled())
             canceled(); // may delete this: last
     }
 
@@ -456,7 +456,6 @@ private:
     bool m_timedOut = false;
     bool m_resting = false; // the task gave its slot back for this request's backoff
     bool m_ended = false;
-    bool m_heardCanceled = false;
 };
 
 } // namespace

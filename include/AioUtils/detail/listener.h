@@ -13,6 +13,8 @@
 #include <QtCore/qfuture.h>
 #include <QtCore/qfuturewatcher.h>
 
+#include <utility>
+
 namespace AioUtils {
 namespace detail {
 
@@ -57,6 +59,7 @@ public:
     {
         disconnectOutputInterface(true);
         shareFutureState(m_interface, future);
+        m_canceledHeard = false;
         connectOutputInterface();
     }
     // Deaf from here on: nothing that happens to the future posts an event to it any more, and
@@ -89,6 +92,12 @@ protected:
     // heardFuture(). On the listener's thread, from the event loop.
     virtual void heard() { }
     const QFutureInterfaceBase &heardFuture() const { return m_interface; }
+    // Whether the future is canceled (or failed) and no heard() was told so before: once per
+    // future listened to.
+    bool heardCanceled()
+    {
+        return m_interface.isCanceled() && !std::exchange(m_canceledHeard, true);
+    }
     // Whether the future has finished; if so, what the thread that finished it wrote before is
     // visible here too (isFinished() alone is a relaxed load: the state's mutex, under which it
     // was finished, is taken once more).
@@ -110,6 +119,7 @@ private:
 
     QFutureInterfaceBase m_interface;
     const bool m_hears;
+    bool m_canceledHeard = false;
 };
 
 } // namespace detail
