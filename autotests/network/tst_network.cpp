@@ -148,6 +148,7 @@ private Q_SLOTS:
     void toFutureOfFinishedReply_data();
     void toFutureOfFinishedReply();
     void toFutureTwice();
+    void toFutureAgainAsItSettles();
     void toFutureFromOtherThread_data();
     void toFutureFromOtherThread();
 
@@ -743,6 +744,20 @@ void tst_Network::toFutureTwice()
     QNetworkReply *reply = m_nam->get(QNetworkRequest(url("/hello")));
     QFuture<QByteArray> first = AioUtils::toFuture(reply);
     QFuture<QByteArray> second = AioUtils::toFuture(reply);
+    QTRY_VERIFY_WITH_TIMEOUT(first.isFinished() && second.isFinished(), Patience);
+    QCOMPARE(first.result(), helloBody);
+    QCOMPARE(second.result(), helloBody);
+    QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
+}
+
+void tst_Network::toFutureAgainAsItSettles()
+{
+    // Asked again from a continuation of the first future (run as that future finishes, while the
+    // reply is still there), toFuture() gives the same, finished future.
+    QNetworkReply *reply = m_nam->get(QNetworkRequest(url("/hello")));
+    QFuture<QByteArray> first = AioUtils::toFuture(reply);
+    QFuture<QByteArray> second;
+    first.then([&](const QFuture<QByteArray> &) { second = AioUtils::toFuture(reply); });
     QTRY_VERIFY_WITH_TIMEOUT(first.isFinished() && second.isFinished(), Patience);
     QCOMPARE(first.result(), helloBody);
     QCOMPARE(second.result(), helloBody);

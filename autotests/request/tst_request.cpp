@@ -229,6 +229,8 @@ private Q_SLOTS:
     void callableReturnsOneOfTwoRequests();
     void groupDestroyedWhileItsRequestRuns();
     void managerDestroyedWhileItsRequestRuns();
+    void managerDeletedByAContinuation_data();
+    void managerDeletedByAContinuation();
 
 private:
     std::unique_ptr<ScriptedServer> m_site;
@@ -948,6 +950,77 @@ void tst_Request::managerDestroyedWhileItsRequestRuns()
     const Outcome outcome = outcomeOf(next);
     QVERIFY(outcome.error); // the manager was gone when it started
     QVERIFY(outcome.error->errorString().contains(QLatin1String("null")));
+}
+
+void tst_Request::managerDeletedByAContinuation_data()
+{
+    QTest::addColumn<bool>("viaFetch");
+    QTest::addColumn<bool>("inPool");
+    QTest::addColumn<int>("status");
+    for (const bool viaFetch : { false, true }) {
+        for (const bool inPool : { false, true }) {
+            for (const int status : { 200, 404 }) {
+                QTest::addRow("%s, %s, %d", viaFetch ? "fetch" : "request",
+                              inPool ? "in a Pool" : "alone", status)
+                        << viaFetch << inPool << status;
+            }
+        }
+    }
+}
+
+void tst_Request::managerDeletedByAContinuation()
+{
+    // A continuation the caller attached without a context runs inside the request's end, on the
+    // manager's thread, and deletes the manager (and so the request's reply and what follows
+    // it): the request touches nothing of itself afterwards (ASan sees it), and a task that
+    // returned the request's future still ends, with its outcome.
+    QFETCH(bool, viaFetch);
+    QFETCH(bool, inPool);
+    QFETCH(int, status);
+    m_site->script("/page", { answer(status, "page") });
+    m_site->script("/next", { answer(200, "next") });
+    const QNetworkRequest page(m_site->url("/page"));
+    bool continued = false;
+    const auto start = [&]() -> QFuture<void> {
+        // Taking the future, the continuation runs on failure too.
+        const auto deleteManager = [&] {
+            continued = true;
+            m_nam.reset();
+        };
+        if (viaFetch) {
+            QFuture<QByteArray> future = fetch(m_nam.get(), page);
+            future.then([deleteManager](const QFuture<QByteArray> &) { deleteManager(); });
+            return QFuture<void>(future);
+        }
+        QFuture<Response> future = request(m_nam.get(), page);
+        future.then([deleteManager](const QFuture<Response> &) { deleteManager(); });
+        return QFuture<void>(future);
+    };
+    QFuture<void> work;
+    std::unique_ptr<Pool> pool;
+    QFuture<void> next;
+    if (inPool) {
+        pool = std::make_unique<Pool>(1);
+        work = pool->spawn(start);
+        // Queued behind it: it starts once the first task ended, and finds the manager gone.
+        QTest::ignoreMessage(QtWarningMsg, "AioUtils: fetch(): the QNetworkAccessManager is null");
+        next = pool->spawn([&] { return QFuture<void>(fetch(m_nam.get(), page)); });
+    } else {
+        work = start();
+    }
+    QVERIFY(QTest::qWaitFor([&] { return work.isFinished(); }, Patience));
+    QVERIFY(continued);
+    QVERIFY(!m_nam);
+    if (status == 200) {
+        QVERIFY(!work.isCanceled());
+    } else {
+        QVERIFY_THROWS_EXCEPTION(NetworkError, work.waitForFinished());
+    }
+    if (inPool) {
+        QVERIFY_THROWS_EXCEPTION(NetworkError, pool->join(QDeadlineTimer(Patience)));
+        QCOMPARE(pool->finishedCount(), 2);
+        QVERIFY(next.isFinished());
+    }
 }
 
 #include "tst_request.moc"

@@ -185,6 +185,8 @@ DirectWork::DirectWork(const QFuture<void> &future) noexcept : m_future(future)
 
 DirectWork::~DirectWork()
 {
+    for (Survival *survival = m_survivals; survival; survival = survival->m_outer)
+        survival->m_work = nullptr;
     if (m_scope)
         m_scope->m_offered = nullptr;
     stopFollowing();

@@ -39,7 +39,8 @@ class ReplyFollower final : public detail::Listener, public detail::DirectWork
 public:
     ReplyFollower(QNetworkReply *reply, QPromise<QByteArray> promise)
         : Listener(QFuture<void>(promise.future()), reply, Hears()),
-          DirectWork(QFuture<void>(promise.future())), m_reply(reply), m_promise(std::move(promise))
+          DirectWork(QFuture<void>(promise.future())), m_reply(reply), m_future(promise.future()),
+          m_promise(std::move(promise))
     {
         listen();
         m_promise.start();
@@ -53,6 +54,8 @@ public:
         m_quiet.start();
         QObject::connect(reply, &QNetworkReply::downloadProgress, this,
                          [this](qint64 bytes, qint64 total) {
+                             if (m_settled)
+                                 return;
                              noteProgress(m_received, bytes);
                              m_progress.note(m_promise, bytes, total);
                          });
@@ -64,7 +67,7 @@ public:
                              [this](qint64 bytes) { noteProgress(m_sent, bytes); });
     }
 
-    QFuture<QByteArray> future() const { return m_promise.future(); }
+    QFuture<QByteArray> future() const { return m_future; }
 
 private:
     void heard() override
@@ -93,7 +96,9 @@ private:
     }
 
     // Settles the future, then ends the task that follows it (DirectWork), which may start the
-    // next queued request here: nothing of this is touched after that.
+    // next queued request here: nothing of this is touched after that. The future's
+    // continuations without a context run as it finishes, and one may delete the manager, the
+    // reply and this with it (then the task ends through a watcher: ~DirectWork()).
     void settle()
     {
         if (std::exchange(m_settled, true))
@@ -103,8 +108,8 @@ private:
         deafen();
         m_progress.flush(m_promise);
         settlePromise();
-        m_promise.finish();
-        workFinished();
+        if (finishPromise(m_promise)) // leaves m_promise empty: m_settled guards its users
+            workFinished();
     }
 
     void settlePromise()
@@ -129,6 +134,7 @@ private:
     }
 
     QNetworkReply *const m_reply;
+    const QFuture<QByteArray> m_future; // for a second toFuture(), also once m_promise is empty
     QPromise<QByteArray> m_promise;
     QElapsedTimer m_quiet;
     detail::DeferredProgress m_progress;

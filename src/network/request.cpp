@@ -14,7 +14,6 @@
 #include <QtCore/qfuturewatcher.h>
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qregularexpression.h>
-#include <QtCore/qpointer.h>
 #include <QtCore/qrandom.h>
 #include <QtCore/qbasictimer.h>
 #include <QtCore/qcoreevent.h>
@@ -225,6 +224,8 @@ private:
         });
         m_quiet.start();
         connect(reply, &QNetworkReply::downloadProgress, this, [this](qint64 bytes, qint64 total) {
+            if (m_ended)
+                return;
             m_quiet.start();
             m_progress.note(m_promise, bytes, total); // the last step: see stopListening()
         });
@@ -259,7 +260,9 @@ private:
             response.body = reply->readAll();
             stopListening();
             m_promise.addResult(std::move(response));
-            m_promise.finish();
+            // A continuation of the caller's may delete the manager, and this with it.
+            if (!finishPromise(m_promise))
+                return;
             // Nothing of this is used any more: it goes now (it is the receiver of the signal
             // that called this, and nothing of it is touched after), not through a posted event;
             // then the task ends, and the next queued request may start here.
@@ -346,10 +349,10 @@ private:
         }
         m_backoffTimer.start(int(std::min<qint64>(delay, std::numeric_limits<int>::max())), this);
         // Last: giving the slot back starts a queued task here, which runs user code.
-        const QPointer<RequestRun> alive(this);
+        const Survival survival(*this);
         m_resting = true; // for a destructor that user code runs inside rest()
         const bool rested = m_task.rest(QFuture<void>(m_promise.future()));
-        if (!alive)
+        if (!survival.survived())
             return;
         m_resting = rested && m_resting;
         if (m_ended && std::exchange(m_resting, false)) // canceled meanwhile
@@ -435,7 +438,10 @@ private:
         if (std::exchange(m_resting, false))
             m_task.endRest();
         stopListening();
-        m_promise.finish();
+        // A continuation of the caller's may delete the manager, and this with it. m_promise is
+        // empty from here on: m_ended guards its users.
+        if (!finishPromise(m_promise))
+            return;
         deleteLater();
         workFinished();
     }

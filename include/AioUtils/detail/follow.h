@@ -100,6 +100,44 @@ protected:
     // deleted part of it): its task is followed by a watcher from here on, and ends after this.
     void stopFollowing();
 
+    // Tells whether the work outlived the user code run while this lived (that code may delete
+    // the work's owner: a continuation that deletes the QNetworkAccessManager, say). Made on the
+    // stack, around the call that runs the user code.
+    class Survival
+    {
+    public:
+        explicit Survival(DirectWork &work) noexcept
+            : m_work(&work), m_outer(std::exchange(work.m_survivals, this))
+        {
+        }
+        ~Survival()
+        {
+            if (m_work)
+                m_work->m_survivals = m_outer;
+        }
+        Survival(const Survival &) = delete;
+        Survival &operator=(const Survival &) = delete;
+
+        bool survived() const noexcept { return m_work != nullptr; }
+
+    private:
+        friend class DirectWork;
+        DirectWork *m_work; // null once the work is gone
+        Survival *m_outer;
+    };
+
+    // Finishes the work's own `promise`. finish() runs the continuations attached to its future
+    // without a context, here, and one may delete the work: the promise is moved out first (the
+    // member is left empty), so that finish() does not run on a member that goes meanwhile.
+    // Returns whether the work is still there; if not, touch nothing of it.
+    template<typename T> bool finishPromise(QPromise<T> &promise)
+    {
+        QPromise<T> finishing = std::move(promise);
+        const Survival survival(*this);
+        finishing.finish();
+        return survival.survived();
+    }
+
 private:
     friend class TaskScope;
     friend class GroupCore;
@@ -107,6 +145,7 @@ private:
     QFuture<void> m_future;
     std::unique_ptr<DirectFollow> m_follow; // while a group follows the work
     TaskScope *m_scope = nullptr;           // while it is offered to a running callable
+    Survival *m_survivals = nullptr;        // the innermost one made for this work
 };
 
 // Follows one running future that this library does not own, and ends its task when the future
