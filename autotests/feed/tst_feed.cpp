@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -68,6 +69,8 @@ private Q_SLOTS:
     void poolRecreatedAtSameAddress();
     void manyTasks_data();
     void manyTasks();
+    void resultsNobodyHoldsAreFreed_data();
+    void resultsNobodyHoldsAreFreed();
 };
 
 void tst_Feed::releaseThreadLetsQueuedWorkRun_data()
@@ -433,5 +436,46 @@ void tst_Feed::manyTasks()
 }
 
 QTEST_GUILESS_MAIN(tst_Feed)
+
+void tst_Feed::resultsNobodyHoldsAreFreed_data()
+{
+    QTest::addColumn<int>("tasks");
+    QTest::addColumn<bool>("ownPool");
+    // Fewer tasks than a push() frees at once, and more.
+    for (const int tasks : { 10, 300 }) {
+        QTest::addRow("%d, global pool", tasks) << tasks << false;
+        QTest::addRow("%d, own pool", tasks) << tasks << true;
+    }
+}
+
+// A spawned task whose future nobody kept holds its result only in the finished job, which the
+// feed frees on the spawning thread when it can: after the group's round, all of them are gone,
+// even though nothing was spawned since.
+void tst_Feed::resultsNobodyHoldsAreFreed()
+{
+    QFETCH(int, tasks);
+    QFETCH(bool, ownPool);
+    QThreadPool own;
+    own.setMaxThreadCount(2);
+    QThreadPool *const pool = ownPool ? &own : nullptr;
+    std::mutex mutex;
+    std::vector<std::weak_ptr<int>> made;
+    Group group;
+    for (int i = 0; i < tasks; ++i) {
+        group.spawn(pool, [&mutex, &made, i] {
+            auto result = std::make_shared<int>(i);
+            std::lock_guard lock(mutex);
+            made.push_back(result);
+            return result;
+        });
+    }
+    QVERIFY(group.join(QDeadlineTimer(Patience)));
+    const auto held = [&mutex, &made] {
+        std::lock_guard lock(mutex);
+        return std::count_if(made.begin(), made.end(), [](const auto &w) { return !w.expired(); });
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(held(), 0, Patience);
+    QCOMPARE(int(made.size()), tasks);
+}
 
 #include "tst_feed.moc"
