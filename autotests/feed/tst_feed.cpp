@@ -448,9 +448,10 @@ void tst_Feed::resultsNobodyHoldsAreFreed_data()
     }
 }
 
-// A spawned task whose future nobody kept holds its result only in the finished job, which the
-// feed frees on the spawning thread when it can: after the group's round, all of them are gone,
-// even though nothing was spawned since.
+// A spawned task whose future nobody kept holds its result only in the job that ran it: once the
+// group's work is over, no finished job may be left holding one, even though nothing is spawned
+// after it. (A feed that leaves what a retiring runner finds for the next spawn to free, which
+// is faster, fails this: the last jobs would wait for a spawn that may never come.)
 void tst_Feed::resultsNobodyHoldsAreFreed()
 {
     QFETCH(int, tasks);

@@ -68,8 +68,6 @@ void GroupPrivate::drain()
     }
     for (detail::Job *job : notices.dropped)
         delete job; // its caller's future finished when it was dropped
-    if (notices.roundEnded)
-        detail::ThreadPoolFeed::sweepRecent(); // the round's last thread-pool jobs
     if (taskModel && (notices.modelLimit || notices.tracked)) {
         // Views hear of the rows before the signals: a slot of countsChanged sees them.
         if (notices.modelLimit)
@@ -291,8 +289,6 @@ Group::~Group()
     }
     after.run();
     d->core->dropDirectFollows();
-    // Its thread-pool jobs that ran are freed here, and those still running by the last runner.
-    detail::ThreadPoolFeed::sweepRecent();
     // promise: QPromise's destructor cancels and finishes what joined() handed out.
 }
 

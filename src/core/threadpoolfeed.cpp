@@ -21,10 +21,6 @@ constexpr std::chrono::milliseconds Slice(10);
 constexpr std::size_t SweepBatch = 64;
 constexpr std::size_t MaxFinished = 1024;
 
-// The feed this thread last pushed to: its group sweeps it when a round ends (sweepRecent()).
-thread_local const ThreadPoolFeed *t_recentRaw = nullptr;
-thread_local std::weak_ptr<ThreadPoolFeed> t_recent;
-
 void freeJobs(const std::vector<ThreadPoolJobBase *> &jobs)
 {
     for (ThreadPoolJobBase *job : jobs)
@@ -113,10 +109,6 @@ ThreadPoolFeed *ThreadPoolFeed::of(QThreadPool *pool)
             r.globalFeeds.push_back(std::make_shared<ThreadPoolFeed>(global));
             feed = r.globalFeeds.back().get();
             current.store(feed, std::memory_order_release);
-            // What its runners left goes with the pool (see the other pools' connection below).
-            QObject::connect(
-                    global, &QObject::destroyed, global, [feed] { feed->sweep(); },
-                    Qt::DirectConnection);
         }
         return feed;
     }
@@ -147,32 +139,8 @@ ThreadPoolFeed::~ThreadPoolFeed()
     freeJobs(m_finished);
 }
 
-void ThreadPoolFeed::sweep()
-{
-    std::vector<ThreadPoolJobBase *> finished;
-    {
-        std::lock_guard lock(m_mutex);
-        finished.swap(m_finished);
-        // A runner still at work may finish a job after the round that job belongs to ended
-        // (jobs report before they get here): the last runner frees it.
-        m_sweepWhenIdle = m_runners > 0;
-    }
-    freeJobs(finished);
-}
-
-void ThreadPoolFeed::sweepRecent()
-{
-    if (const std::shared_ptr<ThreadPoolFeed> feed = t_recent.lock())
-        feed->sweep();
-}
-
 void ThreadPoolFeed::push(ThreadPoolJobBase *job)
 {
-    // (A pool's feed freed with it may have a successor at the same address.)
-    if (t_recentRaw != this || t_recent.expired()) {
-        t_recentRaw = this;
-        t_recent = weak_from_this();
-    }
     bool start = false;
     std::vector<ThreadPoolJobBase *> finished;
     {
@@ -224,14 +192,9 @@ void ThreadPoolFeed::work()
             if (done)
                 m_finished.push_back(std::exchange(done, nullptr));
             if (m_ready.empty()) {
-                // Retiring. What waits is left to the thread that pushed (see the class): its
-                // next push() or the end of its group's round frees it. The last runner frees
-                // it after a round ended, when the sweep may have come before the last jobs
-                // got here, and any runner does when it is a lot.
-                const bool last = --m_runners == 0;
-                if ((last && std::exchange(m_sweepWhenIdle, false))
-                    || m_finished.size() >= MaxFinished)
-                    finished.swap(m_finished);
+                // Retiring: nobody may push again soon to free what waits.
+                --m_runners;
+                finished.swap(m_finished);
             } else if (std::chrono::steady_clock::now() >= sliceEnd) {
                 // The slice is over: the pool's other work goes first, then this runner goes on.
                 ++m_pending;

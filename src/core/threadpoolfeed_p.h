@@ -33,10 +33,7 @@ namespace detail {
 // push() frees a batch, on the thread that spawns, which is the one that allocated it. Freed
 // across threads, every job's memory would go back to another thread's malloc arena, and in a
 // burst the spawning thread's malloc then spends its time consolidating what the workers gave
-// back, and does not reuse it (spawning 100k callables took about 10 % longer when each runner
-// freed the batch as it retired). What is left when spawning stops goes when the round of the
-// group that pushed ends or the group is destroyed (sweepRecent(); what a runner had not put
-// there yet goes with the last runner), with the pool, or, past a bound, with a runner.
+// back. A runner that retires, or finds the batch over a bound, frees it itself.
 class ThreadPoolFeed final : public std::enable_shared_from_this<ThreadPoolFeed>
 {
 public:
@@ -51,11 +48,6 @@ public:
 
     // Queues `job` (owned from here on) to run on a thread of the pool.
     void push(ThreadPoolJobBase *job);
-    // Frees the jobs that ran and reported.
-    void sweep();
-    // Sweeps the feed this thread last pushed to, if it still exists: a group does when its
-    // round ends, so the round's last jobs are freed on the thread that made them.
-    static void sweepRecent();
 
 private:
     class Runner;
@@ -73,8 +65,7 @@ private:
     std::deque<ThreadPoolJobBase *> m_ready;
     std::vector<ThreadPoolJobBase *> m_finished; // run and reported, not yet freed
     int m_runners = 0;                           // started and not yet retired
-    int m_pending = 0;            // of those, the ones that have not taken their first job yet
-    bool m_sweepWhenIdle = false; // a sweep came while runners worked
+    int m_pending = 0; // of those, the ones that have not taken their first job yet
 };
 
 } // namespace detail
