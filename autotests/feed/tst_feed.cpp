@@ -450,8 +450,8 @@ void tst_Feed::resultsNobodyHoldsAreFreed_data()
 
 // A spawned task whose future nobody kept holds its result only in the job that ran it: once the
 // group's work is over, no finished job may be left holding one, even though nothing is spawned
-// after it. (A feed that leaves what a retiring runner finds for the next spawn to free, which
-// is faster, fails this: the last jobs would wait for a spawn that may never come.)
+// after it. (The group frees its jobs as it drains. A feed that left what a retiring runner
+// found for the next spawn to free failed this: the last jobs waited for a spawn.)
 void tst_Feed::resultsNobodyHoldsAreFreed()
 {
     QFETCH(int, tasks);

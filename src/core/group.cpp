@@ -424,7 +424,9 @@ detail::TaskLink Group::reserve(bool needsGroupThread, const detail::CallerFutur
     std::unique_ptr<detail::TaskTiming> spare;
     if (!needsGroupThread)
         spare = d->core->spareTiming();
+    std::vector<std::unique_ptr<detail::Job>> ran; // freed after the lock
     std::lock_guard lock(d->core->mutex);
+    ran = d->core->takeRanJobsLocked();
     return d->core->reserveLocked(needsGroupThread, cancelHandle, spare);
 }
 
@@ -432,8 +434,10 @@ void Group::enqueue(detail::Job *job)
 {
     Q_D(Group);
     bool startable;
+    std::vector<std::unique_ptr<detail::Job>> ran;
     {
         std::lock_guard lock(d->core->mutex);
+        ran = d->core->takeRanJobsLocked();
         startable = d->core->enqueueLocked(job);
     }
     // Queued behind others, or on a thread that may not start it, yet the front may start (tasks

@@ -494,6 +494,10 @@ std::optional<QPromise<void>> GroupCore::detachLocked(Aftermath &after)
 {
     q = nullptr;
     cancelLocked(after);
+    // No drain comes any more; later reports are too late to count, and their jobs not taken.
+    for (std::unique_ptr<Job> &job : ranJobs)
+        after.toDelete.push_back(job.release());
+    ranJobs.clear();
     roundActive = false;
     if (!waiters.empty())
         changed.notify_all();
@@ -577,6 +581,7 @@ GroupCore::Notices GroupCore::takeNoticesLocked(bool emissionsDone)
     if (const auto due = nextTimerLocked(); due < timerDue)
         notices.timerDue = timerDue = due;
     notices.failures.swap(failures);
+    notices.ranJobs.swap(ranJobs);
     if (tracker && !tracker->events.empty())
         notices.tracked.emplace(std::exchange(tracker->events, {}));
     if (std::exchange(modelLimitChanged, false))
@@ -1420,8 +1425,9 @@ void GroupCore::pump()
 }
 
 void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr failure,
-                       TaskResults values)
+                       TaskResults values, Job **ran)
 {
+    std::vector<std::unique_ptr<Job>> tooMany; // ran jobs past MaxRanJobs: freed here
     Aftermath after;
     Slot freed; // its futures are let go after the lock: the last reference frees the results
     bool queuedWork;
@@ -1469,6 +1475,11 @@ void GroupCore::report(const TaskLink &link, Outcome outcome, std::exception_ptr
         resolveLocked(link.m_sequence, std::move(values));
         endTaskLocked(outcome, std::move(failure), after);
         queuedWork = !queue.empty() || hasReadyLocked() || !resumers.empty();
+        if (ran && *ran) {
+            ranJobs.emplace_back(std::exchange(*ran, nullptr));
+            if (ranJobs.size() >= MaxRanJobs)
+                tooMany.swap(ranJobs);
+        }
     }
     // A task that failed or was canceled takes the work it linked along; one that succeeded
     // leaves it running.

@@ -118,8 +118,9 @@ public:
     // Starts queued jobs while slots are free. Re-entered on the same thread (a started job whose
     // future is finished already ends at once), it leaves the work to the outer loop.
     void pump();
+    // `ran`: see TaskLink::report() and ranJobs.
     void report(const TaskLink &link, Outcome outcome, std::exception_ptr failure,
-                TaskResults results);
+                TaskResults results, Job **ran = nullptr);
     // See TaskLink::begin().
     void begin(TaskLink &link, const QFuture<void> *own);
     // While the task of `link` runs, canceling it cancels `future` too. Returns the task.
@@ -240,6 +241,8 @@ public:
         // and every drain makes Notices.)
         std::optional<TrackEvents> tracked;
         std::optional<int> modelLimit; // taskModelLimit, when it changed
+        // Freed last, as the drain ends (see ranJobs).
+        std::vector<std::unique_ptr<Job>> ranJobs;
     };
     // A drain begins: a next task end posts a fresh wake-up.
     void wokenLocked() { wakePosted = false; }
@@ -663,6 +666,27 @@ private:
     QString keyNameLocked(int key) const;
     // A queued job leaves for good (cancelTrackedLocked()), wherever it waits.
     void dropOneQueuedLocked(Job *job, Aftermath &after);
+
+public:
+    // Thread-pool jobs that ran, taken with their reports, to be freed on the group's thread: by
+    // the next drain (Notices), or in batches by the next spawn (takeRanJobsLocked()). Memory
+    // freed on the thread that allocated it is reused there at once (glibc's per-thread caches);
+    // freed by the pool threads, every job and its future's state went back to another thread's
+    // malloc arena, and the spawning thread, the critical path of a burst, did not get it back.
+    // Past MaxRanJobs (a group thread that does not return to its event loop) the reporting pool
+    // thread frees them. (Last among the fields: in the middle, it moved the hot fields the
+    // workers and the spawning thread share onto other cache lines, and the gain went.)
+    std::vector<std::unique_ptr<Job>> ranJobs;
+    static constexpr std::size_t RanJobsBatch = 64;
+    static constexpr std::size_t MaxRanJobs = 1024;
+    // The ran jobs, when there are enough for a batch: a spawn frees them after the lock.
+    std::vector<std::unique_ptr<Job>> takeRanJobsLocked()
+    {
+        std::vector<std::unique_ptr<Job>> taken;
+        if (ranJobs.size() >= RanJobsBatch)
+            taken.swap(ranJobs);
+        return taken;
+    }
 };
 
 // The follow a DirectWork holds for its group's task (see GroupCore::followDirect()): the task's

@@ -138,12 +138,12 @@ bool TaskLink::isCurrent() const
     return core && core->currentEpoch() == m_epoch;
 }
 
-void TaskLink::report(Outcome outcome, std::exception_ptr failure, TaskResults results)
+void TaskLink::report(Outcome outcome, std::exception_ptr failure, TaskResults results, Job **ran)
 {
     if (!std::exchange(m_armed, false))
         return;
     if (const auto core = m_core.lock())
-        core->report(*this, outcome, std::move(failure), std::move(results));
+        core->report(*this, outcome, std::move(failure), std::move(results), ran);
 }
 
 TaskScope::TaskScope(TaskLink &link) noexcept
@@ -316,7 +316,7 @@ void ThreadPoolJobBase::start(TaskLink link)
         delete this; // Qt's global pool is gone (the program is exiting): the task is canceled
 }
 
-ThreadPoolJobBase *ThreadPoolJobBase::run()
+Job *ThreadPoolJobBase::run()
 {
     std::exception_ptr failure;
     TaskResults results;
@@ -331,17 +331,17 @@ ThreadPoolJobBase *ThreadPoolJobBase::run()
         results = {};
     TaskLink link = std::move(m_link);
     link.claimEnd(); // ended: a timeout that comes now is too late
-    ThreadPoolJobBase *ran = this;
+    Job *ran = this;
     if (outcome == Outcome::Failed) {
         // The job's promise holds the exception too. Freed now, before the report hands the
         // failure to the group's thread, the job leaves the last reference to whoever drops it
-        // after reading what(). Freed later from the feed, on this or another pool thread, it
-        // could free the exception after that read with no order ThreadSanitizer can see (the
-        // reference count lives in libsupc++).
+        // after reading what(). Freed later by the group, after the drain that read it, it
+        // could free the exception with no order ThreadSanitizer can see (the reference count
+        // lives in libsupc++).
         delete this;
         ran = nullptr;
     }
-    link.report(outcome, std::move(failure), std::move(results));
+    link.report(outcome, std::move(failure), std::move(results), &ran);
     return ran;
 }
 

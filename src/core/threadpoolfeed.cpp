@@ -18,14 +18,6 @@ namespace {
 // How long a runner keeps its pool thread before it goes to the back of the pool's queue.
 constexpr std::chrono::milliseconds Slice(10);
 // Finished jobs a push() frees at once, and the most a runner lets wait before it frees them.
-constexpr std::size_t SweepBatch = 64;
-constexpr std::size_t MaxFinished = 1024;
-
-void freeJobs(const std::vector<ThreadPoolJobBase *> &jobs)
-{
-    for (ThreadPoolJobBase *job : jobs)
-        delete job;
-}
 
 // Feeds of pools other than the global one, until their pool is destroyed. Never freed: a pool
 // may be destroyed during static destruction.
@@ -136,18 +128,14 @@ ThreadPoolFeed::ThreadPoolFeed(QThreadPool *pool)
 ThreadPoolFeed::~ThreadPoolFeed()
 {
     // Runners hold the feed: with the last one gone, nothing is waiting to run.
-    freeJobs(m_finished);
 }
 
 void ThreadPoolFeed::push(ThreadPoolJobBase *job)
 {
     bool start = false;
-    std::vector<ThreadPoolJobBase *> finished;
     {
         std::lock_guard lock(m_mutex);
         m_ready.push_back(job);
-        if (m_finished.size() >= SweepBatch)
-            finished.swap(m_finished);
         // Enough runners are on their way when the ones that have not taken a job yet cover what
         // waits; otherwise one more, up to the pool's thread count. Past it, one spare: with
         // every runner busy, a runner queued in the pool is what lets the pool give this job a
@@ -162,7 +150,6 @@ void ThreadPoolFeed::push(ThreadPoolJobBase *job)
     }
     if (start)
         startRunner();
-    freeJobs(finished);
 }
 
 void ThreadPoolFeed::startRunner()
@@ -179,22 +166,16 @@ void ThreadPoolFeed::work()
 {
     const auto sliceEnd = std::chrono::steady_clock::now() + Slice;
     bool first = true;
-    ThreadPoolJobBase *done = nullptr;
     for (;;) {
         ThreadPoolJobBase *job = nullptr;
         bool sliceOver = false;
         bool spare = false;
-        std::vector<ThreadPoolJobBase *> finished;
         {
             std::lock_guard lock(m_mutex);
             if (std::exchange(first, false))
                 --m_pending;
-            if (done)
-                m_finished.push_back(std::exchange(done, nullptr));
             if (m_ready.empty()) {
-                // Retiring: nobody may push again soon to free what waits.
-                --m_runners;
-                finished.swap(m_finished);
+                --m_runners; // retiring
             } else if (std::chrono::steady_clock::now() >= sliceEnd) {
                 // The slice is over: the pool's other work goes first, then this runner goes on.
                 ++m_pending;
@@ -208,11 +189,8 @@ void ThreadPoolFeed::work()
                     ++m_pending;
                     spare = true;
                 }
-                if (m_finished.size() >= MaxFinished)
-                    finished.swap(m_finished);
             }
         }
-        freeJobs(finished);
         if (spare)
             startRunner();
         if (sliceOver) {
@@ -222,7 +200,7 @@ void ThreadPoolFeed::work()
         }
         if (!job)
             return;
-        done = job->run();
+        delete job->run(); // null when its group took it
     }
 }
 
@@ -237,8 +215,6 @@ void ThreadPoolFeed::dropped()
         // with none left, nobody would: what waits is canceled.
         if (m_runners == 0) {
             orphans.swap(m_ready);
-            orphans.insert(orphans.end(), m_finished.begin(), m_finished.end());
-            m_finished.clear();
         }
     }
     // Destroyed unstarted, a job cancels its caller's future and reports Canceled: what

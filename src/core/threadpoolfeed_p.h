@@ -12,7 +12,6 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QThreadPool;
@@ -29,11 +28,8 @@ namespace detail {
 // the pool after a time slice (it goes to the back of the pool's queue), so other users of the
 // same pool still get their turn.
 //
-// A job that has run is not freed by the pool thread: it waits in `m_finished` until the next
-// push() frees a batch, on the thread that spawns, which is the one that allocated it. Freed
-// across threads, every job's memory would go back to another thread's malloc arena, and in a
-// burst the spawning thread's malloc then spends its time consolidating what the workers gave
-// back. A runner that retires, or finds the batch over a bound, frees it itself.
+// A job that has run is not freed here: its group takes it with its report and frees it on its
+// own thread (GroupCore::ranJobs); a runner frees only what its group did not take.
 class ThreadPoolFeed final : public std::enable_shared_from_this<ThreadPoolFeed>
 {
 public:
@@ -63,8 +59,7 @@ private:
     std::atomic<int> m_maxRunners;
     std::mutex m_mutex;
     std::deque<ThreadPoolJobBase *> m_ready;
-    std::vector<ThreadPoolJobBase *> m_finished; // run and reported, not yet freed
-    int m_runners = 0;                           // started and not yet retired
+    int m_runners = 0; // started and not yet retired
     int m_pending = 0; // of those, the ones that have not taken their first job yet
 };
 

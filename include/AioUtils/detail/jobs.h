@@ -224,8 +224,9 @@ public:
     explicit ThreadPoolJobBase(QThreadPool *pool) noexcept : Job(false), m_pool(pool) { }
     void start(TaskLink link) override;
     // On a thread of the pool: runs the work and reports the task's end. Returns the job, for
-    // the feed to free later, or null when it freed itself.
-    ThreadPoolJobBase *run();
+    // the feed to free, or null when its group took it (see TaskLink::report()) or it freed
+    // itself.
+    Job *run();
 
 protected:
     // Runs the work, fills the promise; returns how the task ended. `results`, when not null,

@@ -103,6 +103,7 @@ private:
     qsizetype m_count = 0;
 };
 
+class Job;
 class TaskRef;
 
 // The one report a started task owes its group. Move-only: the task ends exactly once, and a
@@ -148,7 +149,10 @@ public:
         int running = TaskTiming::Running;
         return !m_timing || m_timing->state.compare_exchange_strong(running, TaskTiming::Ended);
     }
-    void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {});
+    // `ran`, when given, is the thread-pool job that ran the task: the group takes it (the
+    // pointer is nulled) to free it on its own thread, unless the report is too late to count.
+    void report(Outcome outcome, std::exception_ptr failure = {}, TaskResults results = {},
+                Job **ran = nullptr);
 
 private:
     friend class TaskScope;
