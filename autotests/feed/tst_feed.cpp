@@ -441,7 +441,7 @@ void tst_Feed::resultsNobodyHoldsAreFreed_data()
 {
     QTest::addColumn<int>("tasks");
     QTest::addColumn<bool>("ownPool");
-    // Fewer tasks than a push() frees at once, and more.
+    // Fewer tasks than a spawn frees at once (GroupCore::RanJobsBatch), and more.
     for (const int tasks : { 10, 300 }) {
         QTest::addRow("%d, global pool", tasks) << tasks << false;
         QTest::addRow("%d, own pool", tasks) << tasks << true;

@@ -668,17 +668,19 @@ private:
     void dropOneQueuedLocked(Job *job, Aftermath &after);
 
 public:
-    // Thread-pool jobs that ran, taken with their reports, to be freed on the group's thread: by
-    // the next drain (Notices), or in batches by the next spawn (takeRanJobsLocked()). Memory
-    // freed on the thread that allocated it is reused there at once (glibc's per-thread caches);
-    // freed by the pool threads, every job and its future's state went back to another thread's
-    // malloc arena, and the spawning thread, the critical path of a burst, did not get it back.
-    // Past MaxRanJobs (a group thread that does not return to its event loop) the reporting pool
-    // thread frees them. (Last among the fields: in the middle, it moved the hot fields the
-    // workers and the spawning thread share onto other cache lines, and the gain went.)
+    // Thread-pool jobs that ran, taken with their reports, to be freed on the group's thread by
+    // the next drain (Notices), or in batches by the next spawn (takeRanJobsLocked(), on the
+    // spawning thread, usually the group's). Memory freed on the thread that allocated it is
+    // reused there at once (glibc's per-thread caches); freed by the pool threads, every job and
+    // its future's state went back to another thread's malloc arena, and the spawning thread, the
+    // critical path of a burst, did not get it back. A group thread that does not return to its
+    // event loop (blocked, or without one) holds them, and a result nobody else holds with each,
+    // until MaxRanJobs: then the reporting pool thread frees them. (Last among the fields: in the
+    // middle, it moved the hot fields the workers and the spawning thread share onto other cache
+    // lines, and the gain went.)
     std::vector<std::unique_ptr<Job>> ranJobs;
     static constexpr std::size_t RanJobsBatch = 64;
-    static constexpr std::size_t MaxRanJobs = 1024;
+    static constexpr std::size_t MaxRanJobs = 256;
     // The ran jobs, when there are enough for a batch: a spawn frees them after the lock.
     std::vector<std::unique_ptr<Job>> takeRanJobsLocked()
     {

@@ -335,8 +335,9 @@ Job *ThreadPoolJobBase::run()
     if (outcome == Outcome::Failed) {
         // The job's promise holds the exception too. Freed now, before the report hands the
         // failure to the group's thread, the job leaves the last reference to whoever drops it
-        // after reading what(). Freed later by the group, after the drain that read it, it
-        // could free the exception with no order ThreadSanitizer can see (the reference count
+        // after reading what(). Freed later (by its group, by a spawn on another thread, or by a
+        // pool thread past the group's bound), it could free the exception while a third thread
+        // reads the caller's future, with no order ThreadSanitizer can see (the reference count
         // lives in libsupc++).
         delete this;
         ran = nullptr;

@@ -17,7 +17,6 @@ namespace detail {
 namespace {
 // How long a runner keeps its pool thread before it goes to the back of the pool's queue.
 constexpr std::chrono::milliseconds Slice(10);
-// Finished jobs a push() frees at once, and the most a runner lets wait before it frees them.
 
 // Feeds of pools other than the global one, until their pool is destroyed. Never freed: a pool
 // may be destroyed during static destruction.
