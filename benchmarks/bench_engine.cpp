@@ -2,7 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Group/Pool against the Qt code a developer would write by hand, side by side in one process.
-// Prints, per workload, the median of several repetitions: baseline, ours, and ours/baseline.
+// Prints, per workload, the median of several repetitions of the baseline and of ours, and as
+// the ratio the median of the repetitions' own ratios: the variants of a workload run
+// interleaved (each repetition runs each once), so that the machine's drift weighs on all alike.
 //
 //   bench_engine [--scale F] [--reps N]     (--scale 0.01 for a smoke run)
 
@@ -69,54 +71,75 @@ void row(const char *workload, const char *baselineName, double baseline, double
     table.row(QString::fromUtf8(workload), QString::fromUtf8(baselineName), baseline, ours, target);
 }
 
+// A row of variants measured together: ours (runs[ours]) against a baseline (runs[base]).
+struct Compared
+{
+    std::size_t base;
+    std::size_t ours;
+    QString workload;
+    const char *baselineName;
+    double target;
+};
+
+// Runs the variants interleaved (BenchUtil::interleavedTimesMs(): each repetition runs each once,
+// starting with a different one), then prints each row with the median times and, as its ratio,
+// the median of the repetitions' own ratios: this VM's speed changes by up to 2x for minutes at
+// a time, and a variant measured in a slow stretch against a baseline measured in a fast one
+// gave ratios that said nothing about either.
+void interleavedRows(const std::vector<std::function<void()>> &runs,
+                     const std::vector<Compared> &rows, int reps)
+{
+    const std::vector<std::vector<double>> ms = BenchUtil::interleavedTimesMs(runs, reps);
+    for (const Compared &r : rows)
+        table.row(r.workload, QString::fromUtf8(r.baselineName), BenchUtil::median(ms[r.base]),
+                  BenchUtil::median(ms[r.ours]), r.target,
+                  BenchUtil::pairedRatio(ms[r.base], ms[r.ours]));
+}
+
 // 1M ready futures: makeReadyFuture + then(ctx) + counter, against spawn into a Group + join.
 void readyFutures(int n, int reps)
 {
-    const double baseline = BenchUtil::medianMs(
-            [n] {
-                QObject ctx;
-                int counter = 0;
-                for (int i = 0; i < n; ++i)
-                    TestUtil::readyFuture(i).then(&ctx, [&counter](int) { ++counter; });
-                spinUntil([&] { return counter == n; });
-            },
-            reps);
-    const double ours = BenchUtil::medianMs(
-            [n] {
-                AioUtils::Group group;
-                for (int i = 0; i < n; ++i)
-                    group.spawn(TestUtil::readyFuture(i));
-                group.join();
-                Q_ASSERT(group.finishedCount() == n);
-            },
-            reps);
-    row(qPrintable(QStringLiteral("%1 ready futures, Group").arg(n)),
-        "makeReadyFuture + then(ctx) + counter", baseline, ours, 1.0);
+    const auto baseline = [n] {
+        QObject ctx;
+        int counter = 0;
+        for (int i = 0; i < n; ++i)
+            TestUtil::readyFuture(i).then(&ctx, [&counter](int) { ++counter; });
+        spinUntil([&] { return counter == n; });
+    };
+    const auto ours = [n] {
+        AioUtils::Group group;
+        for (int i = 0; i < n; ++i)
+            group.spawn(TestUtil::readyFuture(i));
+        group.join();
+        Q_ASSERT(group.finishedCount() == n);
+    };
+    interleavedRows({ baseline, ours },
+                    { { 0, 1, QStringLiteral("%1 ready futures, Group").arg(n),
+                        "makeReadyFuture + then(ctx) + counter", 1.0 } },
+                    reps);
 }
 
 // 200k thread-pool callables: thread pool + then(ctx), against spawn into a Group.
 void threadPoolCallables(int n, int reps)
 {
-    const double baseline = BenchUtil::medianMs(
-            [n] {
-                QObject ctx;
-                int counter = 0;
-                for (int i = 0; i < n; ++i)
-                    runThen([i] { return i; }, &ctx, [&counter](int) { ++counter; });
-                spinUntil([&] { return counter == n; });
-            },
-            reps);
-    const double ours = BenchUtil::medianMs(
-            [n] {
-                AioUtils::Group group;
-                for (int i = 0; i < n; ++i)
-                    group.spawn([i] { return i; });
-                group.join();
-                Q_ASSERT(group.finishedCount() == n);
-            },
-            reps);
-    row(qPrintable(QStringLiteral("%1 thread-pool callables, Group").arg(n)),
-        "thread pool + QPromise + then(ctx)", baseline, ours, 1.0);
+    const auto baseline = [n] {
+        QObject ctx;
+        int counter = 0;
+        for (int i = 0; i < n; ++i)
+            runThen([i] { return i; }, &ctx, [&counter](int) { ++counter; });
+        spinUntil([&] { return counter == n; });
+    };
+    const auto ours = [n] {
+        AioUtils::Group group;
+        for (int i = 0; i < n; ++i)
+            group.spawn([i] { return i; });
+        group.join();
+        Q_ASSERT(group.finishedCount() == n);
+    };
+    interleavedRows({ baseline, ours },
+                    { { 0, 1, QStringLiteral("%1 thread-pool callables, Group").arg(n),
+                        "thread pool + QPromise + then(ctx)", 1.0 } },
+                    reps);
 }
 
 // A hand-written bounded queue: at most `limit` thread-pool calls in flight, the next one started
@@ -217,13 +240,13 @@ long childPeakRssKb(const char *variant, int n)
 
 void poolCallables(int n, int reps)
 {
-    const double baseline = BenchUtil::medianMs([n] { poolBaselineRun(n); }, reps);
-    const double spawned = BenchUtil::medianMs([n] { poolOursRun(n); }, reps);
-    const double posted = BenchUtil::medianMs([n] { poolOursRun(n, false, true); }, reps);
-    row(qPrintable(QStringLiteral("%1 callables, Pool(8) spawn()").arg(n)),
-        "hand-written queue + thread pool", baseline, spawned, 1.2);
-    row(qPrintable(QStringLiteral("%1 callables, Pool(8) post()").arg(n)),
-        "hand-written queue + thread pool", baseline, posted, 1.2);
+    interleavedRows({ [n] { poolBaselineRun(n); }, [n] { poolOursRun(n); },
+                      [n] { poolOursRun(n, false, true); } },
+                    { { 0, 1, QStringLiteral("%1 callables, Pool(8) spawn()").arg(n),
+                        "hand-written queue + thread pool", 1.2 },
+                      { 0, 2, QStringLiteral("%1 callables, Pool(8) post()").arg(n),
+                        "hand-written queue + thread pool", 1.2 } },
+                    reps);
 
     // Peak memory, each variant alone in a fresh process, less an idle process's peak.
     const long idle = childPeakRssKb("idle", n);
@@ -249,53 +272,47 @@ void poolCallables(int n, int reps)
 // The other ways Qt offers to wait for many thread-pool results, for the same work.
 void threadPoolSynchronizers(int n, int reps)
 {
-    const double synchronizer = BenchUtil::medianMs(
-            [n] {
-                QFutureSynchronizer<int> sync;
-                for (int i = 0; i < n; ++i)
-                    sync.addFuture(QtConcurrent::run([i] { return i; }));
-                sync.waitForFinished();
-            },
-            reps);
+    const auto synchronizer = [n] {
+        QFutureSynchronizer<int> sync;
+        for (int i = 0; i < n; ++i)
+            sync.addFuture(QtConcurrent::run([i] { return i; }));
+        sync.waitForFinished();
+    };
     // QtFuture::whenAll() attaches a continuation to every future. On Qt 6.4 a then() attached
     // while another thread finishes that future may run twice and crash, so every promise is
     // made and combined first, and the work starts afterwards.
-    const double whenAll = BenchUtil::medianMs(
-            [n] {
-                std::vector<std::shared_ptr<QPromise<int>>> promises;
-                promises.reserve(size_t(n));
-                QList<QFuture<int>> futures;
-                futures.reserve(n);
-                for (int i = 0; i < n; ++i) {
-                    auto promise = std::make_shared<QPromise<int>>();
-                    promise->start();
-                    futures.append(promise->future());
-                    promises.push_back(std::move(promise));
-                }
-                QFuture<QList<QFuture<int>>> all =
-                        QtFuture::whenAll(futures.begin(), futures.end());
-                QThreadPool *pool = QThreadPool::globalInstance();
-                for (int i = 0; i < n; ++i) {
-                    pool->start([promise = std::move(promises[size_t(i)]), i] {
-                        promise->addResult(i);
-                        promise->finish();
-                    });
-                }
-                all.waitForFinished();
-            },
-            reps);
-    const double ours = BenchUtil::medianMs(
-            [n] {
-                AioUtils::Group group;
-                for (int i = 0; i < n; ++i)
-                    group.spawn([i] { return i; });
-                group.join();
-            },
-            reps);
-    row(qPrintable(QStringLiteral("%1 thread-pool callables, Group").arg(n)),
-        "QtConcurrent::run + QFutureSynchronizer", synchronizer, ours, 0.9);
-    row(qPrintable(QStringLiteral("%1 thread-pool callables, Group").arg(n)),
-        "QPromise + QtFuture::whenAll", whenAll, ours, 1.0);
+    const auto whenAll = [n] {
+        std::vector<std::shared_ptr<QPromise<int>>> promises;
+        promises.reserve(size_t(n));
+        QList<QFuture<int>> futures;
+        futures.reserve(n);
+        for (int i = 0; i < n; ++i) {
+            auto promise = std::make_shared<QPromise<int>>();
+            promise->start();
+            futures.append(promise->future());
+            promises.push_back(std::move(promise));
+        }
+        QFuture<QList<QFuture<int>>> all = QtFuture::whenAll(futures.begin(), futures.end());
+        QThreadPool *pool = QThreadPool::globalInstance();
+        for (int i = 0; i < n; ++i) {
+            pool->start([promise = std::move(promises[size_t(i)]), i] {
+                promise->addResult(i);
+                promise->finish();
+            });
+        }
+        all.waitForFinished();
+    };
+    const auto ours = [n] {
+        AioUtils::Group group;
+        for (int i = 0; i < n; ++i)
+            group.spawn([i] { return i; });
+        group.join();
+    };
+    const QString workload = QStringLiteral("%1 thread-pool callables, Group").arg(n);
+    interleavedRows({ synchronizer, whenAll, ours },
+                    { { 0, 2, workload, "QtConcurrent::run + QFutureSynchronizer", 0.9 },
+                      { 1, 2, workload, "QPromise + QtFuture::whenAll", 1.0 } },
+                    reps);
 }
 
 // A future finished `ms` milliseconds from now by a timer on this thread (asyncio.sleep).
@@ -356,41 +373,37 @@ void seedScenarios(int reps)
 // thread-pool work joined in a Group. Thread-pool completion order is shuffled by the threads.
 void bagResults(int n, int reps)
 {
-    const double groupMs = BenchUtil::medianMs(
-            [n] {
-                AioUtils::Group group;
-                for (int i = 0; i < n; ++i)
-                    group.spawn([i] { return i; });
-                group.join();
-            },
-            reps);
-    const double bagMs = BenchUtil::medianMs(
-            [n] {
-                AioUtils::Bag bag;
-                for (int i = 0; i < n; ++i)
-                    bag.spawn([i] { return i; });
-                qint64 sum = 0;
-                for (const QVariant &v : bag.yielding())
-                    sum += v.toInt();
-                Q_ASSERT(sum == qint64(n) * (n - 1) / 2);
-            },
-            reps);
-    const double orderedMs = BenchUtil::medianMs(
-            [n] {
-                AioUtils::OrderedBag bag;
-                for (int i = 0; i < n; ++i)
-                    bag.spawn([i] { return i; });
-                int expected = 0;
-                for (const QVariant &v : bag.yielding()) {
-                    if (v.toInt() != expected++)
-                        qFatal("OrderedBag out of order");
-                }
-            },
-            reps);
-    row(qPrintable(QStringLiteral("%1 results, Bag + yielding()").arg(n)),
-        "the same work in a Group, joined", groupMs, bagMs, 1.3);
-    row(qPrintable(QStringLiteral("%1 results, OrderedBag").arg(n)),
-        "the same work in a Group, joined", groupMs, orderedMs, 1.3);
+    const auto groupRun = [n] {
+        AioUtils::Group group;
+        for (int i = 0; i < n; ++i)
+            group.spawn([i] { return i; });
+        group.join();
+    };
+    const auto bagRun = [n] {
+        AioUtils::Bag bag;
+        for (int i = 0; i < n; ++i)
+            bag.spawn([i] { return i; });
+        qint64 sum = 0;
+        for (const QVariant &v : bag.yielding())
+            sum += v.toInt();
+        Q_ASSERT(sum == qint64(n) * (n - 1) / 2);
+    };
+    const auto orderedRun = [n] {
+        AioUtils::OrderedBag bag;
+        for (int i = 0; i < n; ++i)
+            bag.spawn([i] { return i; });
+        int expected = 0;
+        for (const QVariant &v : bag.yielding()) {
+            if (v.toInt() != expected++)
+                qFatal("OrderedBag out of order");
+        }
+    };
+    interleavedRows({ groupRun, bagRun, orderedRun },
+                    { { 0, 1, QStringLiteral("%1 results, Bag + yielding()").arg(n),
+                        "the same work in a Group, joined", 1.3 },
+                      { 0, 2, QStringLiteral("%1 results, OrderedBag").arg(n),
+                        "the same work in a Group, joined", 1.3 } },
+                    reps);
 }
 
 } // namespace

@@ -187,8 +187,12 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
     std::optional<QVariant> value;
     bool queuedWork = false;
     bool changed = false;
+    // Taking results one at a time spawns nothing: the ran jobs come back to this thread here
+    // (freed after the lock), as they do with each spawn.
+    std::vector<std::unique_ptr<detail::Job>> ran;
     {
         std::lock_guard lock(core->mutex);
+        ran = core->takeRanJobsLocked();
         if (deliverFirst)
             queuedWork = core->retainDeliverableLocked();
         value = core->takeFirstRetainedLocked();

@@ -16,26 +16,41 @@
 namespace AioUtils {
 namespace detail {
 
-// A FIFO in one block that doubles as it fills: a Bag's buffers and an OrderedBag's window of
-// places. A std::deque allocates a small chunk every few entries, interleaved with the tasks' own
-// short-lived allocations, which in a long burst fragments the heap of the bag's thread until
-// its malloc spends its time consolidating.
+// A FIFO in fixed blocks of about 4 kB: a Bag's buffers, an OrderedBag's window of places and a
+// task model's rows. Items are indexed through a small ring of block pointers, so growing never
+// moves an item: a burst of a million results does not copy (and fault in) the whole buffer again
+// each time it doubles, which a Ring in one block did under the group's lock, with the workers
+// waiting. A std::deque's chunks (512 B) are small enough to fragment the heap of the bag's thread
+// when they interleave with the tasks' own short-lived allocations; 4 kB blocks are not.
 //
-// Only the items held are constructed: a new block is raw memory, and growing or shrinking moves
-// the items held into it, so a burst of a million results does not also construct (and write
-// every page of) a million empty ones each time the block doubles.
+// Only the items held are constructed. Memory follows what is held: a block goes as soon as its
+// last item is taken, and one spare is kept so that a ring that fills and drains around a block's
+// edge does not allocate each time.
 template<typename T> class Ring
 {
-    static_assert(std::is_nothrow_move_constructible_v<T>, "Ring moves its items when it grows");
+    static_assert(std::is_nothrow_move_constructible_v<T>, "Ring moves its items");
+
+    static constexpr std::size_t shiftFor(std::size_t itemSize)
+    {
+        std::size_t shift = 3; // at least 8 items a block
+        while ((std::size_t(2) << shift) * itemSize <= 4096)
+            ++shift;
+        return shift;
+    }
 
 public:
+    static constexpr std::size_t BlockShift = shiftFor(sizeof(T));
+    static constexpr std::size_t BlockSize = std::size_t(1) << BlockShift;
+
     Ring() noexcept = default;
     Ring(const Ring &) = delete;
     Ring &operator=(const Ring &) = delete;
     ~Ring()
     {
         clear();
-        release(m_items, m_capacity);
+        release(m_spare);
+        if (m_map)
+            std::allocator<T *>().deallocate(m_map, m_mapCapacity);
     }
 
     bool empty() const noexcept { return m_size == 0; }
@@ -47,54 +62,50 @@ public:
     void emplace_back() { push_back(T()); }
     void push_back(T value)
     {
-        if (m_size == m_capacity)
-            grow();
+        if (((m_head + m_size) >> BlockShift) == m_blocks)
+            addBlockBack();
         ::new (static_cast<void *>(slot(m_size))) T(std::move(value));
         ++m_size;
     }
     void push_front(T value)
     {
-        if (m_size == m_capacity)
-            grow();
-        m_head = (m_head + m_capacity - 1) & (m_capacity - 1);
-        ::new (static_cast<void *>(m_items + m_head)) T(std::move(value));
+        if (m_head == 0)
+            addBlockFront();
+        --m_head;
+        ::new (static_cast<void *>(slot(0))) T(std::move(value));
         ++m_size;
     }
     void pop_front()
     {
-        std::destroy_at(m_items + m_head);
-        m_head = (m_head + 1) & (m_capacity - 1);
+        std::destroy_at(slot(0));
+        ++m_head;
         --m_size;
-        // Memory follows what is held, not the largest burst so far.
-        if (m_capacity > 256 && m_size <= m_capacity / 4)
-            reallocate(m_capacity / 2);
+        if (m_size == 0)
+            releaseBlocks();
+        else if (m_head == BlockSize)
+            dropFrontBlock();
     }
     void clear() noexcept
     {
         for (std::size_t i = 0; i < m_size; ++i)
             std::destroy_at(slot(i));
-        m_head = 0;
         m_size = 0;
+        releaseBlocks();
     }
 
     void swap(Ring &other) noexcept
     {
-        std::swap(m_items, other.m_items);
-        std::swap(m_capacity, other.m_capacity);
+        std::swap(m_map, other.m_map);
+        std::swap(m_mapCapacity, other.m_mapCapacity);
+        std::swap(m_mapHead, other.m_mapHead);
+        std::swap(m_blocks, other.m_blocks);
         std::swap(m_head, other.m_head);
         std::swap(m_size, other.m_size);
+        std::swap(m_spare, other.m_spare);
     }
 
-    // Room for `count` items without growing again.
-    void reserve(std::size_t count)
-    {
-        if (count <= m_capacity)
-            return;
-        std::size_t capacity = std::max<std::size_t>(16, m_capacity);
-        while (capacity < count)
-            capacity *= 2;
-        reallocate(capacity);
-    }
+    // Room in the block index for `count` items: the blocks themselves come as they fill.
+    void reserve(std::size_t count) { reserveMap(((m_head + count) >> BlockShift) + 1); }
     // Removes `count` items from `first` on, moving the shorter side.
     void erase(std::size_t first, std::size_t count)
     {
@@ -111,35 +122,103 @@ public:
             for (std::size_t i = m_size - count; i < m_size; ++i)
                 std::destroy_at(slot(i));
             m_size -= count;
+            if (m_size == 0) {
+                releaseBlocks();
+                return;
+            }
+            // The blocks past the new end go.
+            const std::size_t needed = (m_head + m_size + BlockSize - 1) >> BlockShift;
+            while (m_blocks > needed) {
+                --m_blocks;
+                recycle(m_map[mapIndex(m_blocks)]);
+            }
         }
     }
 
 private:
-    T *slot(std::size_t i) const noexcept { return m_items + ((m_head + i) & (m_capacity - 1)); }
-    void grow() { reallocate(std::max<std::size_t>(16, m_capacity * 2)); }
-    void reallocate(std::size_t capacity)
+    std::size_t mapIndex(std::size_t block) const noexcept
     {
-        T *items = std::allocator<T>().allocate(capacity);
-        for (std::size_t i = 0; i < m_size; ++i) {
-            T *from = slot(i);
-            ::new (static_cast<void *>(items + i)) T(std::move(*from));
-            std::destroy_at(from);
-        }
-        release(m_items, m_capacity);
-        m_items = items;
-        m_capacity = capacity;
+        return (m_mapHead + block) & (m_mapCapacity - 1);
+    }
+    T *slot(std::size_t i) const noexcept
+    {
+        const std::size_t at = m_head + i;
+        return m_map[mapIndex(at >> BlockShift)] + (at & (BlockSize - 1));
+    }
+    void reserveMap(std::size_t blocks)
+    {
+        if (blocks <= m_mapCapacity)
+            return;
+        std::size_t capacity = std::max<std::size_t>(8, m_mapCapacity);
+        while (capacity < blocks)
+            capacity *= 2;
+        T **map = std::allocator<T *>().allocate(capacity);
+        for (std::size_t b = 0; b < m_blocks; ++b)
+            map[b] = m_map[mapIndex(b)];
+        if (m_map)
+            std::allocator<T *>().deallocate(m_map, m_mapCapacity);
+        m_map = map;
+        m_mapCapacity = capacity;
+        m_mapHead = 0;
+    }
+    T *takeBlock()
+    {
+        if (m_spare)
+            return std::exchange(m_spare, nullptr);
+        return std::allocator<T>().allocate(BlockSize);
+    }
+    void recycle(T *block) noexcept
+    {
+        if (!m_spare)
+            m_spare = block;
+        else
+            release(block);
+    }
+    static void release(T *block) noexcept
+    {
+        if (block)
+            std::allocator<T>().deallocate(block, BlockSize);
+    }
+    void addBlockBack()
+    {
+        reserveMap(m_blocks + 1);
+        T *block = takeBlock();
+        m_map[mapIndex(m_blocks)] = block;
+        ++m_blocks;
+    }
+    void addBlockFront()
+    {
+        reserveMap(m_blocks + 1);
+        T *block = takeBlock();
+        m_mapHead = (m_mapHead + m_mapCapacity - 1) & (m_mapCapacity - 1);
+        m_map[m_mapHead] = block;
+        ++m_blocks;
+        m_head += BlockSize;
+    }
+    void dropFrontBlock() noexcept
+    {
+        recycle(m_map[m_mapHead]);
+        m_mapHead = (m_mapHead + 1) & (m_mapCapacity - 1);
+        --m_blocks;
+        m_head -= BlockSize;
+    }
+    // Empty: every block goes (one is kept as the spare).
+    void releaseBlocks() noexcept
+    {
+        for (std::size_t b = 0; b < m_blocks; ++b)
+            recycle(m_map[mapIndex(b)]);
+        m_blocks = 0;
+        m_mapHead = 0;
         m_head = 0;
     }
-    static void release(T *items, std::size_t capacity) noexcept
-    {
-        if (items)
-            std::allocator<T>().deallocate(items, capacity);
-    }
 
-    T *m_items = nullptr;
-    std::size_t m_capacity = 0; // a power of two (or 0)
-    std::size_t m_head = 0;
+    T **m_map = nullptr;           // the blocks in use, a ring from m_mapHead
+    std::size_t m_mapCapacity = 0; // a power of two (or 0)
+    std::size_t m_mapHead = 0;
+    std::size_t m_blocks = 0;
+    std::size_t m_head = 0; // the front item's place in the first block, below BlockSize
     std::size_t m_size = 0;
+    T *m_spare = nullptr; // a free block, kept for the next one needed
 };
 
 } // namespace detail
