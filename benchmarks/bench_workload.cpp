@@ -8,9 +8,11 @@
 //   farm-bench -n 8 --vs "env LD_LIBRARY_PATH=<old build>/src/core bench_workload post"
 //       -- env LD_LIBRARY_PATH=<new build>/src/core bench_workload post
 //
-//   bench_workload ready|threads|post|spawn|bag|orderedbag [--scale F] [--reps N]
+//   bench_workload ready|threads|concurrent|post|spawn|bag|orderedbag [--scale F] [--reps N]
 //     ready:      1M ready futures spawned into a Group, joined
 //     threads:    200k thread-pool callables spawned into a Group, joined
+//     concurrent: the same with QtConcurrent::run and a QFutureSynchronizer (bench_engine's
+//                 baseline of that row), to profile the two side by side
 //     post:       1M callables posted into a Pool(8), joined
 //     spawn:      1M callables spawned into a Pool(8), joined
 //     bag:        1M thread-pool results through a Bag, taken with yielding()
@@ -25,8 +27,10 @@
 #include <AioUtils/OrderedBag>
 #include <AioUtils/Pool>
 
+#include <QtConcurrent/qtconcurrentrun.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qelapsedtimer.h>
+#include <QtCore/qfuturesynchronizer.h>
 #include <QtCore/qthreadpool.h>
 
 #include <cstdio>
@@ -40,15 +44,18 @@ int main(int argc, char **argv)
     double scale = 1.0;
     int reps = 3;
     const bool bagWorkload = what == QLatin1String("bag") || what == QLatin1String("orderedbag");
+    const bool concurrent = what == QLatin1String("concurrent");
     const bool known = what == QLatin1String("ready") || what == QLatin1String("threads")
-            || what == QLatin1String("post") || what == QLatin1String("spawn") || bagWorkload;
+            || concurrent || what == QLatin1String("post") || what == QLatin1String("spawn")
+            || bagWorkload;
     if (!known || !BenchUtil::parseOptions(args, &scale, &reps, nullptr)) {
         std::fprintf(stderr,
-                     "usage: bench_workload ready|threads|post|spawn|bag|orderedbag [--scale F>0] "
-                     "[--reps N>=1]\n");
+                     "usage: bench_workload ready|threads|concurrent|post|spawn|bag|orderedbag "
+                     "[--scale F>0] [--reps N>=1]\n");
         return 2;
     }
-    const int n = std::max(1, int((what == QLatin1String("threads") ? 200000 : 1000000) * scale));
+    const bool threads = what == QLatin1String("threads") || concurrent;
+    const int n = std::max(1, int((threads ? 200000 : 1000000) * scale));
     for (int rep = 0; rep < reps; ++rep) {
         QThreadPool::globalInstance()->waitForDone();
         QElapsedTimer clock;
@@ -63,6 +70,11 @@ int main(int argc, char **argv)
             for (int i = 0; i < n; ++i)
                 group.spawn([i] { return i; });
             group.join();
+        } else if (concurrent) {
+            QFutureSynchronizer<int> sync;
+            for (int i = 0; i < n; ++i)
+                sync.addFuture(QtConcurrent::run([i] { return i; }));
+            sync.waitForFinished();
         } else if (bagWorkload) {
             const std::unique_ptr<AioUtils::Bag> bag = what == QLatin1String("bag")
                     ? std::make_unique<AioUtils::Bag>()
