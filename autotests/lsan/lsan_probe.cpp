@@ -8,9 +8,16 @@
 //                reply finished: an object of that thread asked for its deletion by a queued call,
 //                and the thread's loop stopped before it ran it; the suppressions hide it
 // Made the same way every time (no race): the thread is held inside a queued call while the next
-// call is queued and quit() is called, so its loop stops before it runs that call.
+// call is queued and quit() is called, so its loop stops before it runs that call. QThread::wait()
+// returns before the system thread is gone (Qt's threads are detached, and the thread still runs
+// its thread-local destructors, which hold the leaked QThreadData): had the program exited then,
+// LeakSanitizer would have found that thread alive and the leak reachable from it, and reported
+// nothing (CI saw that once, under load). So the probe also waits for the thread to leave
+// /proc/self/task.
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDeadlineTimer>
+#include <QtCore/QDir>
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>
 #include <QtCore/QSemaphore>
@@ -22,6 +29,25 @@
 
 namespace {
 
+qsizetype systemThreadCount()
+{
+    return QDir(QStringLiteral("/proc/self/task"))
+            .entryList(QDir::Dirs | QDir::NoDotAndDotDot)
+            .size();
+}
+
+// Polls: nothing signals a detached thread's end. False if it is still there after 30 s.
+bool waitForSystemThreadCount(qsizetype count)
+{
+    const QDeadlineTimer deadline(30000);
+    while (systemThreadCount() > count) {
+        if (deadline.hasExpired())
+            return false;
+        QThread::msleep(1);
+    }
+    return true;
+}
+
 void leakOwnObject()
 {
     auto *object = new QObject;
@@ -29,8 +55,9 @@ void leakOwnObject()
     object = nullptr; // no pointer to it is left
 }
 
-void leakDeadThreadQueue()
+bool leakDeadThreadQueue()
 {
+    const qsizetype threadsBefore = systemThreadCount();
     QSemaphore entered;
     QSemaphore released;
     const auto thread = std::make_unique<QThread>();
@@ -50,6 +77,7 @@ void leakDeadThreadQueue()
     thread->quit(); // there is no next pass
     released.release();
     thread->wait();
+    return waitForSystemThreadCount(threadsBefore);
 }
 
 } // namespace
@@ -60,7 +88,12 @@ int main(int argc, char *argv[])
     if (argc == 2 && std::strcmp(argv[1], "own") == 0) {
         leakOwnObject();
     } else if (argc == 2 && std::strcmp(argv[1], "dead-thread") == 0) {
-        leakDeadThreadQueue();
+        if (!leakDeadThreadQueue()) {
+            std::fprintf(
+                    stderr,
+                    "lsan_probe: the QThread's system thread was still there 30 s after wait()\n");
+            return 3;
+        }
     } else {
         std::fprintf(stderr, "usage: lsan_probe own|dead-thread\n");
         return 2;
