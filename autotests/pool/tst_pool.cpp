@@ -8,6 +8,7 @@
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qelapsedtimer.h>
+#include <QtCore/qfuturewatcher.h>
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qmutex.h>
 #include <QtCore/qpointer.h>
@@ -124,6 +125,7 @@ private Q_SLOTS:
     void adoptedFuturesRunAtOnce();
     void canceledQueuedTaskNeverStarts_data();
     void canceledQueuedTaskNeverStarts();
+    void queuedFutureStartsWithItsWork();
     void sizeProperty();
     void failurePolicy_data();
     void failurePolicy();
@@ -582,6 +584,61 @@ void tst_Pool::canceledQueuedTaskNeverStarts()
     QCOMPARE(pool.finishedCount(), 3);
     QCOMPARE(pool.failedCount(), 0);
     QVERIFY(!pool.firstFailure());
+}
+
+// The future spawn() returns for queued future-returning work starts when the work is called (a
+// watcher on it hears started() once, then the result), and canceling it then still reaches the
+// work. A queued thread-pool task's future is started from spawn() on, as QtConcurrent's is.
+void tst_Pool::queuedFutureStartsWithItsWork()
+{
+    Gates gates;
+    Pool pool(1);
+    pool.spawn([&] { return gates.make(); });
+    std::atomic<bool> called { false };
+    QFuture<int> work;
+    QFuture<int> queued = pool.spawn([&] {
+        called = true;
+        work = gates.make();
+        return work;
+    });
+    QFutureWatcher<int> watcher;
+    QSignalSpy started(&watcher, &QFutureWatcherBase::started);
+    QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
+    watcher.setFuture(queued);
+    QCoreApplication::processEvents();
+    QVERIFY(!queued.isStarted());
+    QCOMPARE(started.count(), 0);
+
+    gates.open(0);
+    QTRY_VERIFY_WITH_TIMEOUT(called, 20000);
+    QVERIFY(queued.isStarted());
+    QVERIFY(!queued.isFinished());
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, 20000);
+    queued.cancel();
+    // The caller's future finishes at once; the task ends when the work's future does.
+    QTRY_VERIFY_WITH_TIMEOUT(work.isCanceled(), 20000);
+    QVERIFY(queued.isFinished());
+    QVERIFY(queued.isCanceled());
+    gates.open(1);
+    QVERIFY(pool.join(QDeadlineTimer(20000)));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+    QCOMPARE(started.count(), 1);
+
+    // The same Pool, now the work ends with a value: started, then the result.
+    Blocked blocked;
+    pool.spawn([&] { return gates.make(); });
+    QFuture<int> second = pool.spawn([&] { return gates.make(); });
+    QFuture<int> threadTask = pool.spawn(&blocked.threads, [] { return 7; });
+    QVERIFY(!second.isStarted());
+    QVERIFY(threadTask.isStarted());
+    gates.open(2);
+    QTRY_COMPARE_WITH_TIMEOUT(gates.count(), 4, 20000);
+    QVERIFY(second.isStarted());
+    gates.open(3, 5);
+    blocked.go.release();
+    QVERIFY(pool.join(QDeadlineTimer(20000)));
+    QCOMPARE(second.result(), 5);
+    QCOMPARE(threadTask.result(), 7);
 }
 
 // size and maxConcurrency are one value, one notify signal, settable through the meta-object.

@@ -316,6 +316,10 @@ Group::~Group()
     Canceling a running task's future cancels the work it linked (see AioUtils::link()); for
     future-returning work started from the queue, it cancels the work's future too, and the
     caller's future finishes at once.
+
+    The future of a thread-pool task is started (QFuture::isStarted()) from spawn() on, as
+    QtConcurrent::run()'s is. The future of future-returning work that waits in the queue
+    starts when the work is called; started at once, the task's future is the work's own.
 */
 
 /*!

@@ -47,6 +47,7 @@ public:
                     m_follower->callerCanceled();
             });
             m_callerWatcher->listen();
+            m_follower->callerHeard();
         }
         listen();
     }
@@ -1533,6 +1534,7 @@ void GroupCore::followDirect(DirectWork &work, std::unique_ptr<Follower> followe
         }
         watcher->watch(follow->m_follower.get(), *caller);
         follow->m_callerWatcher = watcher;
+        follow->m_follower->callerHeard();
     }
     follow->link();
     work.m_follow = std::move(follow);

@@ -170,6 +170,8 @@ public:
     // happens when it is canceled (by the caller, or failed by a timeout).
     virtual std::optional<QFuture<void>> callerFuture() const { return std::nullopt; }
     virtual void callerCanceled() { }
+    // A watcher listens to callerFuture() from now on.
+    virtual void callerHeard() { }
 
     // Hands `follower` to its group (on the group's thread; from another thread by a posted
     // wake-up). Destroyed unfinished, with its group, it reports Canceled.
@@ -233,6 +235,10 @@ public:
     }
     // The caller canceled its future, or a timeout failed it: the work is canceled with what
     // the task linked, and the caller's future finishes now, not when the work's does.
+    // The caller's future starts only now, unless it finished: a watcher that connects to a
+    // started future is posted three events at once (started, progress range, progress), each
+    // a wake-up of the thread's event loop; one that was there before it started, one.
+    void callerHeard() override { m_outer.start(); }
     void callerCanceled() override
     {
         m_inner.cancel();
@@ -245,6 +251,7 @@ public:
     {
         std::exception_ptr failure;
         const Outcome outcome = outcomeOf(m_inner, &failure);
+        m_outer.start(); // if no watcher listened (see callerHeard()): a finished future started
         {
             // Finishing the caller's future runs its continuations here, before the task has
             // reported: to them, join() is a join from inside the task.
