@@ -118,7 +118,7 @@ private:
             return;
         const QNetworkReply::NetworkError error = m_reply->error();
         if (error == QNetworkReply::NoError) {
-            m_promise.addResult(m_reply->readAll());
+            m_promise.addResult(detail::readBody(m_reply));
         } else if (error == QNetworkReply::OperationCanceledError
                    && !detail::transferTimedOut(m_reply, m_quiet)) {
             // Someone else called abort() on the reply they handed over: as if the reply had been

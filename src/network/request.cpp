@@ -257,7 +257,7 @@ private:
         Response response = responseOf(reply);
         bool answered = response.status > 0;
         if (error == QNetworkReply::NoError && response.isSuccess()) {
-            response.body = reply->readAll();
+            response.body = detail::readBody(reply);
             stopListening();
             m_promise.addResult(std::move(response));
             // A continuation of the caller's may delete the manager, and this with it.
@@ -306,7 +306,7 @@ private:
         if (mayHaveReachedServer && !isIdempotent(m_options.method))
             retried = false;
         if (answered)
-            response.body = reply->readAll();
+            response.body = detail::readBody(reply);
 
         if (retried && m_attempt < m_options.retry.maxAttempts) {
             const std::optional<qint64> asked =
