@@ -146,7 +146,8 @@ private:
 } // namespace
 
 /*!
-    Returns a future that finishes with the body of \a reply, or fails with a NetworkError when
+    Returns a future that finishes with the body of \a reply (in a buffer of its own size, not
+    readAll()'s, which grows in 16 kB steps), or fails with a NetworkError when
     the reply reports an error (an HTTP status of 400 or more, a refused connection, a transfer
     timeout, …). The future reports the download's progress (bytes received of the
     Content-Length, when known). Takes ownership: the reply is deleted (deleteLater) once it
