@@ -233,12 +233,12 @@ public:
     {
         return QFuture<void>(m_outer.future());
     }
-    // The caller canceled its future, or a timeout failed it: the work is canceled with what
-    // the task linked, and the caller's future finishes now, not when the work's does.
     // The caller's future starts only now, unless it finished: a watcher that connects to a
     // started future is posted three events at once (started, progress range, progress), each
     // a wake-up of the thread's event loop; one that was there before it started, one.
     void callerHeard() override { m_outer.start(); }
+    // The caller canceled its future, or a timeout failed it: the work is canceled with what
+    // the task linked, and the caller's future finishes now, not when the work's does.
     void callerCanceled() override
     {
         m_inner.cancel();
