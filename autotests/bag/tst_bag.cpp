@@ -104,6 +104,7 @@ private Q_SLOTS:
     void nextKeepsFailureWhenNextRoundFollows();
     void nextWaitsOnWhenAnotherConsumerTakesFirst();
     void nextOnIdleEmptyBag();
+    void nextInsideDrainSeesRoundEnd();
     void takeAllNeverBlocks();
     void putFromAnotherThread();
     void backpressure_data();
@@ -775,6 +776,26 @@ void tst_Bag::nextOnIdleEmptyBag()
     clock.restart();
     QVERIFY(!bag.next(QDeadlineTimer(5000)));
     QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+}
+
+// next() called from a continuation that a drain runs (a nextResult() future's, without a
+// context), when that drain handles the last task's end: the round it has not ended yet must end
+// in a fresh drain, not at next()'s deadline. (No resultReady slot: next() takes directly.)
+void tst_Bag::nextInsideDrainSeesRoundEnd()
+{
+    Bag bag;
+    bag.spawn([] { return 1; });
+    std::optional<std::optional<QVariant>> inner;
+    QElapsedTimer clock;
+    auto following = bag.nextResult().then([&](const QVariant &first) {
+        QCOMPARE(first.toInt(), 1);
+        clock.start();
+        inner = bag.next(QDeadlineTimer(20000));
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(inner.has_value(), 30000);
+    QVERIFY(!inner->has_value());
+    QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY(bag.isIdle());
 }
 
 // takeAll() never blocks: it returns what is there, even while tasks run.

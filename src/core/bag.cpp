@@ -138,7 +138,7 @@ QVariantList BagPrivate::takeFront(qsizetype count)
         model->endTakeFront();
     if (!alive)
         return taken;
-    // Room in the buffer: queued tasks held back by bufferLimit may start now.
+    // Room in the buffer (or a delivery): queued tasks held back may start now.
     if (queuedWork)
         core->pump();
     if (alive)
@@ -196,10 +196,13 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
         if (deliverFirst)
             queuedWork = core->retainDeliverableLocked();
         value = core->takeFirstRetainedLocked();
-        if (value)
-            queuedWork = queuedWork || core->hasQueuedLocked();
-        else if (over)
+        if (value) {
+            // Room in the buffer lets a queued task start only under a bufferLimit.
+            if (core->bufferLimitLocked() > 0)
+                queuedWork = queuedWork || core->hasQueuedLocked();
+        } else if (over) {
             *over = overLocked(failure);
+        }
         if (value || deliverFirst)
             changed = core->bufferedChangedLocked();
     }
@@ -212,7 +215,7 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
             core->pump();
         return value;
     }
-    // Room in the buffer: queued tasks held back by bufferLimit may start now.
+    // Room in the buffer (or a delivery): queued tasks held back may start now.
     if (queuedWork)
         core->pump();
     if (alive && changed)
@@ -419,6 +422,8 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
         // the end of the round with nothing left is taken here, with its failure, at the moment
         // it is seen: a next round that begins right after would clear the failure. A result
         // that another consumer (a takeAll() in a slot) takes first only means waiting again.
+        // Outside a drain and with no emissions owed, what ends the wait posts a drain of its
+        // own (a task's end): none is asked for as the wait begins.
         std::optional<detail::GroupCore::RoundEnd> ended;
         const bool ready = d->waitUntil(
                 [&ended](detail::GroupCore &c) {
@@ -427,7 +432,7 @@ std::optional<QVariant> Bag::next(QDeadlineTimer deadline)
                     return ended || c.retainedCountLocked() > 0 || c.deliverableLocked()
                             || c.isIdleLocked();
                 },
-                deadline);
+                deadline, !direct || d->drainDepth > 0);
         if (!alive)
             return std::nullopt;
         if (ended) {

@@ -18,6 +18,7 @@
 #include <QtCore/qthread.h>
 #include <QtCore/qthreadpool.h>
 #include <QtCore/qtimer.h>
+#include <QtCore/qvarlengtharray.h>
 
 #include <algorithm>
 
@@ -40,6 +41,11 @@ void GroupPrivate::drain()
     Q_Q(Group);
     // Starting work and emitting results run user code, which may delete the group.
     const QPointer<Group> alive(q);
+    ++drainDepth;
+    const auto ended = qScopeGuard([this, &alive] {
+        if (alive)
+            --drainDepth;
+    });
     {
         std::lock_guard lock(core->mutex);
         core->wokenLocked();
@@ -59,12 +65,12 @@ void GroupPrivate::drain()
     detail::GroupCore::Notices notices;
     // Seen in the same critical section as the round's end, as join() sees it: a slot of
     // finished() may begin the next round.
-    std::optional<detail::GroupCore::RoundEnd> ended;
+    std::optional<detail::GroupCore::RoundEnd> roundEnd;
     {
         std::lock_guard lock(core->mutex);
         notices = core->takeNoticesLocked(emitted);
         if (waitsForRoundEnd() && core->drainedLocked())
-            ended = core->roundEndLocked();
+            roundEnd = core->roundEndLocked();
     }
     for (detail::Job *job : notices.dropped)
         delete job; // its caller's future finished when it was dropped
@@ -99,8 +105,8 @@ void GroupPrivate::drain()
     }
     if (alive && notices.roundEnded)
         Q_EMIT q->finished();
-    if (alive && (ended || hasSlotWaiters.load(std::memory_order_relaxed)))
-        settleWaiting(ended);
+    if (alive && (roundEnd || hasSlotWaiters.load(std::memory_order_relaxed)))
+        settleWaiting(roundEnd);
     if (alive && !drainWatchers.empty()) {
         {
             // What the slots changed, for the waits on this thread. (Those on other threads
@@ -109,8 +115,10 @@ void GroupPrivate::drain()
             if (core->offerLocked())
                 core->changed.notify_all();
         }
-        // Copied: a watcher's loop may end and unregister while we call the others.
-        const std::vector<std::function<void()> *> watchers = drainWatchers;
+        // Copied: a watcher's loop may end and unregister while we call the others. (Rarely
+        // more than one: nested waits.)
+        const QVarLengthArray<std::function<void()> *, 4> watchers(drainWatchers.begin(),
+                                                                   drainWatchers.end());
         for (std::function<void()> *watcher : watchers) {
             if (std::find(drainWatchers.begin(), drainWatchers.end(), watcher)
                 != drainWatchers.end())
@@ -182,7 +190,8 @@ void GroupPrivate::expireDeadlines()
         drain();
 }
 
-bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDeadlineTimer deadline)
+bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDeadlineTimer deadline,
+                             bool freshDrain)
 {
     Q_Q(Group);
     const std::shared_ptr<detail::GroupCore> c = core;
@@ -214,7 +223,8 @@ bool GroupPrivate::waitUntil(std::function<bool(detail::GroupCore &)> take, QDea
         c->addWaiterLocked(&waiter);
         // We may be inside a drain (a slot of resultReady or countsChanged) that has not yet
         // ended a round that is over: a fresh drain must come to decide it.
-        c->wakeLocked();
+        if (freshDrain)
+            c->wakeLocked();
     }
 
     QEventLoop loop;

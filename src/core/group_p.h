@@ -43,7 +43,10 @@ public:
     // deadline passes; returns whether it did. On the group's thread it spins a local event loop
     // and every drain offers the state (at the moment a round ends, before any signal, and after
     // the signals); elsewhere it waits on a condition.
-    bool waitUntil(std::function<bool(detail::GroupCore &)> take, QDeadlineTimer deadline);
+    // A wait that may begin inside a drain (a slot of one of its signals) asks for a fresh drain
+    // as it begins (`freshDrain`): the suspended one cannot end a round that is over.
+    bool waitUntil(std::function<bool(detail::GroupCore &)> take, QDeadlineTimer deadline,
+                   bool freshDrain = true);
 
     // The deadline timer fired: tasks past their taskTimeout fail.
     void expireDeadlines();
@@ -78,6 +81,9 @@ public:
     // Callbacks of the local event loops waiting in waitUntil(), run after every drain: each
     // quits its loop once its waiter is done.
     std::vector<std::function<void()> *> drainWatchers;
+    // How many drains of this group are under way on its thread (a slot of a signal a drain
+    // emits may wait, and start another).
+    int drainDepth = 0;
 
     Group *q_ptr;
     std::shared_ptr<detail::GroupCore> core;
