@@ -974,9 +974,11 @@ void GroupCore::registerLocked(int index, const QFuture<void> &handle, Role role
     case Role::Inner:
         if (role == Role::Inner)
             slot.inner = handle;
+        // Work that linked the future it returns (fetch() does) gives that future twice: linked
+        // as it is made, then as the queued job's inner work. Kept once.
         if (!slot.work)
             slot.work = handle;
-        else
+        else if (QFutureInterfaceBase::get(*slot.work) != QFutureInterfaceBase::get(handle))
             slot.more.push_back(handle);
         // The caller's future is the group's (a thread-pool task's): a watcher tells when the
         // caller cancels it. (Adopted futures and those work gave are watched already, by their
