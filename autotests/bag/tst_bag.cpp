@@ -784,7 +784,10 @@ void tst_Bag::nextOnIdleEmptyBag()
 void tst_Bag::nextInsideDrainSeesRoundEnd()
 {
     Bag bag;
-    bag.spawn([] { return 1; });
+    // The task ends only once the continuation is attached: a result that is there already would
+    // run it at once, outside any drain.
+    Gate<int> gate;
+    bag.spawn(gate.future());
     std::optional<std::optional<QVariant>> inner;
     QElapsedTimer clock;
     auto following = bag.nextResult().then([&](const QVariant &first) {
@@ -792,6 +795,7 @@ void tst_Bag::nextInsideDrainSeesRoundEnd()
         clock.start();
         inner = bag.next(QDeadlineTimer(20000));
     });
+    gate.open(1);
     QTRY_VERIFY_WITH_TIMEOUT(inner.has_value(), 30000);
     QVERIFY(!inner->has_value());
     QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
