@@ -7,6 +7,7 @@
 #include <AioUtils/NetworkError>
 #include <AioUtils/OrderedBag>
 #include <AioUtils/Pool>
+#include <AioUtils/TimeoutError>
 
 #include "httpserver.h"
 
@@ -68,6 +69,7 @@ enum class CancelBy {
     PoolCancel,    // Pool::cancel(), with a second request still queued
     YieldingBreak, // leaving a bag.yielding() loop early
     DestroyPool,   // delete pool
+    SpawnedCancel, // QFuture::cancel() on the future spawn(AioUtils::fetch, ...) gave
 };
 
 // When a test cancels its requests.
@@ -132,6 +134,8 @@ private Q_SLOTS:
     void connectionRefused();
     void cancelAborts_data();
     void cancelAborts();
+    void spawnedFetchFulfilsTheCallersFuture();
+    void spawnedFetchTimesOut();
     void transferTimeout_data();
     void transferTimeout();
     void userAbortIsNotATimeout_data();
@@ -154,6 +158,8 @@ private Q_SLOTS:
 
 private:
     QUrl url(const char *path) const;
+    // Answered after 60 s: a request in flight until it is aborted.
+    QNetworkRequest slowRequest() const { return QNetworkRequest(url("/slow")); }
     HttpResponse respond(const HttpRequest &request) const;
     bool noRepliesLeft() const
     {
@@ -281,6 +287,9 @@ void tst_Network::spawnFetchByName()
     for (int i = 0; i < 3; ++i)
         QCOMPARE(futures.at(i).result(), helloBody);
     QVERIFY(futures.at(3).result() == m_big);
+    // The future spawn() gave is the request's own: it reports the download's progress.
+    QCOMPARE(futures.at(3).progressMaximum(), int(m_big.size()));
+    QCOMPARE(futures.at(3).progressValue(), int(m_big.size()));
     // A kept body holds about its own size, not readAll()'s buffer (16 kB steps).
     for (const QFuture<QByteArray> &future : std::as_const(futures)) {
         const QByteArray body = future.result();
@@ -385,6 +394,7 @@ void tst_Network::cancelAborts_data()
     QTest::newRow("Pool::cancel()") << CancelBy::PoolCancel;
     QTest::newRow("break out of yielding()") << CancelBy::YieldingBreak;
     QTest::newRow("delete pool") << CancelBy::DestroyPool;
+    QTest::newRow("QFuture::cancel() of a spawned fetch") << CancelBy::SpawnedCancel;
 }
 
 // Canceling a request the server is working on closes the connection (the server sees the
@@ -454,6 +464,18 @@ void tst_Network::cancelAborts()
         pool.reset();
         break;
     }
+    case CancelBy::SpawnedCancel: {
+        // Queued first: the request then fulfils the caller's future itself (see
+        // spawnedFetchFulfilsTheCallersFuture), whose cancel() it must hear.
+        auto pool = std::make_unique<Pool>(1);
+        pool->spawn(AioUtils::fetch, m_nam.get(), QNetworkRequest(url("/hello")));
+        future = pool->spawn(AioUtils::fetch, m_nam.get(), slow);
+        QTRY_VERIFY_WITH_TIMEOUT(slowStarted(), Patience);
+        future.cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(pool->isIdle(), Patience);
+        group = std::move(pool);
+        break;
+    }
     }
 
     QTRY_COMPARE_WITH_TIMEOUT(aborted.count(), 1, Patience);
@@ -466,7 +488,52 @@ void tst_Network::cancelAborts()
         QCOMPARE(group->failedCount(), 0);
         QVERIFY(group->isIdle());
     }
-    QCOMPARE(started.count(), by == CancelBy::YieldingBreak ? 2 : 1);
+    QCOMPARE(started.count(),
+             by == CancelBy::YieldingBreak || by == CancelBy::SpawnedCancel ? 2 : 1);
+}
+
+// spawn(AioUtils::fetch, ...) by name: the request fulfils the future the caller got at spawn
+// time itself (one future state, nothing forwarded), whether the task was queued or started at
+// once; a second toFuture() of the reply finds that same future.
+void tst_Network::spawnedFetchFulfilsTheCallersFuture()
+{
+    QSignalSpy started(m_server.get(), &HttpServer::requestStarted);
+    Pool pool(1);
+    const QFuture<QByteArray> first = pool.spawn(AioUtils::fetch, m_nam.get(), slowRequest());
+    const QFuture<QByteArray> queued = pool.spawn(AioUtils::fetch, m_nam.get(), slowRequest());
+    QVERIFY(!queued.isStarted()); // a queued future task's future starts with its work
+    int requests = 0;
+    for (const QFuture<QByteArray> &future : { first, queued }) {
+        ++requests;
+        QTRY_COMPARE_WITH_TIMEOUT(started.count(), requests, Patience);
+        QVERIFY(future.isStarted());
+        const QList<QNetworkReply *> replies = m_nam->findChildren<QNetworkReply *>();
+        QCOMPARE(replies.size(), 1);
+        QVERIFY(QFutureInterfaceBase::get(AioUtils::toFuture(replies.first()))
+                == QFutureInterfaceBase::get(future));
+        QFuture<QByteArray>(future).cancel();
+    }
+    QVERIFY(pool.join(QDeadlineTimer(Patience)));
+    QCOMPARE(pool.failedCount(), 0);
+    QCOMPARE(started.count(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
+}
+
+// A spawned fetch past the group's taskTimeout: the caller's future (the request's own) fails
+// with a TimeoutError, the request is aborted at the server, and the task counts as failed.
+void tst_Network::spawnedFetchTimesOut()
+{
+    QSignalSpy aborted(m_server.get(), &HttpServer::requestAborted);
+    Pool pool(1);
+    pool.setTaskTimeout(200);
+    pool.spawn(AioUtils::fetch, m_nam.get(), QNetworkRequest(url("/hello")));
+    const QFuture<QByteArray> future = pool.spawn(AioUtils::fetch, m_nam.get(), slowRequest());
+    QVERIFY_THROWS_EXCEPTION(AioUtils::TimeoutError, pool.join(QDeadlineTimer(Patience)));
+    QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), Patience);
+    QVERIFY_THROWS_EXCEPTION(AioUtils::TimeoutError, QFuture<QByteArray>(future).waitForFinished());
+    QCOMPARE(pool.failedCount(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(aborted.count(), 1, Patience);
+    QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
 }
 
 void tst_Network::transferTimeout_data()

@@ -170,6 +170,16 @@ TaskScope::~TaskScope()
         m_offered->m_scope = nullptr;
 }
 
+void *TaskScope::takeOfferedPromise(WorkTag work) noexcept
+{
+    // Only the task's own callable (the innermost scope) sees it, and only once: work that runs
+    // inside it and names the same function makes a future of its own.
+    TaskScope *const scope = t_currentTask;
+    if (!scope || !scope->m_promiseOffer || scope->m_promiseOffer->work != work)
+        return nullptr;
+    return std::exchange(scope->m_promiseOffer, nullptr)->promise;
+}
+
 DirectWork::DirectWork(const QFuture<void> &future) noexcept : m_future(future)
 {
     // Offered to the callable of a task that runs here (not to code that runs for a task later,

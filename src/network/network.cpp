@@ -143,6 +143,27 @@ private:
     bool m_settled = false;
 };
 
+// The end of toFuture(): `promise` (not started yet) settles with `reply`, followed on the
+// reply's thread.
+QFuture<QByteArray> followReply(QNetworkReply *reply, QPromise<QByteArray> promise)
+{
+    QFuture<QByteArray> future = promise.future(); // started by the follower, once it listens
+    // Started by a task: canceling the task aborts the reply.
+    detail::linkToCurrentTask(QFuture<void>(future));
+    if (reply->thread() == QThread::currentThread()) {
+        new ReplyFollower(reply, std::move(promise));
+    } else {
+        promise.start(); // the caller holds a running future from here on
+        // Queued to the reply's thread: if the reply dies first, the functor and with it the
+        // promise are destroyed, which cancels the future.
+        auto shared = std::make_shared<QPromise<QByteArray>>(std::move(promise));
+        QMetaObject::invokeMethod(
+                reply, [reply, shared] { new ReplyFollower(reply, std::move(*shared)); },
+                Qt::QueuedConnection);
+    }
+    return future;
+}
+
 } // namespace
 
 /*!
@@ -185,22 +206,7 @@ QFuture<QByteArray> toFuture(QNetworkReply *reply)
                 return follower->future();
         }
     }
-    QPromise<QByteArray> promise; // started by the follower, once it listens
-    QFuture<QByteArray> future = promise.future();
-    // Started by a task: canceling the task aborts the reply.
-    detail::linkToCurrentTask(QFuture<void>(future));
-    if (reply->thread() == QThread::currentThread()) {
-        new ReplyFollower(reply, std::move(promise));
-    } else {
-        promise.start(); // the caller holds a running future from here on
-        // Queued to the reply's thread: if the reply dies first, the functor and with it the
-        // promise are destroyed, which cancels the future.
-        auto shared = std::make_shared<QPromise<QByteArray>>(std::move(promise));
-        QMetaObject::invokeMethod(
-                reply, [reply, shared] { new ReplyFollower(reply, std::move(*shared)); },
-                Qt::QueuedConnection);
-    }
-    return future;
+    return followReply(reply, QPromise<QByteArray>());
 }
 
 /*!
@@ -211,6 +217,9 @@ QFuture<QByteArray> toFuture(QNetworkReply *reply)
     QNetworkAccessManager nam;
     QFuture<QByteArray> page = pool.spawn(AioUtils::fetch, &nam, QNetworkRequest(url));
     \endcode
+    Spawned by name like this, the request fulfils the future spawn() returns itself (the group
+    makes no second one to forward to it), so that future reports the download's progress too.
+
     Future-returning work runs on the group's thread, so \a nam must live there. Called with a
     null \a nam or from another thread than the manager's, it returns a failed future naming the
     mistake, and warns.
@@ -224,7 +233,15 @@ QFuture<QByteArray> fetch(QNetworkAccessManager *nam, const QNetworkRequest &req
     if (std::optional<QFuture<QByteArray>> refused =
                 detail::refuseManager<QByteArray>(nam, request, "fetch"))
         return *refused;
-    return toFuture(nam->get(request));
+    // Spawned by name as a queued task, it fulfils the task's future itself (the group then
+    // follows that one future: no second one, no forwarding). Taken before the request starts:
+    // code that runs meanwhile and fetches makes futures of its own.
+    auto *const offered = static_cast<QPromise<QByteArray> *>(
+            detail::TaskScope::takeOfferedPromise(reinterpret_cast<detail::WorkTag>(&fetch)));
+    QNetworkReply *const reply = nam->get(request);
+    if (offered)
+        return followReply(reply, std::move(*offered));
+    return toFuture(reply);
 }
 
 } // namespace AioUtils

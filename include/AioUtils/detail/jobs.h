@@ -109,6 +109,14 @@ public:
     {
     }
     Result operator()() { return std::apply(std::move(m_f), std::move(m_args)); }
+    // The function called, when it is one (not a lambda or another callable object).
+    WorkTag workTag() const noexcept
+    {
+        if constexpr (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>)
+            return reinterpret_cast<WorkTag>(m_f);
+        else
+            return nullptr;
+    }
 
 private:
     F m_f;
@@ -474,6 +482,16 @@ private:
     std::optional<C> m_call;
 };
 
+// The function a queued task's callable names, if it is a Call of one (see PromiseOffer).
+template<typename C> WorkTag workTagOf(const C &) noexcept
+{
+    return nullptr;
+}
+template<typename F, typename... Args> WorkTag workTagOf(const Call<F, Args...> &call) noexcept
+{
+    return call.workTag();
+}
+
 // Calls `call` and hands back its future; a throwing call becomes a failed future.
 template<typename T, typename C> QFuture<T> invokeForFuture(C &call)
 {
@@ -489,10 +507,12 @@ template<typename T, typename C> QFuture<T> invokeForFuture(C &call)
 
 // Calls future-returning work as the task of `link` (inside its TaskScope); returns its future,
 // and in `direct` the DirectWork that made it, if it is one (valid until user code runs again).
+// The caller's promise, if `offer`, is offered to the function the callable names.
 template<typename T, typename C>
-QFuture<T> invokeAsTask(C &call, TaskLink &link, DirectWork **direct)
+QFuture<T> invokeAsTask(C &call, TaskLink &link, DirectWork **direct, PromiseOffer *offer = nullptr)
 {
     TaskScope scope(link);
+    scope.offerPromise(offer);
     QFuture<T> future = invokeForFuture<T>(call);
     *direct = DirectWork::offeredFor(scope, QFuture<void>(future));
     return future;
@@ -533,7 +553,26 @@ public:
             startFutureWork<T>(m_call, std::move(link));
         } else {
             DirectWork *direct;
-            const QFuture<T> inner = invokeAsTask<T>(m_call, link, &direct);
+            const QFuture<T> caller = Base::promise().future();
+            PromiseOffer offer { workTagOf(m_call), &Base::promise() };
+            const QFuture<T> inner =
+                    invokeAsTask<T>(m_call, link, &direct, offer.work ? &offer : nullptr);
+            if (QFutureInterfaceBase::get(inner) == QFutureInterfaceBase::get(caller)) {
+                // The work took the caller's promise (fetch() does): its future is the caller's,
+                // and the work hears the caller cancel it. The task ends as it finishes.
+                if (!inner.isFinished()) {
+                    link.setInnerWork(QFuture<void>(inner));
+                    link.begin();
+                }
+                auto adopt = std::make_unique<AdoptFollower<T>>(inner, std::move(link));
+                if (inner.isFinished())
+                    adopt->finish();
+                else if (direct)
+                    Follower::followDirect(*direct, std::move(adopt));
+                else
+                    Follower::follow(std::move(adopt));
+                return;
+            }
             if (!inner.isFinished()) {
                 // Canceling the task cancels the work's future (canceling the caller's does too:
                 // see ForwardFollower).

@@ -218,6 +218,19 @@ private:
     int m_slot = -1;
 };
 
+// A function of this library, named by a queued task's callable (spawn(AioUtils::fetch, ...)).
+using WorkTag = void (*)();
+
+// The caller's promise of a queued future task (a QPromise<T> *), offered to the function its
+// callable names: that function may fulfil it itself instead of making a future of its own,
+// which the group would then forward to the caller's (one future state, no forwarding, no
+// second watcher).
+struct PromiseOffer
+{
+    WorkTag work;
+    void *promise;
+};
+
 // Marks the current thread as executing a task of a group (the one current-task mechanism), so
 // that join() from inside the task can refuse instead of waiting for itself, and work the task
 // starts can be linked to it (linkToCurrentTask()).
@@ -233,12 +246,20 @@ public:
     TaskScope(const TaskScope &) = delete;
     TaskScope &operator=(const TaskScope &) = delete;
 
+    // While the task's callable runs (see PromiseOffer).
+    void offerPromise(PromiseOffer *offer) noexcept { m_promiseOffer = offer; }
+    // The promise offered to `work`, if the callable this thread runs for a task named it and no
+    // one took it yet: a QPromise<T> * of the T the work returns, now the work's to fulfil.
+    // Null otherwise.
+    static void *takeOfferedPromise(WorkTag work) noexcept;
+
 private:
     const GroupCore *m_core;
     TaskLink *m_link = nullptr; // null in the group's cancellation aftermath, or for a ref
     const TaskRef *m_ref = nullptr;
     TaskScope *m_outer;
     DirectWork *m_offered = nullptr; // the last DirectWork the task's callable made
+    PromiseOffer *m_promiseOffer = nullptr;
     friend class GroupCore;
     friend class DirectWork;
     friend AIOUTILS_CORE_EXPORT TaskRef linkToCurrentTask(const QFuture<void> &work);
