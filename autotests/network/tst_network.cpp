@@ -136,6 +136,7 @@ private Q_SLOTS:
     void cancelAborts();
     void spawnedFetchFulfilsTheCallersFuture();
     void spawnedFetchTimesOut();
+    void groupDestroyedWhileSpawnedFetchRuns();
     void transferTimeout_data();
     void transferTimeout();
     void userAbortIsNotATimeout_data();
@@ -516,6 +517,29 @@ void tst_Network::spawnedFetchFulfilsTheCallersFuture()
     QVERIFY(pool.join(QDeadlineTimer(Patience)));
     QCOMPARE(pool.failedCount(), 0);
     QCOMPARE(started.count(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
+}
+
+// The group goes while a queued spawned fetch runs: the future spawn() gave (the request's own)
+// is canceled and finished by then, its continuations run, as for any other task; the request is
+// aborted.
+void tst_Network::groupDestroyedWhileSpawnedFetchRuns()
+{
+    QSignalSpy aborted(m_server.get(), &HttpServer::requestAborted);
+    auto pool = std::make_unique<Pool>(1);
+    pool->spawn(AioUtils::fetch, m_nam.get(), QNetworkRequest(url("/hello")));
+    QFuture<QByteArray> queued = pool->spawn(AioUtils::fetch, m_nam.get(), slowRequest());
+    QTRY_VERIFY_WITH_TIMEOUT(queued.isStarted(), Patience);
+    bool continued = false;
+    queued.onCanceled([&] {
+        continued = true;
+        return QByteArray();
+    });
+    pool.reset();
+    QVERIFY(queued.isCanceled());
+    QVERIFY(queued.isFinished());
+    QVERIFY(continued);
+    QTRY_COMPARE_WITH_TIMEOUT(aborted.count(), 1, Patience);
     QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
 }
 

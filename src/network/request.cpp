@@ -512,7 +512,9 @@ private:
 
     \section1 Progress
     The future reports the download's progress: the value is the bytes received, the maximum the
-    Content-Length when the server sent one (a taskModel() row shows it).
+    Content-Length when the server sent one (a taskModel() row shows it). So does the future of
+    \c{spawn(AioUtils::request, ...)}: spawned by name, the request fulfils the future spawn()
+    returns itself.
 
     Future-returning work runs on the group's thread, so \a nam must live there; called with a
     null \a nam or on another thread than the manager's, it returns a failed future and warns.
@@ -523,7 +525,11 @@ QFuture<Response> request(QNetworkAccessManager *nam, const QNetworkRequest &req
     if (std::optional<QFuture<Response>> refused =
                 detail::refuseManager<Response>(nam, request, "request"))
         return *refused;
-    QPromise<Response> promise; // started by the RequestRun, once it listens
+    // Spawned by name as a queued task, it fulfils the task's future itself (see fetch()).
+    auto *const offered = static_cast<QPromise<Response> *>(detail::TaskScope::takeOfferedPromise(
+            reinterpret_cast<detail::WorkTag>(&AioUtils::request)));
+    // Started by the RequestRun, once it listens.
+    QPromise<Response> promise = offered ? std::move(*offered) : QPromise<Response>();
     QFuture<Response> future = promise.future();
     detail::TaskRef task = detail::linkToCurrentTask(QFuture<void>(future));
     new RequestRun(nam, request, options, std::move(promise), std::move(task));

@@ -134,7 +134,10 @@ protected:
     {
         QPromise<T> finishing = std::move(promise);
         const Survival survival(*this);
-        finishing.finish();
+        // One its task's group finished as the group went (see OfferFollower) stays as it is: a
+        // second finish would run its continuations again (Qt 6.4 runs them on every finish).
+        if (!finishing.future().isFinished())
+            finishing.finish();
         return survival.survived();
     }
 
@@ -192,6 +195,32 @@ public:
     AdoptFollower(const QFuture<T> &future, TaskLink &&link)
         : Follower(std::move(link)), m_future(future)
     {
+    }
+    QFuture<void> future() const override { return QFuture<void>(m_future); }
+    void finish() override { reportFinished(m_future, m_link); }
+
+private:
+    QFuture<T> m_future;
+};
+
+// Follows the future the caller got at spawn time, which the work took to fulfil itself (see
+// PromiseOffer). Destroyed unfinished (its group went), it cancels and finishes that future, as
+// the caller's own promise would have as it went, running its continuations; the work then finds
+// it finished and leaves it so (DirectWork::finishPromise()).
+template<typename T> class OfferFollower final : public Follower
+{
+public:
+    OfferFollower(const QFuture<T> &future, TaskLink &&link)
+        : Follower(std::move(link)), m_future(future)
+    {
+    }
+    ~OfferFollower() override
+    {
+        if (!m_future.isFinished()) {
+            QFutureInterface<T> state(QFutureInterfaceBase::get(m_future));
+            state.cancel();
+            state.reportFinished();
+        }
     }
     QFuture<void> future() const override { return QFuture<void>(m_future); }
     void finish() override { reportFinished(m_future, m_link); }

@@ -564,7 +564,7 @@ public:
                     link.setInnerWork(QFuture<void>(inner));
                     link.begin();
                 }
-                auto adopt = std::make_unique<AdoptFollower<T>>(inner, std::move(link));
+                auto adopt = std::make_unique<OfferFollower<T>>(inner, std::move(link));
                 if (inner.isFinished())
                     adopt->finish();
                 else if (direct)
