@@ -7,6 +7,7 @@
 #include <AioUtils/NetworkError>
 #include <AioUtils/OrderedBag>
 #include <AioUtils/Pool>
+#include <AioUtils/Response>
 #include <AioUtils/TimeoutError>
 
 #include "httpserver.h"
@@ -30,6 +31,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <type_traits>
 
@@ -135,7 +137,11 @@ private Q_SLOTS:
     void cancelAborts_data();
     void cancelAborts();
     void spawnedFetchFulfilsTheCallersFuture();
+    void spawnedFetchTimesOut_data();
     void spawnedFetchTimesOut();
+    void spawnedRequestWhoseManagerThrows_data();
+    void spawnedRequestWhoseManagerThrows();
+    void forwardedFetchCanceledContinuesOnce();
     void groupDestroyedWhileSpawnedFetchRuns();
     void transferTimeout_data();
     void transferTimeout();
@@ -543,21 +549,94 @@ void tst_Network::groupDestroyedWhileSpawnedFetchRuns()
     QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
 }
 
+void tst_Network::spawnedFetchTimesOut_data()
+{
+    QTest::addColumn<Group::FailurePolicy>("policy");
+    QTest::newRow("ContinueOnFailure") << Group::ContinueOnFailure;
+    QTest::newRow("CancelOnFailure") << Group::CancelOnFailure;
+}
+
 // A spawned fetch past the group's taskTimeout: the caller's future (the request's own) fails
-// with a TimeoutError, the request is aborted at the server, and the task counts as failed.
+// with a TimeoutError, the request is aborted at the server, and the task counts as failed,
+// once: the request's own end afterwards is not a second failure.
 void tst_Network::spawnedFetchTimesOut()
 {
+    QFETCH(Group::FailurePolicy, policy);
     QSignalSpy aborted(m_server.get(), &HttpServer::requestAborted);
     Pool pool(1);
+    pool.setFailurePolicy(policy);
+    QSignalSpy failed(&pool, &Group::taskFailed);
     pool.setTaskTimeout(200);
     pool.spawn(AioUtils::fetch, m_nam.get(), QNetworkRequest(url("/hello")));
     const QFuture<QByteArray> future = pool.spawn(AioUtils::fetch, m_nam.get(), slowRequest());
     QVERIFY_THROWS_EXCEPTION(AioUtils::TimeoutError, pool.join(QDeadlineTimer(Patience)));
     QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), Patience);
     QVERIFY_THROWS_EXCEPTION(AioUtils::TimeoutError, QFuture<QByteArray>(future).waitForFinished());
-    QCOMPARE(pool.failedCount(), 1);
     QTRY_COMPARE_WITH_TIMEOUT(aborted.count(), 1, Patience);
+    // The reply settled (and reported to the group) before it was deleted.
     QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
+    QCOMPARE(pool.failedCount(), 1);
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(pool.failures().isEmpty()); // join() took the one failure; none came after
+}
+
+namespace {
+// A manager whose createRequest() throws for /throw, as an override may.
+class ThrowingManager : public QNetworkAccessManager
+{
+protected:
+    QNetworkReply *createRequest(Operation op, const QNetworkRequest &request,
+                                 QIODevice *data) override
+    {
+        if (request.url().path() == QLatin1String("/throw"))
+            throw std::runtime_error("refused by createRequest");
+        return QNetworkAccessManager::createRequest(op, request, data);
+    }
+};
+} // namespace
+
+void tst_Network::spawnedRequestWhoseManagerThrows_data()
+{
+    QTest::addColumn<bool>("whole");
+    QTest::newRow("fetch") << false;
+    QTest::newRow("request") << true;
+}
+
+// A request spawned by name whose manager throws as it starts it: a failed task (counted,
+// signaled, rethrown by join()), and the future spawn() gave finished.
+void tst_Network::spawnedRequestWhoseManagerThrows()
+{
+    QFETCH(bool, whole);
+    ThrowingManager nam;
+    Pool pool(1);
+    pool.spawn(AioUtils::fetch, &nam, QNetworkRequest(url("/hello")));
+    const QNetworkRequest refused(url("/throw"));
+    const QFuture<void> future = whole ? QFuture<void>(pool.spawn(AioUtils::request, &nam, refused,
+                                                                  AioUtils::RequestOptions()))
+                                       : QFuture<void>(pool.spawn(AioUtils::fetch, &nam, refused));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, pool.join(QDeadlineTimer(Patience)));
+    QVERIFY(future.isFinished());
+    QCOMPARE(pool.failedCount(), 1);
+}
+
+// A queued task that returns fetch()'s future from a lambda (forwarded to the future spawn()
+// gave), canceled through that future while the request runs: its continuation runs once.
+void tst_Network::forwardedFetchCanceledContinuesOnce()
+{
+    QNetworkAccessManager *nam = m_nam.get();
+    const QNetworkRequest slow = slowRequest();
+    Pool pool(1);
+    pool.spawn(AioUtils::fetch, nam, QNetworkRequest(url("/hello")));
+    QFuture<QByteArray> future = pool.spawn([nam, slow] { return AioUtils::fetch(nam, slow); });
+    int runs = 0;
+    auto continued =
+            future.then([&runs](const QByteArray &) { ++runs; }).onCanceled([&runs] { ++runs; });
+    QTRY_VERIFY_WITH_TIMEOUT(future.isStarted(), Patience);
+    future.cancel();
+    QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), Patience);
+    QTRY_VERIFY_WITH_TIMEOUT(pool.isIdle(), Patience);
+    QTRY_VERIFY_WITH_TIMEOUT(noRepliesLeft(), Patience);
+    QCOMPARE(runs, 1);
 }
 
 void tst_Network::transferTimeout_data()

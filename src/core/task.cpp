@@ -177,7 +177,8 @@ void *TaskScope::takeOfferedPromise(WorkTag work) noexcept
     TaskScope *const scope = t_currentTask;
     if (!scope || !scope->m_promiseOffer || scope->m_promiseOffer->work != work)
         return nullptr;
-    return std::exchange(scope->m_promiseOffer, nullptr)->promise;
+    // Null in the offer from now on: the task learns it was taken.
+    return std::exchange(std::exchange(scope->m_promiseOffer, nullptr)->promise, nullptr);
 }
 
 DirectWork::DirectWork(const QFuture<void> &future) noexcept : m_future(future)

@@ -10,6 +10,7 @@
 
 #include <AioUtils/aioutils_core_export.h>
 #include <AioUtils/detail/tasklink.h>
+#include <AioUtils/timeouterror.h>
 
 #include <QtCore/qfuture.h>
 #include <QtCore/qpromise.h>
@@ -223,9 +224,29 @@ public:
         }
     }
     QFuture<void> future() const override { return QFuture<void>(m_future); }
-    void finish() override { reportFinished(m_future, m_link); }
+    void finish() override
+    {
+        std::exception_ptr failure;
+        if (outcomeOf(m_future, &failure) == Outcome::Failed && isTimeout(failure)) {
+            // The group put it there as it timed the task out (the work, a request of this
+            // library, fails with a NetworkError of its own), and counted the failure then.
+            m_link.report(Outcome::Canceled, {}, {});
+            return;
+        }
+        reportFinished(m_future, m_link);
+    }
 
 private:
+    static bool isTimeout(const std::exception_ptr &failure)
+    {
+        try {
+            std::rethrow_exception(failure);
+        } catch (const TimeoutError &) {
+            return true;
+        } catch (...) {
+            return false;
+        }
+    }
     QFuture<T> m_future;
 };
 
@@ -293,7 +314,10 @@ public:
                 for (int i = 0; i < m_inner.resultCount(); ++i)
                     m_outer.addResult(m_inner.resultAt(i));
             }
-            m_outer.finish();
+            // Finished already if callerCanceled() came first: once only, since Qt 6.4 runs
+            // the continuations again on every finish().
+            if (!m_outer.future().isFinished())
+                m_outer.finish();
         }
         TaskResults results;
         if (outcome == Outcome::Succeeded && m_link.wantsResults())

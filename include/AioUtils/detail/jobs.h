@@ -557,36 +557,32 @@ public:
             PromiseOffer offer { workTagOf(m_call), &Base::promise() };
             const QFuture<T> inner =
                     invokeAsTask<T>(m_call, link, &direct, offer.work ? &offer : nullptr);
-            if (QFutureInterfaceBase::get(inner) == QFutureInterfaceBase::get(caller)) {
-                // The work took the caller's promise (fetch() does): its future is the caller's,
-                // and the work hears the caller cancel it. The task ends as it finishes.
-                if (!inner.isFinished()) {
-                    link.setInnerWork(QFuture<void>(inner));
-                    link.begin();
-                }
-                auto adopt = std::make_unique<OfferFollower<T>>(inner, std::move(link));
-                if (inner.isFinished())
-                    adopt->finish();
-                else if (direct)
-                    Follower::followDirect(*direct, std::move(adopt));
-                else
-                    Follower::follow(std::move(adopt));
-                return;
-            }
             if (!inner.isFinished()) {
                 // Canceling the task cancels the work's future (canceling the caller's does too:
                 // see ForwardFollower).
                 link.setInnerWork(QFuture<void>(inner));
                 link.begin();
             }
-            auto forward = std::make_unique<ForwardFollower<T>>(inner, std::move(Base::promise()),
+            std::unique_ptr<Follower> follower;
+            if (QFutureInterfaceBase::get(inner) == QFutureInterfaceBase::get(caller)) {
+                // The work took the caller's promise (fetch() does): its future is the caller's,
+                // and the work hears the caller cancel it. The task ends as it finishes.
+                follower = std::make_unique<OfferFollower<T>>(inner, std::move(link));
+            } else if (offer.work && !offer.promise) {
+                // Taken, but the work failed before it made its future of it (a throwing
+                // QNetworkAccessManager::createRequest()): the work's end settled the caller's
+                // future, canceled; the task ends as the future the work returned did.
+                follower = std::make_unique<AdoptFollower<T>>(inner, std::move(link));
+            } else {
+                follower = std::make_unique<ForwardFollower<T>>(inner, std::move(Base::promise()),
                                                                 std::move(link));
+            }
             if (inner.isFinished())
-                forward->finish();
+                follower->finish();
             else if (direct)
-                Follower::followDirect(*direct, std::move(forward));
+                Follower::followDirect(*direct, std::move(follower));
             else
-                Follower::follow(std::move(forward));
+                Follower::follow(std::move(follower));
         }
     }
 

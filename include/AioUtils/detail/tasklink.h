@@ -224,7 +224,7 @@ using WorkTag = void (*)();
 // The caller's promise of a queued future task (a QPromise<T> *), offered to the function its
 // callable names: that function may fulfil it itself instead of making a future of its own,
 // which the group would then forward to the caller's (one future state, no forwarding, no
-// second watcher).
+// second watcher). `promise` is null once taken.
 struct PromiseOffer
 {
     WorkTag work;
