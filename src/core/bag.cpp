@@ -132,13 +132,13 @@ QVariantList BagPrivate::takeFront(qsizetype count)
     {
         std::lock_guard lock(core->mutex);
         taken = core->takeRetainedLocked(count);
-        queuedWork = core->hasQueuedLocked();
+        queuedWork = core->takeMayStartLocked();
     }
     if (model)
         model->endTakeFront();
     if (!alive)
         return taken;
-    // Room in the buffer (or a delivery): queued tasks held back may start now.
+    // Room in the buffer: queued tasks held back by bufferLimit may start now.
     if (queuedWork)
         core->pump();
     if (alive)
@@ -196,13 +196,10 @@ std::optional<QVariant> BagPrivate::takeFirst(bool *over, std::exception_ptr *fa
         if (deliverFirst)
             queuedWork = core->retainDeliverableLocked();
         value = core->takeFirstRetainedLocked();
-        if (value) {
-            // Room in the buffer lets a queued task start only under a bufferLimit.
-            if (core->bufferLimitLocked() > 0)
-                queuedWork = queuedWork || core->hasQueuedLocked();
-        } else if (over) {
+        if (value)
+            queuedWork = queuedWork || core->takeMayStartLocked();
+        else if (over)
             *over = overLocked(failure);
-        }
         if (value || deliverFirst)
             changed = core->bufferedChangedLocked();
     }

@@ -42,7 +42,7 @@ void GroupPrivate::drain()
     // Starting work and emitting results run user code, which may delete the group.
     const QPointer<Group> alive(q);
     ++drainDepth;
-    const auto ended = qScopeGuard([this, &alive] {
+    const auto left = qScopeGuard([this, &alive] {
         if (alive)
             --drainDepth;
     });
@@ -65,12 +65,12 @@ void GroupPrivate::drain()
     detail::GroupCore::Notices notices;
     // Seen in the same critical section as the round's end, as join() sees it: a slot of
     // finished() may begin the next round.
-    std::optional<detail::GroupCore::RoundEnd> roundEnd;
+    std::optional<detail::GroupCore::RoundEnd> ended;
     {
         std::lock_guard lock(core->mutex);
         notices = core->takeNoticesLocked(emitted);
         if (waitsForRoundEnd() && core->drainedLocked())
-            roundEnd = core->roundEndLocked();
+            ended = core->roundEndLocked();
     }
     for (detail::Job *job : notices.dropped)
         delete job; // its caller's future finished when it was dropped
@@ -105,8 +105,8 @@ void GroupPrivate::drain()
     }
     if (alive && notices.roundEnded)
         Q_EMIT q->finished();
-    if (alive && (roundEnd || hasSlotWaiters.load(std::memory_order_relaxed)))
-        settleWaiting(roundEnd);
+    if (alive && (ended || hasSlotWaiters.load(std::memory_order_relaxed)))
+        settleWaiting(ended);
     if (alive && !drainWatchers.empty()) {
         {
             // What the slots changed, for the waits on this thread. (Those on other threads

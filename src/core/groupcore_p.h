@@ -365,6 +365,9 @@ public:
         return std::exchange(firstFailure, nullptr);
     }
     bool hasQueuedLocked() const { return !queue.empty() || hasReadyLocked(); }
+    // A Bag's consumer took results: the room it made lets a queued task start only under a
+    // bufferLimit.
+    bool takeMayStartLocked() const { return results->bufferLimit > 0 && hasQueuedLocked(); }
     // A Bag's results, delivered or not, until taken (0 for a plain Group).
     int bufferedLocked() const
     {

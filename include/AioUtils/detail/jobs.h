@@ -553,10 +553,13 @@ public:
             startFutureWork<T>(m_call, std::move(link));
         } else {
             DirectWork *direct;
-            const QFuture<T> caller = Base::promise().future();
             PromiseOffer offer { workTagOf(m_call), &Base::promise() };
+            std::optional<QFuture<T>> caller; // while the promise may go to the work
+            if (offer.work)
+                caller = Base::promise().future();
             const QFuture<T> inner =
                     invokeAsTask<T>(m_call, link, &direct, offer.work ? &offer : nullptr);
+            const bool taken = offer.work && !offer.promise;
             if (!inner.isFinished()) {
                 // Canceling the task cancels the work's future (canceling the caller's does too:
                 // see ForwardFollower).
@@ -564,11 +567,11 @@ public:
                 link.begin();
             }
             std::unique_ptr<Follower> follower;
-            if (QFutureInterfaceBase::get(inner) == QFutureInterfaceBase::get(caller)) {
+            if (taken && QFutureInterfaceBase::get(inner) == QFutureInterfaceBase::get(*caller)) {
                 // The work took the caller's promise (fetch() does): its future is the caller's,
                 // and the work hears the caller cancel it. The task ends as it finishes.
                 follower = std::make_unique<OfferFollower<T>>(inner, std::move(link));
-            } else if (offer.work && !offer.promise) {
+            } else if (taken) {
                 // Taken, but the work failed before it made its future of it (a throwing
                 // QNetworkAccessManager::createRequest()): the work's end settled the caller's
                 // future, canceled; the task ends as the future the work returned did.
